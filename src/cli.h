@@ -1,0 +1,42 @@
+/* cli.h - what every `kizuna` subcommand shares: the global options, the
+ * exit codes and the one-line error format. Subcommands live in cmd_*.c,
+ * parse their own options, make one library call and map the result. */
+#ifndef KIZUNA_CLI_H
+#define KIZUNA_CLI_H
+
+#include <stdbool.h>
+
+/* Exit codes (DESIGN.md): 0 success, 1 a negative answer, 2 usage or runtime error. */
+enum { KZ_EXIT_OK = 0, KZ_EXIT_NEGATIVE = 1, KZ_EXIT_ERROR = 2 };
+
+typedef struct kz_cli {
+    const char *data_dir; /* --data DIR or $KIZUNA_DATA; NULL if neither */
+    bool quiet;
+    bool tty;             /* stderr is a terminal: progress may be shown */
+} kz_cli;
+
+typedef int (*kz_cmd_fn)(kz_cli *cli, int argc, char **argv);
+
+enum { KZ_CMD_NEEDS_DATA = 1 << 0 };
+
+typedef struct kz_cmd {
+    const char *name;
+    kz_cmd_fn fn;
+    int flags;
+    const char *summary;
+} kz_cmd;
+
+/* "kizuna: <message>" on stderr, one line. Returns KZ_EXIT_ERROR for `return kz_cli_error(...)`. */
+int kz_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same, plus "try 'kizuna CMD --help'". */
+int kz_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True for -h / --help. */
+bool kz_cli_is_help(const char *arg);
+/* The node's data directory or an error message and NULL. */
+const char *kz_cli_need_data(kz_cli *cli, const char *cmd);
+
+/* Subcommands (one file each). */
+int cmd_validate(kz_cli *cli, int argc, char **argv);
+int cmd_version(kz_cli *cli, int argc, char **argv);
+
+#endif
