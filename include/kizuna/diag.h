@@ -42,7 +42,7 @@ void kz_diag_reset(kz_diag *d);
 void kz_diag_add(kz_diag *d, kz_severity sev, const char *path, const char *code,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void kz_diag_vadd(kz_diag *d, kz_severity sev, const char *path, const char *code,
-                  const char *fmt, va_list ap);
+                  const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* A JSON path under construction, in caller storage: push a member or an
  * index, pop back. Silently truncates beyond KZ_PATH_MAX (the path is only
