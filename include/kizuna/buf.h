@@ -30,7 +30,7 @@ kz_err kz_buf_append(kz_buf *b, const void *data, size_t len);
 kz_err kz_buf_append_str(kz_buf *b, const char *s);
 kz_err kz_buf_append_char(kz_buf *b, char c);
 kz_err kz_buf_printf(kz_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-kz_err kz_buf_vprintf(kz_buf *b, const char *fmt, va_list ap);
+kz_err kz_buf_vprintf(kz_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the heap bytes to the caller (who frees them with free()) and
  * leaves the buffer empty; *len_out (optional) receives the length.
  * Returns an empty heap string for an empty buffer; NULL on out of memory. */

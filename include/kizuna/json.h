@@ -55,10 +55,12 @@ struct kz_json {
         struct {
             kz_json **items;
             size_t n;
+            size_t cap; /* allocated slots; the builder grows items past it */
         } arr;
         struct {
             kz_json_member *members;
             size_t n;
+            size_t cap; /* allocated slots; the builder grows members past it */
         } obj;
     } u;
 };
