@@ -1,0 +1,140 @@
+/* cursor.c - the opaque paging cursor (date_added, rowid, filter hash as
+ * base64url) and the filter hash that binds a cursor to its query. */
+#include <string.h>
+
+#include "store/store_int.h"
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Wire form: 1 version byte + 3 x 8 bytes big-endian = 25 bytes -> 34
+ * base64url characters without padding. */
+#define CURSOR_RAW 25
+#define CURSOR_TEXT 34
+
+uint64_t kz_store_hash(const void *data, size_t len, uint64_t h)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+void kz_store_cursor_encode(const kz_store_cursor *c, char out[KZ_STORE_CURSOR_MAX])
+{
+    unsigned char raw[CURSOR_RAW + 2] = {0};
+    raw[0] = KZ_STORE_CURSOR_VERSION;
+    put64(raw + 1, (uint64_t)c->added_us);
+    put64(raw + 9, (uint64_t)c->rowid);
+    put64(raw + 17, c->filter_hash);
+    size_t o = 0;
+    for (size_t i = 0; i < CURSOR_RAW; i += 3) {
+        uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+        size_t left = CURSOR_RAW - i;
+        out[o++] = b64url[(v >> 18) & 63];
+        out[o++] = b64url[(v >> 12) & 63];
+        if (left > 1)
+            out[o++] = b64url[(v >> 6) & 63];
+        if (left > 2)
+            out[o++] = b64url[v & 63];
+    }
+    out[o] = '\0';
+}
+
+static int b64val(unsigned char ch)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0' + 52;
+    if (ch == '-')
+        return 62;
+    if (ch == '_')
+        return 63;
+    return -1;
+}
+
+kz_err kz_store_cursor_decode(const char *text, size_t len, kz_store_cursor *out)
+{
+    if (!text || len != CURSOR_TEXT)
+        return KZ_EINVAL;
+    unsigned char raw[CURSOR_RAW + 2] = {0};
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        size_t chunk = len - i < 4 ? len - i : 4;
+        uint32_t v = 0;
+        for (size_t j = 0; j < 4; j++) {
+            int d = 0;
+            if (j < chunk) {
+                d = b64val((unsigned char)text[i + j]);
+                if (d < 0)
+                    return KZ_EINVAL;
+            }
+            v = v << 6 | (uint32_t)d;
+        }
+        raw[o++] = (unsigned char)(v >> 16);
+        if (chunk > 2)
+            raw[o++] = (unsigned char)(v >> 8);
+        if (chunk > 3)
+            raw[o++] = (unsigned char)v;
+        /* The last group of 2 characters carries 12 bits for 8: the 4
+         * spare bits must be zero, so that one cursor has one spelling. */
+        if (chunk == 2 && (v & 0x00ffff) != 0)
+            return KZ_EINVAL;
+    }
+    if (o != CURSOR_RAW || raw[0] != KZ_STORE_CURSOR_VERSION)
+        return KZ_EINVAL;
+    int64_t added = (int64_t)get64(raw + 1), rowid = (int64_t)get64(raw + 9);
+    if (added < 0 || rowid < 0)
+        return KZ_EINVAL;
+    out->added_us = added;
+    out->rowid = rowid;
+    out->filter_hash = get64(raw + 17);
+    return KZ_OK;
+}
+
+/* Hashes a list with its length and a separator so that {"a","b"} and
+ * {"ab"} differ. */
+static uint64_t hash_list(uint64_t h, char tag, const char *const *v, size_t n)
+{
+    h = kz_store_hash(&tag, 1, h);
+    h = kz_store_hash(&n, sizeof n, h);
+    for (size_t i = 0; i < n; i++)
+        h = kz_store_hash(v[i], strlen(v[i]) + 1, h);
+    return h;
+}
+
+uint64_t kz_store_filter_hash(const kz_store_filter *f, const char *coll_id)
+{
+    uint64_t h = KZ_STORE_HASH_INIT;
+    h = kz_store_hash(coll_id, strlen(coll_id) + 1, h);
+    unsigned char flags[2] = {(unsigned char)f->has_added_after, (unsigned char)f->want_json};
+    h = kz_store_hash(flags, sizeof flags, h);
+    if (f->has_added_after)
+        h = kz_store_hash(&f->added_after_us, sizeof f->added_after_us, h);
+    h = hash_list(h, 't', f->types, f->n_types);
+    h = hash_list(h, 'i', f->ids, f->n_ids);
+    h = hash_list(h, 's', f->spec_versions, f->n_spec_versions);
+    h = kz_store_hash(&f->versions, sizeof f->versions, h);
+    h = hash_list(h, 'v', f->version_ts, f->n_version_ts);
+    return h;
+}

@@ -1,0 +1,247 @@
+/* query.c - the SQLite backend's reads: objects / manifest of a
+ * collection by added_after, type, id, spec_version and version
+ * selection, in date_added order; counts; deleting an object's versions
+ * from a collection. */
+#include <string.h>
+
+#include "kizuna/alloc.h"
+#include "kizuna/buf.h"
+#include "store/sqlite/sqlite_int.h"
+
+/* Bind values of a statement under construction, in placeholder order. */
+#define MAX_BINDS 1024
+typedef struct qb {
+    kz_buf sql;
+    struct {
+        const char *text;  /* NULL: an integer */
+        int64_t i;
+    } b[MAX_BINDS];
+    int n;
+    kz_err rc;
+} qb;
+
+static void qb_add(qb *q, const char *s)
+{
+    if (!q->rc)
+        q->rc = kz_buf_append_str(&q->sql, s);
+}
+
+static void qb_text(qb *q, const char *t)
+{
+    if (q->n >= MAX_BINDS) {
+        q->rc = KZ_ETOOBIG;
+        return;
+    }
+    q->b[q->n].text = t;
+    q->b[q->n].i = 0;
+    q->n++;
+    qb_add(q, "?");
+}
+
+static void qb_int(qb *q, int64_t v)
+{
+    if (q->n >= MAX_BINDS) {
+        q->rc = KZ_ETOOBIG;
+        return;
+    }
+    q->b[q->n].text = NULL;
+    q->b[q->n].i = v;
+    q->n++;
+    qb_add(q, "?");
+}
+
+/* " AND <col> IN (?, ?, ...)" for a non-empty list. */
+static void qb_in(qb *q, const char *col, const char *const *v, size_t n)
+{
+    if (!n)
+        return;
+    qb_add(q, " AND ");
+    qb_add(q, col);
+    qb_add(q, " IN (");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            qb_add(q, ",");
+        qb_text(q, v[i]);
+    }
+    qb_add(q, ")");
+}
+
+/* Version selection, OR-ed: last / first are the max / min version key
+ * among the versions of the same object in the same collection. */
+static void qb_versions(qb *q, const kz_store_q *kq)
+{
+    if (kq->versions & KZ_STORE_V_ALL)
+        return;
+    qb_add(q, " AND (0");
+    static const struct {
+        unsigned bit;
+        const char *agg;
+    } sel[] = {{KZ_STORE_V_LAST, "max"}, {KZ_STORE_V_FIRST, "min"}};
+    for (size_t i = 0; i < sizeof sel / sizeof sel[0]; i++) {
+        if (!(kq->versions & sel[i].bit))
+            continue;
+        qb_add(q, " OR o.vkey = (SELECT ");
+        qb_add(q, sel[i].agg);
+        qb_add(q, "(o2.vkey) FROM objects o2 JOIN members m2 ON m2.okey = o2.okey"
+                  " AND m2.ckey = m.ckey WHERE o2.id = o.id)");
+    }
+    if (kq->n_vkeys) {
+        qb_add(q, " OR o.vkey IN (");
+        for (size_t i = 0; i < kq->n_vkeys; i++) {
+            if (i)
+                qb_add(q, ",");
+            qb_text(q, kq->vkeys[i]);
+        }
+        qb_add(q, ")");
+    }
+    qb_add(q, ")");
+}
+
+/* The FROM/WHERE shared by query, count and delete. */
+static void qb_where(qb *q, const kz_store_q *kq, const char *const *ids, size_t n_ids)
+{
+    const kz_store_filter *f = kq->f;
+    qb_add(q, " FROM members m JOIN objects o ON o.okey = m.okey WHERE m.ckey = ");
+    qb_int(q, kq->coll);
+    if (kq->has_after) {
+        qb_add(q, " AND m.added_us > ");
+        qb_int(q, kq->after_us);
+    }
+    qb_in(q, "o.type", f->types, f->n_types);
+    qb_in(q, "o.id", ids, n_ids);
+    qb_in(q, "o.spec_version", f->spec_versions, f->n_spec_versions);
+    qb_versions(q, kq);
+}
+
+static kz_err qb_prepare(kz_store *s, qb *q, sqlite3_stmt **out)
+{
+    *out = NULL;
+    if (q->rc)
+        return q->rc;
+    int src = sqlite3_prepare_v2(SQ(s)->db, q->sql.data, (int)q->sql.len, out, NULL);
+    if (src != SQLITE_OK)
+        return sq_err(s, src);
+    for (int i = 0; i < q->n; i++) {
+        if (q->b[i].text)
+            sqlite3_bind_text(*out, i + 1, q->b[i].text, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(*out, i + 1, q->b[i].i);
+    }
+    return KZ_OK;
+}
+
+static qb *qb_new(void)
+{
+    qb *q = kz_calloc(1, sizeof *q);
+    if (q)
+        kz_buf_init(&q->sql, 1 << 20);
+    return q;
+}
+
+static void qb_free(qb *q)
+{
+    if (!q)
+        return;
+    kz_buf_release(&q->sql);
+    kz_free(q);
+}
+
+kz_err sq_query(kz_store *s, const kz_store_q *kq, kz_store_record_fn fn, void *ctx)
+{
+    const kz_store_filter *f = kq->f;
+    qb *q = qb_new();
+    if (!q)
+        return KZ_ENOMEM;
+    qb_add(q, "SELECT m.added_us, o.okey, o.id, o.type, o.version, o.spec_version, o.tlp");
+    if (f->want_json)
+        qb_add(q, ", o.json");
+    qb_where(q, kq, f->ids, f->n_ids);
+    qb_add(q, " ORDER BY m.added_us");
+    if (f->limit) {
+        /* one row more than the page tells whether another page exists */
+        qb_add(q, " LIMIT ");
+        qb_int(q, (int64_t)f->limit + 1);
+    }
+    sqlite3_stmt *st = NULL;
+    kz_err rc = qb_prepare(s, q, &st);
+    if (rc)
+        goto done;
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        kz_store_record r = {0};
+        r.date_added_us = sqlite3_column_int64(st, 0);
+        r.rowid = sqlite3_column_int64(st, 1);
+        r.id = (const char *)sqlite3_column_text(st, 2);
+        r.type = (const char *)sqlite3_column_text(st, 3);
+        r.version = (const char *)sqlite3_column_text(st, 4);
+        r.spec_version = (const char *)sqlite3_column_text(st, 5);
+        r.tlp = (const char *)sqlite3_column_text(st, 6);
+        if (f->want_json) {
+            r.json = sqlite3_column_blob(st, 7);
+            r.json_len = (size_t)sqlite3_column_bytes(st, 7);
+        }
+        if (fn(ctx, &r) != 0) {
+            src = SQLITE_DONE;
+            break;
+        }
+    }
+    if (src != SQLITE_DONE)
+        rc = sq_err(s, src);
+done:
+    sqlite3_finalize(st);
+    qb_free(q);
+    return rc;
+}
+
+kz_err sq_count(kz_store *s, const kz_store_q *kq, int64_t *out)
+{
+    qb *q = qb_new();
+    if (!q)
+        return KZ_ENOMEM;
+    qb_add(q, "SELECT count(*)");
+    qb_where(q, kq, kq->f->ids, kq->f->n_ids);
+    sqlite3_stmt *st = NULL;
+    kz_err rc = qb_prepare(s, q, &st);
+    if (!rc) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_ROW)
+            *out = sqlite3_column_int64(st, 0);
+        else
+            rc = sq_err(s, src);
+    }
+    sqlite3_finalize(st);
+    qb_free(q);
+    return rc;
+}
+
+kz_err sq_delete_object(kz_store *s, const kz_store_q *kq, const char *id, size_t *n_deleted)
+{
+    qb *q = qb_new();
+    if (!q)
+        return KZ_ENOMEM;
+    const char *ids[1] = {id};
+    /* The selection is evaluated before any row goes (IN materialises its
+     * subquery), so "last" means the last version before the delete. */
+    qb_add(q, "DELETE FROM members WHERE ckey = ");
+    qb_int(q, kq->coll);
+    qb_add(q, " AND okey IN (SELECT m.okey");
+    qb_where(q, kq, ids, 1);
+    qb_add(q, ")");
+    kz_err rc = sq_write_begin(s);
+    if (rc) {
+        qb_free(q);
+        return rc;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = qb_prepare(s, q, &st);
+    if (!rc) {
+        int src = sqlite3_step(st);
+        if (src != SQLITE_DONE)
+            rc = sq_err(s, src);
+        else
+            *n_deleted = (size_t)sqlite3_changes(SQ(s)->db);
+    }
+    sqlite3_finalize(st);
+    qb_free(q);
+    return sq_write_end(s, rc);
+}

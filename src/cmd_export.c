@@ -1,0 +1,146 @@
+/* cmd_export.c - `kizuna export`: a collection's objects as one STIX 2.1
+ * bundle on stdout, streamed page by page (bounded memory), each object's
+ * bytes exactly as they were received. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kizuna/store.h"
+#include "kizuna/uuid.h"
+
+static const char usage_text[] =
+    "usage: kizuna export --collection C [--type T]... [--id ID]... [--added-after TS]\n"
+    "                     [--version all|first|last|TS] [--spec-version V]\n"
+    "\n"
+    "Writes the objects of collection C (alias or id) as one STIX 2.1 bundle\n"
+    "on stdout, in the order they were added. By default the last version of\n"
+    "each object; --version all gives every version. Filters may be repeated\n"
+    "(up to 64 each) and are OR-ed within a kind, AND-ed across kinds.\n";
+
+#define MAX_FILTER 64
+#define PAGE 1000
+
+typedef struct exp_ctx {
+    size_t n;
+    bool failed;
+} exp_ctx;
+
+static int write_obj(void *ctx, const kz_store_record *r)
+{
+    exp_ctx *e = ctx;
+    if (fputs(e->n ? ",\n" : "\n", stdout) == EOF ||
+        fwrite(r->json, 1, r->json_len, stdout) != r->json_len) {
+        e->failed = true;
+        return 1;
+    }
+    e->n++;
+    return 0;
+}
+
+static int add_list(const char **list, size_t *n, const char *v, const char *opt)
+{
+    if (*n >= MAX_FILTER)
+        return kz_cli_usage("export", "more than %d '%s' options", MAX_FILTER, opt);
+    list[(*n)++] = v;
+    return 0;
+}
+
+int cmd_export(kz_cli *cli, int argc, char **argv)
+{
+    const char *types[MAX_FILTER], *ids[MAX_FILTER], *specs[MAX_FILTER], *vts[MAX_FILTER];
+    kz_store_filter f = {.types = types, .ids = ids, .spec_versions = specs, .version_ts = vts,
+                         .want_json = true, .limit = PAGE};
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } vnames[] = {{"all", KZ_STORE_V_ALL}, {"first", KZ_STORE_V_FIRST}, {"last", KZ_STORE_V_LAST}};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (kz_cli_is_help(a)) {
+            fputs(usage_text, stdout);
+            return KZ_EXIT_OK;
+        }
+        bool has = i + 1 < argc;
+        if ((strcmp(a, "--collection") == 0 || strcmp(a, "-c") == 0) && has) {
+            f.collection = argv[++i];
+        } else if (strcmp(a, "--type") == 0 && has) {
+            if (add_list(types, &f.n_types, argv[++i], a))
+                return KZ_EXIT_ERROR;
+        } else if (strcmp(a, "--id") == 0 && has) {
+            if (add_list(ids, &f.n_ids, argv[++i], a))
+                return KZ_EXIT_ERROR;
+        } else if (strcmp(a, "--spec-version") == 0 && has) {
+            if (add_list(specs, &f.n_spec_versions, argv[++i], a))
+                return KZ_EXIT_ERROR;
+        } else if (strcmp(a, "--added-after") == 0 && has) {
+            const char *ts = argv[++i];
+            if (kz_store_parse_us(ts, &f.added_after_us))
+                return kz_cli_usage("export", "'%s' is not an RFC 3339 timestamp", ts);
+            f.has_added_after = true;
+        } else if (strcmp(a, "--version") == 0 && has) {
+            const char *v = argv[++i];
+            size_t k = 0, nv = sizeof vnames / sizeof vnames[0];
+            while (k < nv && strcmp(v, vnames[k].name) != 0)
+                k++;
+            if (k < nv) {
+                f.versions |= vnames[k].bit;
+            } else {
+                int64_t us;
+                if (kz_store_parse_us(v, &us))
+                    return kz_cli_usage("export", "--version takes all, first, last or a "
+                                                  "timestamp, not '%s'", v);
+                if (add_list(vts, &f.n_version_ts, v, "--version"))
+                    return KZ_EXIT_ERROR;
+            }
+        } else {
+            return kz_cli_usage("export", "unknown option or missing value '%s'", a);
+        }
+    }
+    if (!f.collection)
+        return kz_cli_usage("export", "give the collection with --collection");
+    kz_store *s = NULL;
+    char err[512];
+    kz_err rc = kz_store_open_dir(cli->data_dir, true, &s, err, sizeof err);
+    if (rc)
+        return kz_cli_error("export: %s", err);
+    /* Resolve the collection before writing anything, so that a wrong name
+     * gives an error and no half bundle. */
+    int64_t dummy;
+    kz_store_filter probe = {.collection = f.collection, .limit = 1};
+    rc = kz_store_count(s, &probe, &dummy);
+    if (rc) {
+        int ret = kz_cli_error("export: %s", kz_store_errmsg(s));
+        kz_store_close(s);
+        return ret;
+    }
+    kz_uuid u;
+    char bid[KZ_UUID_STR];
+    rc = kz_uuid_v4(&u);
+    if (rc) {
+        kz_store_close(s);
+        return kz_cli_error("export: cannot make a bundle id: %s", kz_strerror(rc));
+    }
+    kz_uuid_format(&u, bid);
+    printf("{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", bid);
+    exp_ctx e = {0};
+    kz_store_page page;
+    char next[KZ_STORE_CURSOR_MAX] = "";
+    int ret = KZ_EXIT_OK;
+    do {
+        f.next = next[0] ? next : NULL;
+        rc = kz_store_query(s, &f, write_obj, &e, &page);
+        if (rc || e.failed)
+            break;
+        memcpy(next, page.next, sizeof next);
+    } while (page.more);
+    if (rc)
+        ret = kz_cli_error("export: %s", kz_store_errmsg(s));
+    else if (e.failed)
+        ret = kz_cli_error("export: cannot write to standard output");
+    else
+        printf("%s]}\n", e.n ? "\n" : "");
+    if (fflush(stdout) != 0 && ret == KZ_EXIT_OK)
+        ret = kz_cli_error("export: cannot write to standard output");
+    kz_store_close(s);
+    return ret;
+}

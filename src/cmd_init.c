@@ -1,0 +1,41 @@
+/* cmd_init.c - `kizuna init DIR`: creates a node's data directory (the
+ * database and a commented kizuna.conf). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "kizuna/store.h"
+
+static const char usage_text[] =
+    "usage: kizuna init [DIR]\n"
+    "\n"
+    "Creates a data directory DIR (default: --data or $KIZUNA_DATA) holding\n"
+    "the node's database (kizuna.db, SQLite) and its settings (kizuna.conf).\n"
+    "Every other command then finds the node with --data DIR or KIZUNA_DATA.\n";
+
+int cmd_init(kz_cli *cli, int argc, char **argv)
+{
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (kz_cli_is_help(argv[i])) {
+            fputs(usage_text, stdout);
+            return KZ_EXIT_OK;
+        }
+        if (argv[i][0] == '-' && argv[i][1])
+            return kz_cli_usage("init", "unknown option '%s'", argv[i]);
+        if (dir)
+            return kz_cli_usage("init", "give one directory");
+        dir = argv[i];
+    }
+    if (!dir)
+        dir = cli->data_dir;
+    if (!dir || !*dir)
+        return kz_cli_usage("init", "give the directory to create");
+    char err[512];
+    kz_err rc = kz_store_init_dir(dir, err, sizeof err);
+    if (rc)
+        return kz_cli_error("init: %s", err);
+    if (!cli->quiet)
+        printf("initialised a kizuna node in '%s'\n", dir);
+    return KZ_EXIT_OK;
+}
