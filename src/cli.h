@@ -38,5 +38,11 @@ const char *kz_cli_need_data(kz_cli *cli, const char *cmd);
 /* Subcommands (one file each). */
 int cmd_validate(kz_cli *cli, int argc, char **argv);
 int cmd_version(kz_cli *cli, int argc, char **argv);
+int cmd_init(kz_cli *cli, int argc, char **argv);
+int cmd_collection(kz_cli *cli, int argc, char **argv);
+int cmd_import(kz_cli *cli, int argc, char **argv);
+int cmd_export(kz_cli *cli, int argc, char **argv);
+int cmd_search(kz_cli *cli, int argc, char **argv);
+int cmd_check(kz_cli *cli, int argc, char **argv);
 
 #endif
