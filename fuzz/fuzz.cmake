@@ -25,7 +25,7 @@ foreach(src ${KZ_FUZZ_TARGETS})
     endif()
     # New inputs go to a scratch folder so that the checked-in corpus changes only by hand.
     add_test(NAME fuzz-run/${short}
-             COMMAND ${CMAKE_COMMAND} -E env ${name} -max_total_time=${KZ_FUZZ_SECONDS}
+             COMMAND $<TARGET_FILE:${name}> -max_total_time=${KZ_FUZZ_SECONDS}
                      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 ${dictarg}
                      ${PROJECT_BINARY_DIR}/fuzz-new/${short} ${corpus})
     file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz-new/${short})
