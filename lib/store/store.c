@@ -352,15 +352,17 @@ static kz_err prepare(kz_store *s, const kz_store_filter *f, kz_store_q *q,
 kz_err kz_store_query(kz_store *s, const kz_store_filter *f, kz_store_record_fn fn, void *ctx,
                       kz_store_page *page)
 {
-    if (page)
-        memset(page, 0, sizeof *page);
     if (!f || f->n_version_ts > MAX_VERSION_TS)
         return KZ_EINVAL;
     char vkeys[MAX_VERSION_TS][KZ_TIME_MAX];
     const char *vkp[MAX_VERSION_TS];
     kz_store_q q;
     kz_store_coll_ref ref;
+    /* The cursor is decoded before page is cleared: callers may pass the
+     * previous page's next as f->next and the same page to fill. */
     kz_err rc = prepare(s, f, &q, vkeys, vkp, &ref, true);
+    if (page)
+        memset(page, 0, sizeof *page);
     if (rc)
         return rc;
     page_ctx p = {.fn = fn, .ctx = ctx, .limit = f->limit};
