@@ -18,6 +18,7 @@ static const kz_cmd commands[] = {
     {"export", cmd_export, KZ_CMD_NEEDS_DATA, "write a collection as a STIX bundle"},
     {"import", cmd_import, KZ_CMD_NEEDS_DATA, "store STIX bundles in a collection"},
     {"init", cmd_init, 0, "create a node's data directory"},
+    {"pattern", cmd_pattern, 0, "check or evaluate a STIX pattern"},
     {"search", cmd_search, KZ_CMD_NEEDS_DATA, "full-text search of stored objects"},
     {"validate", cmd_validate, 0, "check STIX 2.1 bundles, objects or envelopes"},
     {"version", cmd_version, 0, "print the version"},

@@ -190,6 +190,8 @@ kz_err pat_print_cmp(kz_buf *b, const pat_cmp *c);
 typedef struct pat_root {
     const kz_json *obj;  /* the SCO */
     const char *type;    /* its "type" or NULL */
+    const char *id;      /* how the observation names it: its id (2.1) or its key (2.0) */
+    size_t id_len;
 } pat_root;
 
 typedef struct pat_sdo {
