@@ -5,6 +5,8 @@
 
 #include "stix/stix_int.h"
 
+#include "kizuna/pattern.h"
+
 
 /* ---- rules ---- */
 
@@ -84,7 +86,20 @@ static void indicator_rules(kz_sv *v)
     if (!v->opts->check_patterns || !pat || pat->type != KZ_JSON_STRING || pat->u.str.len == 0 ||
         !pt || strcmp(pt, "stix") != 0)
         return;
-    /* lib/pattern's kz_pattern_check is wired in once it exists. */
+    int ver = 21;
+    const char *pv = kz_json_get_string(v->obj, "pattern_version");
+    if (pv && strcmp(pv, "2.0") == 0)
+        ver = 20;
+    kz_pattern_error perr;
+    memset(&perr, 0, sizeof perr);
+    kz_err rc = kz_pattern_check(pat->u.str.ptr, pat->u.str.len, ver, &perr);
+    if (rc == KZ_EPARSE || rc == KZ_EINVALID)
+        kz_sv_error_at(v, "pattern", "invalid-pattern", "invalid STIX pattern at offset %zu: %s",
+                       perr.offset, perr.msg[0] ? perr.msg : "syntax error");
+    else if (rc == KZ_ETOOBIG)
+        kz_sv_warn_at(v, "pattern", "pattern-too-big", "pattern exceeds the checker's limits");
+    else if (rc == KZ_ENOMEM)
+        v->d->oom = 1;
 }
 
 static const kz_prop indicator_props[] = {
