@@ -61,7 +61,8 @@ typedef struct imp {
     kz_store_put_result *res;
     kz_store_put_stats stats;
     size_t n_seen, n_invalid, n_reported, n_batches;
-    bool doc_error;
+    bool doc_error;          /* some document was malformed: exit 1 */
+    bool io_error;           /* some file could not be read: exit 2 */
     double last_progress;
     uint64_t bytes;
 } imp;
@@ -232,7 +233,7 @@ static kz_err import_file(imp *m, const char *file)
     if (fd < 0) {
         kz_cli_error("import: cannot open '%s': %s", file,
                      errno == ENOENT ? "no such file" : strerror(errno));
-        m->doc_error = true;
+        m->io_error = true;
         return KZ_OK;
     }
     /* Elements up to 64 MiB are split out so that a too-big object is one
@@ -389,10 +390,10 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
         goto done;
     }
     if (m.atomic) {
-        if (m.doc_error || m.n_invalid) {
+        if (m.doc_error || m.n_invalid || m.io_error) {
             kz_store_rollback(m.store);
             kz_cli_error("import: --atomic: nothing stored because of the errors above");
-            ret = KZ_EXIT_NEGATIVE;
+            ret = m.io_error ? KZ_EXIT_ERROR : KZ_EXIT_NEGATIVE;
             goto done;
         }
         rc = kz_store_commit(m.store);
@@ -404,7 +405,8 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
     if (!cli->quiet)
         printf("%zu objects read: %zu added, %zu already present, %zu rejected (%zu conflicts)\n",
                m.n_seen, m.stats.added, m.stats.present, m.n_invalid, m.stats.conflict);
-    ret = m.doc_error || m.n_invalid ? KZ_EXIT_NEGATIVE : KZ_EXIT_OK;
+    ret = m.io_error ? KZ_EXIT_ERROR
+          : m.doc_error || m.n_invalid ? KZ_EXIT_NEGATIVE : KZ_EXIT_OK;
 done:
     kz_store_close(m.store);
     free(m.objs);

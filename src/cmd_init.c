@@ -21,6 +21,10 @@ int cmd_init(kz_cli *cli, int argc, char **argv)
             fputs(usage_text, stdout);
             return KZ_EXIT_OK;
         }
+        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+            cli->quiet = true;
+            continue;
+        }
         if (argv[i][0] == '-' && argv[i][1])
             return kz_cli_usage("init", "unknown option '%s'", argv[i]);
         if (dir)
