@@ -62,12 +62,14 @@ rate() { awk -v n="$1" -v s="$2" -v d="${3:-1}" 'BEGIN { if (s > 0) printf "%.*f
 
 host="$(uname -srm); $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); $(nproc) cores"
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# The tree the binary was built from; "-dirty" when it had uncommitted edits.
+rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 res="$out/validate-results.md"
 {
   echo "## validate ($date)"
   echo
   echo "Host: $host. Bundle: $objects objects, $bytes bytes ($mb MB), seed $seed, from bench/gen_bundle.c."
-  echo "Command: \`bench/validate.sh $1\` (pinned with \`${pin[*]:-no taskset}\`)."
+  echo "Command: \`bench/validate.sh $1\` (pinned with \`${pin[*]:-no taskset}\`); source $rev."
   echo
   echo "| contender | seconds | MB/s | objects/s | peak RSS (MB) | exit |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: |"
