@@ -68,13 +68,16 @@ void kz_diag_vadd(kz_diag *d, kz_severity sev, const char *path, const char *cod
         d->n_errors++;
     else
         d->n_warnings++;
-    if (d->n >= d->max_items)
+    /* A zero-initialised kz_diag (never passed to kz_diag_init) gets the
+     * default cap too, as the header promises for max_items 0. */
+    size_t max = d->max_items ? d->max_items : DIAG_DEFAULT_MAX;
+    if (d->n >= max)
         return;
 
     if (d->n == d->cap) {
         size_t ncap = d->cap ? d->cap * 2 : 8;
-        if (ncap > d->max_items)
-            ncap = d->max_items;
+        if (ncap > max)
+            ncap = max;
         if (ncap > SIZE_MAX / sizeof *d->items)
             goto oom;
         kz_diag_item *items = kz_realloc(d->items, ncap * sizeof *items);

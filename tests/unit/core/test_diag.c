@@ -167,6 +167,14 @@ static void test_diag_cap(void **state)
     assert_string_equal(d.items[0].msg, "item 0");
     assert_string_equal(d.items[4].msg, "item 4");
     kz_diag_release(&d);
+
+    /* Zero-initialised without kz_diag_init: max_items 0 means the default. */
+    kz_diag z = {0};
+    for (int i = 0; i < 1500; i++)
+        kz_diag_add(&z, KZ_SEV_ERROR, NULL, "many", "item %d", i);
+    assert_int_equal(z.n, 1000);
+    assert_int_equal(z.n_errors, 1500);
+    kz_diag_release(&z);
 }
 
 /* Every allocation kz_diag_add makes, failed in turn: the item is counted,
