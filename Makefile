@@ -23,7 +23,7 @@ build: deps
 
 test: deps
 	@scripts/check-style.sh
-	@CC=clang cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKZ_SANITIZE=ON -DKZ_FUZZ=ON \
+	@CC=clang cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKZ_SANITIZE=ON -DKZ_FUZZ=ON -DKZ_WERROR=ON \
 	    -DKZ_FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) >/dev/null
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
@@ -32,7 +32,7 @@ run: build
 	@scripts/run.sh $(BUILD)/kizuna
 
 fuzz: deps
-	@CC=clang cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKZ_SANITIZE=ON -DKZ_FUZZ=ON \
+	@CC=clang cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKZ_SANITIZE=ON -DKZ_FUZZ=ON -DKZ_WERROR=ON \
 	    -DKZ_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -L fuzz
