@@ -101,8 +101,10 @@ typedef struct kz_pattern_set kz_pattern_set;
 kz_pattern_set *kz_pattern_set_new(void);
 /* Frees the set and the patterns added to it. NULL is a no-op. */
 void kz_pattern_set_free(kz_pattern_set *s);
-/* Adds p (the set takes ownership, also on error) under the caller's id. */
-kz_err kz_pattern_set_add(kz_pattern_set *s, kz_pattern *p, size_t id);
+/* Adds p (the set takes ownership, also on error) under the caller's id.
+ * KZ_EINVALID (err filled) for a pattern that can never be evaluated
+ * (mixed IN set, WITHIN 0, ...). */
+kz_err kz_pattern_set_add(kz_pattern_set *s, kz_pattern *p, size_t id, kz_pattern_error *err);
 /* Builds the index; call once after the last add. */
 kz_err kz_pattern_set_compile(kz_pattern_set *s);
 
@@ -111,7 +113,8 @@ typedef struct kz_pattern_set_stats {
     size_t indexed;   /* reached through the equality / CIDR index */
     size_t scanned;   /* evaluated against every observation */
     size_t keys;      /* index entries */
-    size_t candidates; /* (pattern, observation) pairs verified by the last match */
+    size_t candidates; /* (pattern, observation) pairs the index proposed in the last match */
+    size_t errors;     /* (pattern, observation) evaluations that failed (counted as no match) */
 } kz_pattern_set_stats;
 void kz_pattern_set_get_stats(const kz_pattern_set *s, kz_pattern_set_stats *st);
 
@@ -123,7 +126,9 @@ typedef int (*kz_pattern_hit_fn)(void *user, size_t pattern_id, size_t obs_index
 /* Evaluates every pattern of s against o. Simple patterns report each
  * observation they match; other patterns report once when they match.
  * The cost of indexed patterns grows with the hits, not with patterns x
- * observations. Not thread-safe for one set (per-call scratch lives in s). */
+ * observations. An evaluation error for one (pattern, observation) pair counts
+ * as no match (see stats.errors) so that one bad indicator cannot stop a
+ * feed. Not thread-safe for one set (per-call scratch lives in s). */
 kz_err kz_pattern_set_match(kz_pattern_set *s, const kz_pattern_obs *o, kz_pattern_hit_fn fn,
                             void *user, kz_pattern_error *err);
 

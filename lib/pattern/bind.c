@@ -313,6 +313,11 @@ static kz_err precheck(const kz_pattern *p, const pat_obs *o, kz_pattern_error *
     return precheck(p, o->l, err);
 }
 
+kz_err pat_precheck(const kz_pattern *p, kz_pattern_error *err)
+{
+    return precheck(p, p->root, err);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

@@ -258,6 +258,10 @@ struct pat_value {
     double d;            /* V_FLOAT (and V_INT as double) */
 };
 
+/* bind.c: errors the reference matcher raises whatever the data (mixed IN
+ * set, WITHIN 0, REPEATS 0, a t'' literal that is not a date). */
+kz_err pat_precheck(const kz_pattern *p, kz_pattern_error *err);
+
 /* Evaluates one C_TEST on one value: 1 true, 0 false, <0 error (ev->rc set). */
 int pat_test_value(pat_eval *ev, const pat_cmp *c, const pat_value *v);
 
