@@ -44,6 +44,8 @@ int cmd_import(kz_cli *cli, int argc, char **argv);
 int cmd_export(kz_cli *cli, int argc, char **argv);
 int cmd_search(kz_cli *cli, int argc, char **argv);
 int cmd_check(kz_cli *cli, int argc, char **argv);
+int cmd_serve(kz_cli *cli, int argc, char **argv);
+int cmd_account(kz_cli *cli, int argc, char **argv);
 int cmd_pattern(kz_cli *cli, int argc, char **argv);
 
 #endif

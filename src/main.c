@@ -13,12 +13,14 @@
 #endif
 
 static const kz_cmd commands[] = {
+    {"account", cmd_account, KZ_CMD_NEEDS_DATA, "add, list, remove or rotate TAXII accounts"},
     {"check", cmd_check, KZ_CMD_NEEDS_DATA, "check the node's database"},
     {"collection", cmd_collection, KZ_CMD_NEEDS_DATA, "add, list, show or remove collections"},
     {"export", cmd_export, KZ_CMD_NEEDS_DATA, "write a collection as a STIX bundle"},
     {"import", cmd_import, KZ_CMD_NEEDS_DATA, "store STIX bundles in a collection"},
     {"init", cmd_init, 0, "create a node's data directory"},
     {"pattern", cmd_pattern, 0, "check or evaluate a STIX pattern"},
+    {"serve", cmd_serve, KZ_CMD_NEEDS_DATA, "serve TAXII 2.1 over HTTPS"},
     {"search", cmd_search, KZ_CMD_NEEDS_DATA, "full-text search of stored objects"},
     {"validate", cmd_validate, 0, "check STIX 2.1 bundles, objects or envelopes"},
     {"version", cmd_version, 0, "print the version"},

@@ -1,0 +1,283 @@
+/* post.c - adding objects (POST .../objects/): the envelope is split and
+ * each object parsed and validated on its own; the valid ones are stored in
+ * one transaction; the outcome is a status resource kept in the taxii_status
+ * table so that it survives a restart. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kizuna/json.h"
+#include "kizuna/stix.h"
+#include "taxii_int.h"
+
+/* Objects are parsed and stored in chunks of this many, each chunk in an
+ * arena that is reset afterwards, so a 10 MB envelope of small objects needs
+ * a few MB of parse trees at a time - all chunks in one transaction. */
+#define POST_CHUNK 2000
+
+kz_err tx_status_open(kz_taxii *t, const char *db_path, char *errbuf, size_t errlen)
+{
+    if (sqlite3_open_v2(db_path, &t->sdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_busy_timeout(t->sdb, 10000) != SQLITE_OK ||
+        sqlite3_exec(t->sdb,
+                     "CREATE TABLE IF NOT EXISTS taxii_status(id TEXT PRIMARY KEY,"
+                     " account TEXT NOT NULL, created_us INTEGER NOT NULL, json BLOB NOT NULL);"
+                     "CREATE INDEX IF NOT EXISTS taxii_status_created ON taxii_status(created_us);",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open status resources in '%s': %s", db_path,
+                 t->sdb ? sqlite3_errmsg(t->sdb) : "out of memory");
+        return KZ_EDB;
+    }
+    return KZ_OK;
+}
+
+typedef struct post_ctx {
+    tx_req *r;
+    kz_buf ok, bad;          /* successes[] and failures[] details */
+    size_t n_ok, n_bad, total;
+    kz_arena *chunk;         /* parse trees of the current chunk */
+    kz_store_object *objs;   /* POST_CHUNK entries */
+    size_t n;
+    kz_store_put_result results[POST_CHUNK];
+    bool in_tx;
+} post_ctx;
+
+static kz_err detail(kz_buf *b, size_t *count, const char *id, const char *version,
+                     const char *msg)
+{
+    kz_err rc = (*count)++ ? kz_buf_append_char(b, ',') : KZ_OK;
+    if (!rc)
+        rc = kz_buf_append_str(b, "{\"id\":");
+    if (!rc)
+        rc = kz_json_write_string(b, id ? id : "", id ? strlen(id) : 0, 0);
+    if (!rc)
+        rc = kz_buf_append_str(b, ",\"version\":");
+    if (!rc)
+        rc = kz_json_write_string(b, version ? version : "", version ? strlen(version) : 0, 0);
+    if (!rc && msg) {
+        rc = kz_buf_append_str(b, ",\"message\":");
+        if (!rc)
+            rc = kz_json_write_string(b, msg, strlen(msg), 0);
+    }
+    if (!rc)
+        rc = kz_buf_append_char(b, '}');
+    return rc;
+}
+
+static const char *version_of(const kz_json *v)
+{
+    const char *m = kz_json_get_string(v, "modified");
+    return m ? m : kz_json_get_string(v, "created");
+}
+
+static kz_err flush_chunk(post_ctx *p)
+{
+    if (!p->n)
+        return KZ_OK;
+    kz_err rc = kz_store_put_batch(p->r->store, p->r->coll.id, p->objs, p->n, p->results, NULL);
+    if (rc)
+        return rc;
+    static const char *const why[] = {
+        [KZ_STORE_CONFLICT] = "a different object with this id and version is already stored",
+        [KZ_STORE_REJECTED] = "the store cannot index this object (id or timestamps)",
+    };
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        const kz_store_object *o = &p->objs[i];
+        const char *ver = o->modified ? o->modified : o->created;
+        if (p->results[i] == KZ_STORE_ADDED || p->results[i] == KZ_STORE_PRESENT)
+            rc = detail(&p->ok, &p->n_ok, o->id, ver, NULL);
+        else
+            rc = detail(&p->bad, &p->n_bad, o->id, ver, why[p->results[i]]);
+    }
+    p->n = 0;
+    kz_arena_reset(p->chunk);
+    return rc;
+}
+
+/* One element of objects[]: parse, validate, queue for storing. A bad
+ * object is a failure in the status, not a failed request. */
+static kz_err one_object(post_ctx *p, const kz_jstream_element *el)
+{
+    char *bytes = kz_arena_strndup(p->chunk, el->data, el->len);
+    if (!bytes)
+        return KZ_ENOMEM;
+    kz_json *v = NULL;
+    kz_json_error jerr;
+    kz_err rc = kz_json_parse(p->chunk, bytes, el->len, NULL, &v, &jerr);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    if (rc) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "objects[%zu]: not JSON: %s", el->index, jerr.msg);
+        return detail(&p->bad, &p->n_bad, NULL, NULL, msg);
+    }
+    const char *id = kz_json_get_string(v, "id");
+    kz_diag d;
+    kz_diag_init(&d, 4);
+    char path[48];
+    snprintf(path, sizeof path, "$.objects[%zu]", el->index);
+    rc = kz_stix_validate_object(v, path, NULL, &d);
+    if (!rc && d.n_errors) {
+        const kz_diag_item *it = NULL;
+        for (size_t i = 0; i < d.n && !it; i++)
+            if (d.items[i].sev == KZ_SEV_ERROR)
+                it = &d.items[i];
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s: %s", it ? it->path : path,
+                 it ? it->msg : "not a valid STIX 2.1 object");
+        kz_diag_release(&d);
+        return detail(&p->bad, &p->n_bad, id, version_of(v), msg);
+    }
+    kz_diag_release(&d);
+    if (rc)
+        return rc;
+    char why[200];
+    rc = kz_store_object_from_json(p->chunk, v, bytes, el->len, &p->objs[p->n], why, sizeof why);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    if (rc)
+        return detail(&p->bad, &p->n_bad, id, version_of(v), why);
+    p->n++;
+    if (p->n == POST_CHUNK)
+        return flush_chunk(p);
+    return KZ_OK;
+}
+
+static kz_err save_status(tx_req *r, const char *id, const kz_buf *json)
+{
+    sqlite3_stmt *st = NULL;
+    kz_err rc = KZ_EDB;
+    if (sqlite3_prepare_v2(r->t->sdb,
+                           "INSERT INTO taxii_status(id, account, created_us, json) VALUES(?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return KZ_EDB;
+    kz_time now = kz_time_now();
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->acct.name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, kz_store_time_us(&now));
+    sqlite3_bind_blob(st, 4, json->data, (int)json->len, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        rc = KZ_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static kz_err write_status(post_ctx *p, const char *id, const char *req_ts, kz_buf *b)
+{
+    kz_err rc = kz_buf_printf(b,
+                              "{\"id\":\"%s\",\"status\":\"complete\",\"request_timestamp\":\"%s\","
+                              "\"total_count\":%zu,\"success_count\":%zu,\"successes\":[",
+                              id, req_ts, p->n_ok + p->n_bad, p->n_ok);
+    if (!rc)
+        rc = kz_buf_append(b, p->ok.data, p->ok.len);
+    if (!rc)
+        rc = kz_buf_printf(b, "],\"failure_count\":%zu,\"failures\":[", p->n_bad);
+    if (!rc)
+        rc = kz_buf_append(b, p->bad.data, p->bad.len);
+    if (!rc)
+        rc = kz_buf_append_str(b, "],\"pending_count\":0,\"pendings\":[]}");
+    return rc;
+}
+
+void tx_objects_post(tx_req *r)
+{
+    if (!tx_collection(r, false, true))
+        return;
+    const kz_http_request *req = r->req;
+    if (!req->body || req->body_len == 0) {
+        tx_error(r, 400, "empty request", "POST needs an envelope: {\"objects\": [...]}");
+        return;
+    }
+    kz_time t0 = kz_time_now();
+    char req_ts[KZ_TIME_MAX];
+    kz_time_format_digits(&t0, 6, req_ts);
+    post_ctx p;
+    memset(&p, 0, sizeof p);
+    p.r = r;
+    kz_buf_init(&p.ok, 0);
+    kz_buf_init(&p.bad, 0);
+    p.chunk = kz_arena_new(1 << 20);
+    p.objs = kz_arena_calloc(r->a, POST_CHUNK, sizeof *p.objs);
+    kz_jstream *js = kz_jstream_new_mem(req->body, req->body_len, req->body_len);
+    if (!p.chunk || !p.objs || !js) {
+        tx_error(r, 500, "out of memory", NULL);
+        goto done;
+    }
+    kz_err rc = kz_store_begin(r->store);
+    if (rc) {
+        tx_error(r, 503, "the store is busy", "try again");
+        goto done;
+    }
+    p.in_tx = true;
+    for (;;) {
+        kz_jstream_element el;
+        rc = kz_jstream_next(js, &el);
+        if (rc == KZ_EOF)
+            break;
+        if (rc == KZ_OK && kz_jstream_get_kind(js) != KZ_JSTREAM_CONTAINER)
+            rc = KZ_EINVALID;
+        if (rc == KZ_EPARSE || rc == KZ_ETOOBIG || rc == KZ_EINVALID) {
+            const kz_json_error *je = kz_jstream_error(js);
+            char msg[200];
+            if (rc == KZ_EINVALID)
+                snprintf(msg, sizeof msg, "the body is not an envelope ({\"objects\": [...]})");
+            else
+                snprintf(msg, sizeof msg, "at byte %zu: %s", je ? je->offset : 0,
+                         je ? je->msg : "malformed JSON");
+            tx_error(r, 400, "the request body is not a TAXII envelope", msg);
+            goto done;
+        }
+        if (rc)
+            break;
+        if (++p.total > r->t->o.max_objects) {
+            char msg[100];
+            snprintf(msg, sizeof msg, "at most %zu objects per request", r->t->o.max_objects);
+            tx_error(r, 413, "too many objects", msg);
+            goto done;
+        }
+        rc = one_object(&p, &el);
+        if (rc)
+            break;
+    }
+    if (rc == KZ_EOF && kz_jstream_get_kind(js) != KZ_JSTREAM_CONTAINER) {
+        tx_error(r, 400, "the request body is not a TAXII envelope",
+                 "expected {\"objects\": [...]}");
+        goto done;
+    }
+    if (rc == KZ_EOF)
+        rc = flush_chunk(&p);
+    if (!rc) {
+        rc = kz_store_commit(r->store);
+        p.in_tx = rc != KZ_OK;
+    }
+    if (rc) {
+        tx_error(r, rc == KZ_EBUSY ? 503 : 500, "the objects could not be stored",
+                 kz_strerror(rc));
+        goto done;
+    }
+    kz_uuid u;
+    char sid[KZ_UUID_STR];
+    if (kz_uuid_v4(&u)) {
+        tx_error(r, 500, "no randomness for a status id", NULL);
+        goto done;
+    }
+    kz_uuid_format(&u, sid);
+    kz_buf *b = &r->resp->body;
+    rc = write_status(&p, sid, req_ts, b);
+    if (!rc)
+        rc = save_status(r, sid, b);
+    if (rc) {
+        /* The objects are stored; only the record of this request is lost. */
+        tx_error(r, 500, "objects stored but the status resource could not be saved",
+                 kz_strerror(rc));
+        goto done;
+    }
+    tx_json(r, 202);
+done:
+    if (p.in_tx)
+        kz_store_rollback(r->store);
+    kz_jstream_free(js);
+    kz_arena_free(p.chunk);
+    kz_buf_release(&p.ok);
+    kz_buf_release(&p.bad);
+}

@@ -1,0 +1,91 @@
+/* taxii_int.h - lib/taxii's private pieces: the server state, the
+ * per-request context handed to every resource handler, and the helpers
+ * shared by the resource files. */
+#ifndef KZ_TAXII_INT_H
+#define KZ_TAXII_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "kizuna/store.h"
+#include "kizuna/taxii.h"
+
+#define TX_POOL_MAX 64
+
+struct kz_taxii {
+    kz_taxii_opts o;          /* strings below are owned copies */
+    char *data_dir, *node_org, *title, *description, *contact, *api_root;
+    kz_auth *auth;            /* borrowed */
+    pthread_mutex_t lock;     /* guards pool */
+    kz_store *pool[TX_POOL_MAX];
+    size_t n_pool;
+    sqlite3 *sdb;             /* status resources (FULLMUTEX connection) */
+};
+
+typedef struct tx_coll {
+    char id[KZ_UUID_STR];
+    const char *alias, *title, *description, *media_types;
+    kz_tlp default_tlp;       /* applied to unmarked objects */
+    bool found;
+} tx_coll;
+
+enum { TX_P_COLL = 0, TX_P_OBJ, TX_P_STATUS, TX_P_MAX };
+
+typedef struct tx_req {
+    kz_taxii *t;
+    const kz_http_request *req;
+    kz_http_response *resp;
+    kz_arena *a;
+    kz_account acct;
+    const char *param[TX_P_MAX];
+    kz_store *store;          /* from the pool, acquired lazily */
+    tx_coll coll;
+} tx_req;
+
+/* respond.c */
+void tx_error(tx_req *r, int status, const char *title, const char *description);
+void tx_json(tx_req *r, int status);  /* sets the TAXII content type and status */
+kz_err tx_store(tx_req *r, kz_store **out);
+void tx_store_release(kz_taxii *t, kz_store *s);
+/* Looks up r->param[TX_P_COLL]; answers 404 itself and returns false when
+ * the collection is missing or invisible to the account, 403 when it is
+ * visible but the needed right (read and/or write) is missing. */
+bool tx_collection(tx_req *r, bool need_read, bool need_write);
+kz_tlp tx_record_tlp(const tx_req *r, const char *tlp);
+kz_err tx_header_time(tx_req *r, const char *name, int64_t us);
+
+/* resources.c */
+void tx_discovery(tx_req *r);
+void tx_api_root(tx_req *r);
+void tx_collections(tx_req *r);
+void tx_collection_get(tx_req *r);
+void tx_status_get(tx_req *r);
+
+/* objects.c */
+void tx_objects_get(tx_req *r);
+void tx_object_get(tx_req *r);
+void tx_manifest_get(tx_req *r);
+void tx_versions_get(tx_req *r);
+void tx_object_delete(tx_req *r);
+
+/* post.c */
+void tx_objects_post(tx_req *r);
+kz_err tx_status_open(kz_taxii *t, const char *db_path, char *errbuf, size_t errlen);
+
+/* filter.c */
+enum {
+    TX_F_ADDED_AFTER = 1 << 0,
+    TX_F_LIMIT = 1 << 1,
+    TX_F_NEXT = 1 << 2,
+    TX_F_ID = 1 << 3,
+    TX_F_TYPE = 1 << 4,
+    TX_F_VERSION = 1 << 5,
+    TX_F_SPEC = 1 << 6
+};
+/* Reads the filters named by allowed from the query into f (strings in the
+ * request arena) and the page size into *limit. On a bad value returns
+ * KZ_EINVAL with a sentence in why. */
+kz_err tx_filter_parse(tx_req *r, unsigned allowed, kz_store_filter *f, size_t *limit, char *why,
+                       size_t why_len);
+
+#endif
