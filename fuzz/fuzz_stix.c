@@ -39,15 +39,18 @@ static void same_diag(const kz_diag *a, const kz_diag *b)
 
 /* Validates one element both ways; returns its error count. */
 static size_t one_element(kz_arena *a, const char *data, size_t len, const kz_stix_opts *opts,
-                          bool *parsed)
+                          bool *parsed, bool *is_bundle)
 {
     kz_json *v = NULL, *v2 = NULL;
     kz_diag d1, d2;
     size_t errors = 0;
     *parsed = false;
+    *is_bundle = false;
     if (kz_json_parse(a, data, len, NULL, &v, NULL) != KZ_OK)
         return 0;
     *parsed = true;
+    const char *t = kz_json_get_string(v, "type");
+    *is_bundle = t && strcmp(t, "bundle") == 0;
     kz_diag_init(&d1, 64);
     kz_diag_init(&d2, 64);
     kz_err rc = kz_stix_validate_object(v, "$.objects[0]", opts, &d1);
@@ -106,9 +109,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (rc)
             break;
-        bool parsed;
+        bool parsed, is_bundle;
         kz_arena_reset(a);
-        errors += one_element(a, el.data, el.len, &opts, &parsed);
+        size_t e = one_element(a, el.data, el.len, &opts, &parsed, &is_bundle);
+        /* A lone top-level bundle without "objects" is the document, not an
+         * object: the walk checks it as a bundle header instead. */
+        if (!(is_bundle && kz_jstream_get_kind(s) == KZ_JSTREAM_SINGLE))
+            errors += e;
         all_parsed = all_parsed && parsed;
     }
     kz_jstream_free(s);

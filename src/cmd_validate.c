@@ -99,6 +99,8 @@ static kz_err on_item(void *ud, const kz_stix_item *it)
     show_progress(c, it->bytes_read, false);
     if (c->quiet && !c->json)
         return KZ_OK;
+    if (c->progress && d->n && !c->json)
+        fputs("\r\033[K", stderr); /* do not leave a progress line under a problem */
     for (size_t i = 0; i < d->n; i++) {
         if (c->json)
             print_item_json(c, &d->items[i], it->line);
