@@ -29,7 +29,8 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -c, --collection C   target collection (required)\n"
-    "  --batch N            objects per transaction (default 1000)\n"
+    "  --batch N            objects per transaction (default 5000; a batch is also\n"
+    "                       committed once it holds 16 MiB of JSON)\n"
     "  --atomic             all or nothing: one transaction for the whole import\n"
     "  --max-object BYTES   reject larger objects (default 4194304)\n"
     "  --no-validate        skip STIX validation (the store still checks ids and versions)\n"
@@ -38,7 +39,11 @@ static const char usage_text[] =
     "\n"
     "exit status: 0 all stored, 1 some objects or documents rejected, 2 error\n";
 
-#define DEFAULT_BATCH 1000
+/* Bigger batches mean fewer commits, each an fsync at synchronous=full;
+ * 5000 measured about 2x faster than 1000 on bench/store.sh. The byte cap
+ * keeps memory bounded when objects are large. */
+#define DEFAULT_BATCH 5000
+#define MAX_BATCH_BYTES (16u << 20)
 #define MAX_BATCH 100000
 #define DEFAULT_MAX_OBJECT (4u << 20)
 #define MAX_REPORTED 50 /* rejected objects reported per file before going quiet */
@@ -56,6 +61,7 @@ typedef struct imp {
     kz_store_object *objs;
     size_t *index;
     size_t n;
+    size_t batch_bytes;      /* JSON bytes in the pending batch */
     kz_arena *batch_arena;
     kz_arena *obj_arena;     /* per object, reset after each */
     kz_store_put_result *res;
@@ -130,6 +136,7 @@ static kz_err flush(imp *m)
         fflush(stdout);
     }
     m->n = 0;
+    m->batch_bytes = 0;
     kz_arena_reset(m->batch_arena);
     return KZ_OK;
 }
@@ -209,7 +216,8 @@ static kz_err one(imp *m, const kz_jstream_element *el)
     m->objs[m->n] = o;
     m->index[m->n] = el->index;
     m->n++;
-    if (m->n == m->batch_max)
+    m->batch_bytes += el->len;
+    if (m->n == m->batch_max || m->batch_bytes >= MAX_BATCH_BYTES)
         return flush(m);
     return KZ_OK;
 }
@@ -260,6 +268,7 @@ static kz_err import_file(imp *m, const char *file)
                          m->n);
             m->doc_error = true;
             m->n = 0;
+            m->batch_bytes = 0;
             kz_arena_reset(m->batch_arena);
             rc = KZ_OK;
         } else {
@@ -276,6 +285,7 @@ static kz_err import_file(imp *m, const char *file)
                      m->n);
         m->doc_error = true;
         m->n = 0;
+        m->batch_bytes = 0;
         kz_arena_reset(m->batch_arena);
         rc = KZ_OK;
     }

@@ -11,10 +11,23 @@ static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 #define CURSOR_RAW 25
 #define CURSOR_TEXT 34
 
+/* FNV-1a style over 8-byte words (then the tail bytewise): a content
+ * fingerprint for the conflict check and the cursor's filter hash, not a
+ * cryptographic hash. Word-wise because every stored object is hashed on
+ * the import path; a mismatch only triggers a full comparison, so changing
+ * the function later costs speed, never correctness. */
 uint64_t kz_store_hash(const void *data, size_t len, uint64_t h)
 {
     const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h ^= w;
+        h *= 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++) {
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }

@@ -82,7 +82,8 @@ void kz_store_set_error(struct kz_store *s, const char *fmt, ...)
 kz_err kz_store_version_of(const kz_store_object *o, kz_store_vinfo *vi);
 /* Normalises an RFC 3339 timestamp to a version key (9 fractional digits). */
 kz_err kz_store_vkey(const char *ts, char out[KZ_TIME_MAX]);
-/* 64-bit FNV-1a of data (content hash for the conflict check). */
+/* 64-bit word-wise FNV-style hash of data (content fingerprint for the
+ * conflict check, and the cursor filter hash). */
 uint64_t kz_store_hash(const void *data, size_t len, uint64_t h);
 #define KZ_STORE_HASH_INIT 0xcbf29ce484222325ULL
 
