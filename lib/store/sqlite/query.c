@@ -113,14 +113,51 @@ static void qb_where(qb *q, const kz_store_q *kq, const char *const *ids, size_t
     qb_versions(q, kq);
 }
 
-static kz_err qb_prepare(kz_store *s, qb *q, sqlite3_stmt **out)
+/* Finds or prepares the statement for q's text and binds q's values.
+ * *slot is the cache entry to release with qb_release (NULL: not cached,
+ * finalize it). */
+static kz_err qb_prepare(kz_store *s, qb *q, sqlite3_stmt **out, sq_qentry **slot)
 {
     *out = NULL;
+    *slot = NULL;
     if (q->rc)
         return q->rc;
-    int src = sqlite3_prepare_v2(SQ(s)->db, q->sql.data, (int)q->sql.len, out, NULL);
-    if (src != SQLITE_OK)
-        return sq_err(s, src);
+    sq *b = SQ(s);
+    sq_qentry *hit = NULL, *victim = NULL;
+    for (int i = 0; i < SQ_QCACHE; i++) {
+        sq_qentry *e = &b->qcache[i];
+        if (e->busy)
+            continue;
+        if (e->sql && strcmp(e->sql, q->sql.data) == 0) {
+            hit = e;
+            break;
+        }
+        if (!victim || !e->sql || (victim->sql && e->used < victim->used))
+            victim = e;
+    }
+    if (hit) {
+        sqlite3_reset(hit->st);
+        sqlite3_clear_bindings(hit->st);
+        *out = hit->st;
+        *slot = hit;
+    } else {
+        int src = sqlite3_prepare_v3(b->db, q->sql.data, (int)q->sql.len,
+                                     SQLITE_PREPARE_PERSISTENT, out, NULL);
+        if (src != SQLITE_OK)
+            return sq_err(s, src);
+        char *copy = victim ? kz_strndup(q->sql.data, q->sql.len) : NULL;
+        if (copy) {
+            sqlite3_finalize(victim->st);
+            kz_free(victim->sql);
+            victim->sql = copy;
+            victim->st = *out;
+            *slot = victim;
+        }
+    }
+    if (*slot) {
+        (*slot)->busy = 1;
+        (*slot)->used = ++b->qtick;
+    }
     for (int i = 0; i < q->n; i++) {
         if (q->b[i].text)
             sqlite3_bind_text(*out, i + 1, q->b[i].text, -1, SQLITE_STATIC);
@@ -128,6 +165,17 @@ static kz_err qb_prepare(kz_store *s, qb *q, sqlite3_stmt **out)
             sqlite3_bind_int64(*out, i + 1, q->b[i].i);
     }
     return KZ_OK;
+}
+
+static void qb_release(sqlite3_stmt *st, sq_qentry *slot)
+{
+    if (!slot) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st); /* bound texts belong to the caller's filter */
+    slot->busy = 0;
 }
 
 static qb *qb_new(void)
@@ -163,7 +211,8 @@ kz_err sq_query(kz_store *s, const kz_store_q *kq, kz_store_record_fn fn, void *
         qb_int(q, (int64_t)f->limit + 1);
     }
     sqlite3_stmt *st = NULL;
-    kz_err rc = qb_prepare(s, q, &st);
+    sq_qentry *slot = NULL;
+    kz_err rc = qb_prepare(s, q, &st, &slot);
     if (rc)
         goto done;
     int src;
@@ -188,7 +237,8 @@ kz_err sq_query(kz_store *s, const kz_store_q *kq, kz_store_record_fn fn, void *
     if (src != SQLITE_DONE)
         rc = sq_err(s, src);
 done:
-    sqlite3_finalize(st);
+    if (st)
+        qb_release(st, slot);
     qb_free(q);
     return rc;
 }
@@ -201,15 +251,16 @@ kz_err sq_count(kz_store *s, const kz_store_q *kq, int64_t *out)
     qb_add(q, "SELECT count(*)");
     qb_where(q, kq, kq->f->ids, kq->f->n_ids);
     sqlite3_stmt *st = NULL;
-    kz_err rc = qb_prepare(s, q, &st);
+    sq_qentry *slot = NULL;
+    kz_err rc = qb_prepare(s, q, &st, &slot);
     if (!rc) {
         int src = sqlite3_step(st);
         if (src == SQLITE_ROW)
             *out = sqlite3_column_int64(st, 0);
         else
             rc = sq_err(s, src);
+        qb_release(st, slot);
     }
-    sqlite3_finalize(st);
     qb_free(q);
     return rc;
 }
@@ -233,15 +284,16 @@ kz_err sq_delete_object(kz_store *s, const kz_store_q *kq, const char *id, size_
         return rc;
     }
     sqlite3_stmt *st = NULL;
-    rc = qb_prepare(s, q, &st);
+    sq_qentry *slot = NULL;
+    rc = qb_prepare(s, q, &st, &slot);
     if (!rc) {
         int src = sqlite3_step(st);
         if (src != SQLITE_DONE)
             rc = sq_err(s, src);
         else
             *n_deleted = (size_t)sqlite3_changes(SQ(s)->db);
+        qb_release(st, slot);
     }
-    sqlite3_finalize(st);
     qb_free(q);
     return sq_write_end(s, rc);
 }

@@ -291,6 +291,10 @@ void sq_close(kz_store *s)
     sq *q = SQ(s);
     for (int i = 0; i < SQ_MAX; i++)
         sqlite3_finalize(q->st[i]);
+    for (int i = 0; i < SQ_QCACHE; i++) {
+        sqlite3_finalize(q->qcache[i].st);
+        kz_free(q->qcache[i].sql);
+    }
     if (q->db)
         sqlite3_close_v2(q->db);
     kz_free(q);

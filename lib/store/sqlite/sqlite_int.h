@@ -23,9 +23,21 @@ typedef enum sq_stmt {
     SQ_MAX
 } sq_stmt;
 
+/* Dynamic query statements (their text depends on the filter's shape),
+ * kept by exact text so that paging repeats no SQL parsing. */
+#define SQ_QCACHE 16
+typedef struct sq_qentry {
+    char *sql;          /* heap; NULL if the slot is free */
+    sqlite3_stmt *st;
+    uint64_t used;      /* LRU tick */
+    int busy;           /* being stepped (re-entrant callers get their own) */
+} sq_qentry;
+
 typedef struct sq {
     sqlite3 *db;
     sqlite3_stmt *st[SQ_MAX];
+    sq_qentry qcache[SQ_QCACHE];
+    uint64_t qtick;
     int explicit_tx;   /* inside kz_store_begin .. commit/rollback */
     int schema;        /* user_version after migrations */
 } sq;
