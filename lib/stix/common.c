@@ -332,7 +332,10 @@ static void check_lang(kz_sv *v, const kz_json *val)
     bool first = true;
     for (; ok && i <= n; i++) {
         if (i == n || s[i] == '-') {
-            if (seg == 0 || seg > 8 || (first && seg < 2))
+            /* a one-letter primary subtag is only the private-use "x" or
+             * the grandfathered "i" prefix */
+            if (seg == 0 || seg > 8 ||
+                (first && seg < 2 && !(i == 1 && (s[0] == 'x' || s[0] == 'X' || s[0] == 'i'))))
                 ok = false;
             seg = 0;
             first = false;
