@@ -68,6 +68,14 @@ const char *kz_sv_quote(const char *s, size_t len, char *out, size_t outsz)
                 break;
             snprintf(out + o, outsz - o, "\\x%02x", c);
             o += 4;
+        } else if (c >= 0xc0) {
+            /* copy a whole UTF-8 sequence or stop: never split a character */
+            size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (i + n > len || o + n >= limit)
+                break;
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n - 1;
         } else {
             out[o++] = (char)c;
         }

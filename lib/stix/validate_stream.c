@@ -86,7 +86,8 @@ static void check_header(walk *w, const kz_json *h)
         const char *k = h->u.obj.members[i].key;
         if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "spec_version") &&
             strcmp(k, "objects"))
-            kz_sv_warn_at(&v, k, "unknown-property", "\"%s\" is not a property of a bundle", k);
+            kz_sv_warn_at(&v, k, "unknown-property", "%s is not a property of a bundle",
+                          kz_sv_quote(k, h->u.obj.members[i].key_len, q, sizeof q));
     }
 }
 
