@@ -339,6 +339,31 @@ static void test_paging_concurrent(void **state)
     kz_store_close(rd);
 }
 
+/* Readers are never blocked by a writer: while one handle holds an open
+ * write transaction, another reads the last committed state at once. */
+static void test_reader_not_blocked(void **state)
+{
+    fixture *fx = *state;
+    fx_coll(fx, "c");
+    fx_put1(fx, "c", fx_obj(fx, "indicator", 1, fx_day(1), "a"), KZ_STORE_ADDED);
+    kz_store *rd = NULL;
+    kz_store_opts o = {.sync = KZ_STORE_SYNC_OFF, .busy_timeout_ms = 1};
+    assert_int_equal(kz_store_open(fx->db, &o, &rd), KZ_OK);
+    assert_int_equal(kz_store_begin(fx->s), KZ_OK);
+    fx_put1(fx, "c", fx_obj(fx, "indicator", 2, fx_day(1), "b"), KZ_STORE_ADDED);
+    kz_store_filter f = {.collection = "c"};
+    int64_t n = -1;
+    assert_int_equal(kz_store_count(rd, &f, &n), KZ_OK);
+    assert_int_equal(n, 1); /* the uncommitted object is not visible */
+    /* a second writer does wait (and here gives up after 1 ms) */
+    kz_store_object o3 = fx_obj(fx, "indicator", 3, fx_day(1), "c");
+    assert_int_equal(kz_store_put_batch(rd, "c", &o3, 1, NULL, NULL), KZ_EBUSY);
+    assert_int_equal(kz_store_commit(fx->s), KZ_OK);
+    assert_int_equal(kz_store_count(rd, &f, &n), KZ_OK);
+    assert_int_equal(n, 2);
+    kz_store_close(rd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_versions_and_delete, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_paging_concurrent, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_not_blocked, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
