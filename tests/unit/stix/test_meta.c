@@ -138,6 +138,36 @@ static void test_sco_ids(void **state)
     kz_arena_free(a);
 }
 
+static void test_validate_object_api(void **state)
+{
+    (void)state;
+    kz_arena *a = kz_arena_new(0);
+    kz_diag d;
+    kz_diag_init(&d, 0);
+    kz_json *o = parse(a, "{\"type\":\"tool\",\"spec_version\":\"2.1\","
+                          "\"id\":\"tool--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\","
+                          "\"created\":\"2016-04-06T20:03:48.000Z\","
+                          "\"modified\":\"2016-04-06T20:03:48.000Z\","
+                          "\"tool_types\":[\"a\\nb\\u0007\"],\"confidence\":\"high\"}");
+    assert_int_equal(kz_stix_validate_object(NULL, "$", NULL, &d), KZ_EINVAL);
+    assert_int_equal(kz_stix_validate_object(o, "$", NULL, NULL), KZ_EINVAL);
+    assert_int_equal(kz_stix_validate_object(o, NULL, NULL, &d), KZ_OK);
+    assert_int_equal(d.n_errors, 2); /* name missing, confidence not an integer */
+    assert_int_equal(d.n_warnings, 1);
+    for (size_t i = 0; i < d.n; i++) {
+        assert_int_equal(strncmp(d.items[i].path, "$", 1), 0);
+        /* control characters of values never reach a message */
+        for (const char *m = d.items[i].msg; *m; m++)
+            assert_true((unsigned char)*m >= 0x20);
+    }
+    assert_string_equal(d.items[0].path, "$.tool_types[0]");
+    assert_string_equal(d.items[0].code, "vocab-value");
+    assert_string_equal(d.items[0].msg,
+                        "\"a\\x0ab\\x07\" is not in the open vocabulary tool-type-ov");
+    kz_diag_release(&d);
+    kz_arena_free(a);
+}
+
 typedef struct counts {
     size_t items, with_obj;
     char first_path[64];
@@ -249,7 +279,7 @@ int main(void)
         cmocka_unit_test(test_meta_get),       cmocka_unit_test(test_type_class),
         cmocka_unit_test(test_tlp),            cmocka_unit_test(test_sco_ids),
         cmocka_unit_test(test_document_kinds), cmocka_unit_test(test_attack_ics_bundle),
-        cmocka_unit_test(test_oom_sweep),
+        cmocka_unit_test(test_oom_sweep),      cmocka_unit_test(test_validate_object_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
