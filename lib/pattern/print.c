@@ -123,14 +123,22 @@ static kz_err print_obs(kz_buf *b, const pat_obs *o)
         return rc;
     }
     case O_WITHIN:
-        rc = print_obs(b, o->l);
-        return rc ? rc : kz_buf_printf(b, " WITHIN %s SECONDS", o->q1.text);
     case O_REPEATS:
-        rc = print_obs(b, o->l);
-        return rc ? rc : kz_buf_printf(b, " REPEATS %s TIMES", o->q1.text);
     case O_STARTSTOP:
+        /* Literal texts go by length: a string literal may hold a NUL. */
         rc = print_obs(b, o->l);
-        return rc ? rc : kz_buf_printf(b, " START %s STOP %s", o->q1.text, o->q2.text);
+        if (!rc)
+            rc = kz_buf_append_str(b, o->kind == O_WITHIN ? " WITHIN " : o->kind == O_REPEATS ? " REPEATS " : " START ");
+        if (!rc)
+            rc = kz_buf_append(b, o->q1.text, o->q1.text_len);
+        if (!rc && o->kind == O_STARTSTOP) {
+            rc = kz_buf_append_str(b, " STOP ");
+            if (!rc)
+                rc = kz_buf_append(b, o->q2.text, o->q2.text_len);
+        }
+        if (!rc && o->kind != O_STARTSTOP)
+            rc = kz_buf_append_str(b, o->kind == O_WITHIN ? " SECONDS" : " TIMES");
+        return rc;
     }
     return KZ_EINTERNAL;
 }

@@ -49,6 +49,8 @@ bad("[a:b = 1] NOT [a:c = 2]", 10); bad("[a:b NOT EXISTS]", 9); bad("[a:b = null
 bad("[a:b ~ 1]", 5); bad("[a:b = 1] ^", 10); bad("[a:b = 1]\n  AND [a:c ==]", 23)
 bad("[true:b = 1]", 1); bad("[a:AND = 1]", 3)
 V.append({"pattern":"[EXISTS a:b]","valid":False,"stix_version":"2.0","valid_2_0":False,"offset":8,"source":"kizuna: EXISTS is 2.1 only"})
+V.append({"pattern":"[a:b = 'x\u0000y'] START '2020-01-01T00:00:00Z' STOP 'y\u0000'","valid":False,"stix_version":"2.0","valid_2_0":False,"offset":14,"source":"kizuna: regression, a NUL inside a qualifier literal must print back"})
+V.append({"pattern":"[a:b = 'x\u0000y'] START '2020-01-01T00:00:00Z' STOP '2020-01-02T00:00:00Z'","valid":True,"stix_version":"2.0","valid_2_0":True,"source":"kizuna: NUL in a string literal"})
 for v in V:
     if not v["valid"] and "offset" not in v: raise SystemExit("missing offset "+v["pattern"])
 with open('tests/data/pattern/kizuna-validate-cases.jsonl','w') as f:
