@@ -1,0 +1,220 @@
+/* test_api.c - the pattern API beyond the conformance data: out of memory
+ * at every allocation of parse, check, match and the index is an error and
+ * never a crash or a leak (swept with kz_alloc_fail_after); canonical
+ * printing; misuse of the observation set; the reported observed-data. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kizuna/alloc.h"
+#include "kizuna/arena.h"
+#include "kizuna/buf.h"
+#include "kizuna/json.h"
+#include "kizuna/pattern.h"
+
+static const char bundle[] =
+    "{\"type\":\"bundle\",\"objects\":["
+    "{\"type\":\"observed-data\",\"id\":\"observed-data--1\",\"first_observed\":\"2020-01-01T00:00:00Z\","
+    "\"last_observed\":\"2020-01-01T00:00:00Z\",\"number_observed\":2,\"object_refs\":[\"file--1\",\"ipv4-addr--1\"]},"
+    "{\"type\":\"observed-data\",\"id\":\"observed-data--2\",\"first_observed\":\"2020-01-01T00:00:05Z\","
+    "\"last_observed\":\"2020-01-01T00:00:05Z\",\"number_observed\":1,\"object_refs\":[\"file--2\"]},"
+    "{\"type\":\"file\",\"id\":\"file--1\",\"name\":\"caf\\u00e9.exe\",\"magic_number_hex\":\"ffd8\",\"x_refs\":[\"ipv4-addr--1\"]},"
+    "{\"type\":\"file\",\"id\":\"file--2\",\"name\":\"b.exe\",\"size\":5},"
+    "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--1\",\"value\":\"10.0.0.1\"}]}";
+
+static const char *patterns[] = {
+    "[file:name LIKE 'caf\xc3\xa9%' AND file:magic_number_hex = h'ffd8'] REPEATS 2 TIMES FOLLOWEDBY [file:size IN (5, 6)]",
+    "([file:x_refs[*].value ISSUBSET '10.0.0.0/8'] AND [file:name MATCHES '^b']) WITHIN 10 SECONDS",
+    "[ipv4-addr:value = '10.0.0.1' OR file:name = 'b.exe'] START t'2019-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'",
+};
+
+/* One run of everything; returns the first error or KZ_OK. */
+static kz_err run_all(const char *pattern, bool *matched)
+{
+    kz_err rc;
+    kz_pattern *p = NULL, *p2 = NULL;
+    kz_pattern_obs *o = NULL;
+    kz_pattern_set *set = NULL;
+    kz_pattern_result res = {0};
+    kz_arena *a = kz_arena_new(0);
+    kz_json *doc = NULL;
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    if (!a)
+        return KZ_ENOMEM;
+    rc = kz_json_parse(a, bundle, sizeof bundle - 1, NULL, &doc, NULL);
+    if (rc)
+        goto done;
+    rc = kz_pattern_check(pattern, strlen(pattern), 21, NULL);
+    if (rc)
+        goto done;
+    rc = kz_pattern_parse(pattern, strlen(pattern), 21, &p, NULL);
+    if (rc)
+        goto done;
+    rc = kz_pattern_print(p, &b);
+    if (rc)
+        goto done;
+    o = kz_pattern_obs_new();
+    if (!o) {
+        rc = KZ_ENOMEM;
+        goto done;
+    }
+    rc = kz_pattern_obs_add_all(o, doc);
+    if (!rc)
+        rc = kz_pattern_obs_finish(o, NULL);
+    if (!rc)
+        rc = kz_pattern_match(p, o, &res, NULL);
+    if (rc)
+        goto done;
+    *matched = res.matched;
+    set = kz_pattern_set_new();
+    if (!set) {
+        rc = KZ_ENOMEM;
+        goto done;
+    }
+    rc = kz_pattern_parse(pattern, strlen(pattern), 21, &p2, NULL);
+    if (!rc)
+        rc = kz_pattern_set_add(set, p2, 1, NULL);
+    if (!rc)
+        rc = kz_pattern_set_compile(set);
+done:
+    kz_pattern_set_free(set);
+    kz_pattern_result_release(&res);
+    kz_pattern_obs_free(o);
+    kz_pattern_free(p);
+    kz_buf_release(&b);
+    kz_arena_free(a);
+    return rc;
+}
+
+static void test_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof patterns / sizeof patterns[0]; k++) {
+        bool want = false, got = false;
+        kz_alloc_fail_after(0, 0);
+        assert_int_equal(run_all(patterns[k], &want), KZ_OK);
+        assert_true(want);
+        long n = 1;
+        for (;; n++) {
+            kz_alloc_fail_after(n, 0);
+            kz_err rc = run_all(patterns[k], &got);
+            long failed = kz_alloc_failures();
+            kz_alloc_fail_after(0, 0);
+            if (failed == 0) {
+                assert_int_equal(rc, KZ_OK); /* every allocation was made: done */
+                break;
+            }
+            /* Either the failure surfaced as KZ_ENOMEM, or it hit an
+             * allocation whose failure only costs speed (none today). */
+            assert_true(rc == KZ_ENOMEM || rc == KZ_OK);
+            if (rc == KZ_OK)
+                assert_true(got == want);
+        }
+        print_message("pattern %zu: %ld allocations swept\n", k, n - 1);
+        assert_true(n > 10);
+    }
+}
+
+static void test_canonical_print(void **state)
+{
+    (void)state;
+    const char *in = "  ( [a:b==1 AND  a:'c d'[*] <> 'x'] )   REPEATS 2 TIMES /* c */ FOLLOWEDBY [EXISTS a:e]";
+    kz_pattern *p = NULL;
+    assert_int_equal(kz_pattern_parse(in, strlen(in), 21, &p, NULL), KZ_OK);
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    assert_int_equal(kz_pattern_print(p, &b), KZ_OK);
+    assert_string_equal(b.data, "([a:b = 1 AND a:'c d'[*] != 'x']) REPEATS 2 TIMES FOLLOWEDBY [EXISTS a:e]");
+    assert_false(kz_pattern_is_simple(p));
+    kz_buf_release(&b);
+    kz_pattern_free(p);
+    assert_int_equal(kz_pattern_parse("[a:b = 1]", 9, 21, &p, NULL), KZ_OK);
+    assert_true(kz_pattern_is_simple(p));
+    kz_pattern_free(p);
+}
+
+static void test_error_fields(void **state)
+{
+    (void)state;
+    kz_pattern_error err;
+    const char *in = "[a:b = 1]\n OR [a:c = ]";
+    assert_int_equal(kz_pattern_check(in, strlen(in), 21, &err), KZ_EPARSE);
+    assert_int_equal(err.offset, 21);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 12);
+    assert_non_null(strstr(err.msg, "expected a literal"));
+    assert_int_equal(kz_pattern_check(in, strlen(in), 21, NULL), KZ_EPARSE); /* err may be NULL */
+}
+
+static void test_observation_set_misuse(void **state)
+{
+    (void)state;
+    kz_pattern_obs *o = kz_pattern_obs_new();
+    kz_pattern *p = NULL;
+    kz_pattern_result res;
+    assert_int_equal(kz_pattern_parse("[a:b = 1]", 9, 21, &p, NULL), KZ_OK);
+    assert_int_equal(kz_pattern_match(p, o, &res, NULL), KZ_EINVAL); /* not finished */
+    assert_int_equal(kz_pattern_obs_finish(o, NULL), KZ_OK);
+    assert_int_equal(kz_pattern_obs_finish(o, NULL), KZ_EINVAL); /* twice */
+    assert_int_equal(kz_pattern_match(p, o, &res, NULL), KZ_OK);  /* empty: no match */
+    assert_false(res.matched);
+    assert_int_equal(kz_pattern_obs_count(o), 0);
+    assert_string_equal(kz_pattern_obs_id(o, 3), "");
+    kz_pattern_result_release(&res);
+    kz_pattern_free(p);
+    kz_pattern_obs_free(o);
+    kz_pattern_obs_free(NULL);
+    kz_pattern_free(NULL);
+    kz_pattern_set_free(NULL);
+}
+
+static void test_reported_observations(void **state)
+{
+    (void)state;
+    kz_arena *a = kz_arena_new(0);
+    kz_json *doc = NULL;
+    assert_int_equal(kz_json_parse(a, bundle, sizeof bundle - 1, NULL, &doc, NULL), KZ_OK);
+    kz_pattern_obs *o = kz_pattern_obs_new();
+    assert_int_equal(kz_pattern_obs_add_all(o, doc), KZ_OK);
+    assert_int_equal(kz_pattern_obs_finish(o, NULL), KZ_OK);
+    assert_int_equal(kz_pattern_obs_count(o), 2);
+    kz_pattern *p = NULL;
+    kz_pattern_result res;
+    /* number_observed 2: two observations in one object, reported once. */
+    const char *t = "[file:name LIKE '%.exe'] REPEATS 3 TIMES";
+    assert_int_equal(kz_pattern_parse(t, strlen(t), 21, &p, NULL), KZ_OK);
+    assert_int_equal(kz_pattern_match(p, o, &res, NULL), KZ_OK);
+    assert_true(res.matched);
+    assert_int_equal(res.n_obs, 2);
+    assert_string_equal(kz_pattern_obs_id(o, res.obs[0]), "observed-data--1");
+    assert_string_equal(kz_pattern_obs_id(o, res.obs[1]), "observed-data--2");
+    kz_pattern_result_release(&res);
+    kz_pattern_free(p);
+    t = "[file:name LIKE '%.exe'] REPEATS 4 TIMES";
+    assert_int_equal(kz_pattern_parse(t, strlen(t), 21, &p, NULL), KZ_OK);
+    assert_int_equal(kz_pattern_match(p, o, &res, NULL), KZ_OK);
+    assert_false(res.matched);
+    assert_int_equal(res.n_obs, 0);
+    kz_pattern_result_release(&res);
+    kz_pattern_free(p);
+    kz_pattern_obs_free(o);
+    kz_arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_out_of_memory_sweep),
+        cmocka_unit_test(test_canonical_print),
+        cmocka_unit_test(test_error_fields),
+        cmocka_unit_test(test_observation_set_misuse),
+        cmocka_unit_test(test_reported_observations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
