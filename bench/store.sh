@@ -26,12 +26,15 @@ say() { printf 'store.sh: %s\n' "$*" >&2; }
 [ -x "$kizuna" ] || { say "no $kizuna (build first)"; exit 2; }
 
 # 1. The workload: a bundle and the same rows as CSV for sqlite3.
-cc -O2 -Wall -Wextra -o "$out/gen_indicators" "$root/bench/gen_indicators.c"
+gen="$out/gen_indicators"
+if [ ! -x "$gen" ] || [ "$root/bench/gen_indicators.c" -nt "$gen" ]; then
+  cc -O2 -Wall -Wextra -o "$gen" "$root/bench/gen_indicators.c"
+fi
 bundle="$out/indicators-$objects.json"
 rows="$out/indicators-$objects.csv"
-if [ ! -s "$bundle" ] || [ ! -s "$rows" ] || [ "$bundle" -ot "$out/gen_indicators" ]; then
+if [ ! -s "$bundle" ] || [ ! -s "$rows" ] || [ "$bundle" -ot "$gen" ]; then
   say "generating $objects indicators"
-  "$out/gen_indicators" -n "$objects" -o "$bundle" -c "$rows"
+  "$gen" -n "$objects" -o "$bundle" -c "$rows"
 fi
 bytes=$(stat -c %s "$bundle")
 cat "$bundle" "$rows" >/dev/null # in the page cache for both contenders

@@ -105,9 +105,8 @@ int cmd_export(kz_cli *cli, int argc, char **argv)
         return kz_cli_error("export: %s", err);
     /* Resolve the collection before writing anything, so that a wrong name
      * gives an error and no half bundle. */
-    int64_t dummy;
-    kz_store_filter probe = {.collection = f.collection, .limit = 1};
-    rc = kz_store_count(s, &probe, &dummy);
+    kz_store_filter probe = {.collection = f.collection, .limit = 1, .versions = KZ_STORE_V_ALL};
+    rc = kz_store_query(s, &probe, NULL, NULL, NULL);
     if (rc) {
         int ret = kz_cli_error("export: %s", kz_store_errmsg(s));
         kz_store_close(s);

@@ -368,8 +368,10 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
         ret = kz_cli_error("import: %s", err);
         goto done;
     }
-    kz_store_filter probe = {.collection = m.coll, .limit = 1};
-    rc = kz_store_count(m.store, &probe, &(int64_t){0});
+    /* Resolve the collection now (a page of one: cheap at any size) so that
+     * a wrong name is one error, not one per batch. */
+    kz_store_filter probe = {.collection = m.coll, .limit = 1, .versions = KZ_STORE_V_ALL};
+    rc = kz_store_query(m.store, &probe, NULL, NULL, NULL);
     if (rc) {
         ret = kz_cli_error("import: %s", kz_store_errmsg(m.store));
         goto done;

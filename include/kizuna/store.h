@@ -204,7 +204,7 @@ typedef struct kz_store_page {
 } kz_store_page;
 
 /* Objects (or the manifest) of a collection, in date_added order, matching
- * f; fn is called per record (nonzero return stops early: KZ_OK, more=true
+ * f; fn (may be NULL) is called per record (nonzero return stops early: KZ_OK, more=true
  * with a cursor after the last delivered record). page (optional) says
  * whether there is more. A cursor from a different filter: KZ_EINVAL.
  * Unknown collection: KZ_ENOTFOUND. */

@@ -1,6 +1,7 @@
 /* test_store.c - unit tests for lib/store (front and SQLite backend):
  * collections, batched writes and their per-object outcomes, the version
  * rule, TLP, explicit transactions, reopening, search and the check. */
+#include "kizuna/alloc.h"
 #include "unit/store/store_fixture.h"
 
 static int find_alias(void *ctx, const kz_collection *c)
@@ -346,6 +347,59 @@ static void test_time_helpers(void **state)
     assert_int_not_equal(kz_store_parse_us("2021-13-02T03:04:05Z", &us), KZ_OK);
 }
 
+/* Out of memory in the store's own allocations (SQLite has its own
+ * allocator) is an error, never a crash or a leak, and leaves the store
+ * consistent: sweep the failing allocation over a batch write of more
+ * than 64 objects (heap-allocated version infos), a conflict check (arena)
+ * and a query (SQL builder, statement cache). */
+static void test_oom_sweep(void **state)
+{
+    fixture *fx = *state;
+    fx_coll(fx, "c");
+    kz_store_object objs[70], fresh[70];
+    for (unsigned i = 0; i < 70; i++) {
+        objs[i] = fx_obj(fx, "indicator", i, fx_day(1), "x");
+        fresh[i] = fx_obj(fx, "indicator", 100 + i, fx_day(1), "y");
+    }
+    fx_put(fx, "c", objs, 70, NULL);
+    kz_store_object evil = fx_obj(fx, "indicator", 1, fx_day(1), "other");
+    int ok_runs = 0, fresh_stored = 0;
+    long failed = 0; /* allocations made to fail: the sweep must bite */
+    for (long n = 1; n <= 12; n++) {
+        kz_alloc_fail_after(n, 0);
+        kz_err rc = kz_store_put_batch(fx->s, "c", fresh, 70, NULL, NULL);
+        failed += kz_alloc_failures();
+        kz_alloc_fail_after(0, 0);
+        assert_true(rc == KZ_OK || rc == KZ_ENOMEM);
+        fresh_stored |= rc == KZ_OK;
+        kz_alloc_fail_after(n, 0);
+        kz_store_put_result r = KZ_STORE_ADDED;
+        rc = kz_store_put_batch(fx->s, "c", &evil, 1, &r, NULL);
+        kz_alloc_fail_after(0, 0);
+        assert_true(rc == KZ_ENOMEM || (rc == KZ_OK && r == KZ_STORE_CONFLICT));
+        const char *types[2] = {"indicator", "malware"};
+        kz_store_filter f = {.collection = "c", .types = types, .n_types = (size_t)(n % 2 + 1),
+                             .limit = 10};
+        fx_rec rec = {0};
+        kz_alloc_fail_after(n, 0);
+        rc = kz_store_query(fx->s, &f, fx_collect, &rec, NULL);
+        failed += kz_alloc_failures();
+        kz_alloc_fail_after(0, 0);
+        assert_true(rc == KZ_OK || rc == KZ_ENOMEM);
+        ok_runs += rc == KZ_OK;
+    }
+    assert_true(ok_runs > 0);
+    assert_true(failed > 0);
+    kz_store_filter all = {.collection = "c", .versions = KZ_STORE_V_ALL};
+    int64_t count = 0;
+    assert_int_equal(kz_store_count(fx->s, &all, &count), KZ_OK);
+    /* all or nothing per batch: never a part of the fresh batch */
+    assert_int_equal(count, fresh_stored ? 140 : 70);
+    bool ok = false;
+    assert_int_equal(kz_store_check(fx->s, NULL, NULL, &ok), KZ_OK);
+    assert_true(ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_a_kizuna_db, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_search, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_check, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_oom_sweep, fx_setup, fx_teardown),
         cmocka_unit_test(test_time_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
