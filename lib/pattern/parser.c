@@ -703,7 +703,10 @@ kz_err pat_parse(const char *text, size_t len, int version, kz_pattern **out, kz
     kz_pattern *p = kz_calloc(1, sizeof *p);
     if (!p)
         return KZ_ENOMEM;
-    p->arena = kz_arena_new(0);
+    /* Sized to the pattern: an indicator set holds 100k+ compiled patterns,
+     * and a 16 KiB default block each would be 1.6 GB for small ASTs. */
+    size_t block = 1024 + (len < 8192 ? len * 8 : 65536);
+    p->arena = kz_arena_new(block);
     if (!p->arena) {
         kz_free(p);
         return KZ_ENOMEM;
