@@ -3,6 +3,7 @@
  * given, or a STIX 2.0 embedded "objects" map), their first_observed /
  * last_observed instants and number_observed. Everything points into the
  * caller's parsed JSON; only the index arrays are owned here. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kizuna/alloc.h"
@@ -136,6 +137,35 @@ static kz_err read_time(const kz_json *sdo, const char *key, const char *id, kz_
     return KZ_OK;
 }
 
+/* Past a few objects, _ref resolution within an observation binary-searches
+ * a sorted index instead of scanning: an observed-data with thousands of
+ * network-traffic objects would otherwise cost n^2 per pattern. */
+#define SORT_ROOTS_FROM 8
+
+static int root_cmp(const void *a, const void *b, void *ctx)
+{
+    const pat_root *r = ctx;
+    const pat_root *x = &r[*(const uint32_t *)a], *y = &r[*(const uint32_t *)b];
+    size_t n = x->id_len < y->id_len ? x->id_len : y->id_len;
+    int c = memcmp(x->id, y->id, n);
+    if (c)
+        return c;
+    return (x->id_len > y->id_len) - (x->id_len < y->id_len);
+}
+
+static kz_err sort_roots(kz_pattern_obs *o, pat_sdo *s)
+{
+    if (s->n_roots < SORT_ROOTS_FROM || s->n_roots > UINT32_MAX)
+        return KZ_OK;
+    s->by_id = kz_arena_alloc(o->arena, s->n_roots * sizeof *s->by_id);
+    if (!s->by_id)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < s->n_roots; i++)
+        s->by_id[i] = (uint32_t)i;
+    qsort_r(s->by_id, s->n_roots, sizeof *s->by_id, root_cmp, s->roots);
+    return KZ_OK;
+}
+
 kz_err kz_pattern_obs_finish(kz_pattern_obs *o, kz_pattern_error *err)
 {
     if (err)
@@ -211,6 +241,9 @@ kz_err kz_pattern_obs_finish(kz_pattern_obs *o, kz_pattern_error *err)
                 root->id_len = m->key_len;
             }
         }
+        rc = sort_roots(o, s);
+        if (rc)
+            return rc;
         o->n_sdos++;
     }
     o->finished = true;
@@ -221,6 +254,28 @@ const kz_json *pat_obs_resolve(const kz_pattern_obs *o, const pat_sdo *sdo, cons
                                size_t ref_len)
 {
     (void)o;
+    if (sdo->by_id) {
+        size_t lo = 0, hi = sdo->n_roots;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const pat_root *r = &sdo->roots[sdo->by_id[mid]];
+            size_t n = r->id_len < ref_len ? r->id_len : ref_len;
+            int c = memcmp(r->id, ref, n);
+            if (!c)
+                c = (r->id_len > ref_len) - (r->id_len < ref_len);
+            if (c == 0) {
+                /* The first of equal ids, as the linear scan would find. */
+                while (mid > 0 && root_cmp(&sdo->by_id[mid - 1], &sdo->by_id[mid], sdo->roots) == 0)
+                    mid--;
+                return sdo->roots[sdo->by_id[mid]].obj;
+            }
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return NULL;
+    }
     for (size_t i = 0; i < sdo->n_roots; i++)
         if (sdo->roots[i].id_len == ref_len && memcmp(sdo->roots[i].id, ref, ref_len) == 0)
             return sdo->roots[i].obj;

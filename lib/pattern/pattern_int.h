@@ -201,6 +201,7 @@ typedef struct pat_sdo {
     int64_t count;        /* number_observed */
     pat_root *roots;      /* objects of this observation */
     size_t n_roots;
+    uint32_t *by_id;      /* roots sorted by id when there are many (else NULL) */
     const kz_json *objects; /* STIX 2.0 embedded map, or NULL */
     const kz_json *refs;  /* object_refs array, or NULL */
 } pat_sdo;

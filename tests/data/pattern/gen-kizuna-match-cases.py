@@ -206,6 +206,13 @@ case("[domain-name:value = 'www.5z8.info' AND domain-name:resolves_to_refs[*].va
 cid=sco("ipv4-addr", value="203.0.113.33/32"); ntc=sco("network-traffic", dst_ref=cid["id"])
 data,o=simple([ntc,cid])
 case("[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '203.0.113.33/32']", data, True, None, "spec example: an ipv4-addr value may be a block")
+
+# many objects in one observation: _ref resolution through the sorted index
+ips=[sco("ipv4-addr", value="192.0.2.%d"%k) for k in range(12)]
+nts=[sco("network-traffic", dst_ref=ips[(k*5)%12]["id"], dst_port=1000+k) for k in range(12)]
+big=od(nts+ips)
+case("[network-traffic:dst_port = 1007 AND network-traffic:dst_ref.value = '192.0.2.11']", [big]+nts+ips, True, [big["id"]], "24 objects in one observation")
+case("[network-traffic:dst_port = 1007 AND network-traffic:dst_ref.value = '192.0.2.10']", [big]+nts+ips, False, None, "24 objects in one observation")
 with open('tests/data/pattern/kizuna-match-cases.jsonl','w') as fo:
     for c in C: fo.write(json.dumps(c, ensure_ascii=False)+"\n")
 print(len(C))
