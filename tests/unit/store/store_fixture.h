@@ -26,7 +26,7 @@ typedef struct fixture {
     kz_arena *a;
 } fixture;
 
-static int fx_setup(void **state)
+static inline int fx_setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
     if (!fx)
@@ -46,7 +46,7 @@ static int fx_setup(void **state)
     return 0;
 }
 
-static int fx_teardown(void **state)
+static inline int fx_teardown(void **state)
 {
     fixture *fx = *state;
     kz_store_close(fx->s);
@@ -64,14 +64,14 @@ static int fx_teardown(void **state)
 }
 
 /* "indicator--00000000-0000-4000-8000-<n as 12 hex digits>" */
-static void fx_id(char *out, size_t outsz, const char *type, unsigned n)
+static inline void fx_id(char *out, size_t outsz, const char *type, unsigned n)
 {
     snprintf(out, outsz, "%s--00000000-0000-4000-8000-%012x", type, n);
 }
 
 /* An object of type with id number n and version `modified` (NULL: no
  * modified/created, e.g. an SCO), plus a name. Bytes live in fx->a. */
-static kz_store_object fx_obj(fixture *fx, const char *type, unsigned n, const char *modified,
+static inline kz_store_object fx_obj(fixture *fx, const char *type, unsigned n, const char *modified,
                               const char *name)
 {
     char id[96];
@@ -98,7 +98,7 @@ static kz_store_object fx_obj(fixture *fx, const char *type, unsigned n, const c
     return o;
 }
 
-static void fx_put(fixture *fx, const char *coll, kz_store_object *objs, size_t n,
+static inline void fx_put(fixture *fx, const char *coll, kz_store_object *objs, size_t n,
                    kz_store_put_result *res)
 {
     kz_err rc = kz_store_put_batch(fx->s, coll, objs, n, res, NULL);
@@ -106,14 +106,14 @@ static void fx_put(fixture *fx, const char *coll, kz_store_object *objs, size_t 
         fail_msg("put_batch: %s: %s", kz_errname(rc), kz_store_errmsg(fx->s));
 }
 
-static void fx_put1(fixture *fx, const char *coll, kz_store_object o, kz_store_put_result expect)
+static inline void fx_put1(fixture *fx, const char *coll, kz_store_object o, kz_store_put_result expect)
 {
     kz_store_put_result r;
     fx_put(fx, coll, &o, 1, &r);
     assert_int_equal(r, expect);
 }
 
-static void fx_coll(fixture *fx, const char *alias)
+static inline void fx_coll(fixture *fx, const char *alias)
 {
     kz_collection c = {.alias = alias};
     kz_err rc = kz_store_collection_add(fx->s, &c, NULL);
@@ -131,7 +131,7 @@ typedef struct fx_rec {
     int64_t last_added;
 } fx_rec;
 
-static int fx_collect(void *ctx, const kz_store_record *r)
+static inline int fx_collect(void *ctx, const kz_store_record *r)
 {
     fx_rec *c = ctx;
     size_t il = strlen(r->id);
@@ -146,7 +146,7 @@ static int fx_collect(void *ctx, const kz_store_record *r)
 }
 
 /* Version text for day d (1..9). */
-static const char *fx_day(int d)
+static inline const char *fx_day(int d)
 {
     static const char *const days[] = {
         "2021-01-01T00:00:00.000Z", "2021-01-01T00:00:00.000Z", "2021-01-02T00:00:00.000Z",
