@@ -71,6 +71,18 @@ done:
     return 0;
 }
 
+/* Lower-case reasons for the common cases, as the other commands print them. */
+static const char *reason(int e)
+{
+    switch (e) {
+    case ENOENT: return "no such file";
+    case EACCES: return "permission denied";
+    case EISDIR: return "is a directory";
+    case ENOMEM: return "out of memory";
+    default: return strerror(e);
+    }
+}
+
 static int parse_version(const char *v, int *out)
 {
     if (strcmp(v, "2.1") == 0)
@@ -117,7 +129,7 @@ static int do_match(const char *pattern, const char *file, int version)
     }
     int er = read_all(file, &data, &len);
     if (er) {
-        kz_cli_error("cannot read '%s': %s", file, strerror(er));
+        kz_cli_error("cannot read '%s': %s", file, reason(er));
         goto done;
     }
     a = kz_arena_new(1 << 20);
