@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kizuna/http.h"
 #include "kizuna/store.h"
 
 static const char usage_text[] =
@@ -37,6 +38,10 @@ int cmd_init(kz_cli *cli, int argc, char **argv)
         return kz_cli_usage("init", "give the directory to create");
     char err[512];
     kz_err rc = kz_store_init_dir(dir, err, sizeof err);
+    if (rc)
+        return kz_cli_error("init: %s", err);
+    /* The TAXII server's key and self-signed certificate (DIR/tls/). */
+    rc = kz_http_tls_init_dir(dir, NULL, err, sizeof err);
     if (rc)
         return kz_cli_error("init: %s", err);
     if (!cli->quiet)

@@ -129,24 +129,6 @@ static bool is_loopback(const char *host)
     return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
-static int ensure_cert(const char *dir, char *cert, size_t certsz, char *key, size_t keysz)
-{
-    char tls[4096];
-    if ((size_t)snprintf(tls, sizeof tls, "%s/tls", dir) >= sizeof tls ||
-        (size_t)snprintf(cert, certsz, "%s/cert.pem", tls) >= certsz ||
-        (size_t)snprintf(key, keysz, "%s/key.pem", tls) >= keysz)
-        return kz_cli_error("serve: data directory path too long");
-    if (access(cert, F_OK) == 0 && access(key, F_OK) == 0)
-        return 0;
-    if (access(tls, F_OK) != 0 && mkdir(tls, 0700) != 0)
-        return kz_cli_error("serve: cannot create '%s'", tls);
-    kz_err rc = kz_http_tls_make_cert(cert, key, "kizuna", NULL, 825);
-    if (rc)
-        return kz_cli_error("serve: cannot make a certificate in '%s': %s", tls, kz_strerror(rc));
-    fprintf(stderr, "kizuna: made a self-signed certificate: %s\n", cert);
-    return 0;
-}
-
 int cmd_serve(kz_cli *cli, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -225,8 +207,15 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
     if (!so.plain) {
         char cbuf[4200], kbuf[4200];
         if (!so.cert) {
-            if (ensure_cert(dir, cbuf, sizeof cbuf, kbuf, sizeof kbuf))
+            bool made = false;
+            if (kz_http_tls_init_dir(dir, &made, err, sizeof err)) {
+                kz_cli_error("serve: %s", err);
                 goto out;
+            }
+            snprintf(cbuf, sizeof cbuf, "%s/tls/cert.pem", dir);
+            snprintf(kbuf, sizeof kbuf, "%s/tls/key.pem", dir);
+            if (made)
+                fprintf(stderr, "kizuna: made a self-signed certificate: %s\n", cbuf);
             so.cert = cbuf;
             so.key = kbuf;
         }

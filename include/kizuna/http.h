@@ -113,6 +113,10 @@ void kz_http_server_stop(kz_http_server *s, unsigned grace_ms);
  * either file exists; KZ_ECRYPTO, KZ_EIO. */
 kz_err kz_http_tls_make_cert(const char *cert_path, const char *key_path, const char *cn,
                              const char *extra_dns, unsigned days);
+/* A node's own certificate: makes DIR/tls/ (0700) and a self-signed
+ * DIR/tls/cert.pem + DIR/tls/key.pem unless both exist (*made tells which).
+ * errbuf (optional) receives a one-line reason. */
+kz_err kz_http_tls_init_dir(const char *dir, bool *made, char *errbuf, size_t errlen);
 /* SHA-256 fingerprint (hex) of the first certificate of PEM text. */
 kz_err kz_http_tls_fingerprint_pem(const char *pem, size_t len, char out[KZ_HTTP_FPR_HEX]);
 /* Reads a whole file into a heap string (caller frees with kz_free); max

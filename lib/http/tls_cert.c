@@ -163,6 +163,36 @@ fail:
     return rc;
 }
 
+kz_err kz_http_tls_init_dir(const char *dir, bool *made, char *errbuf, size_t errlen)
+{
+    char tls[4096], cert[4200], key[4200];
+    if (made)
+        *made = false;
+    if ((size_t)snprintf(tls, sizeof tls, "%s/tls", dir) >= sizeof tls) {
+        snprintf(errbuf, errbuf ? errlen : 0, "path too long");
+        return KZ_ETOOBIG;
+    }
+    snprintf(cert, sizeof cert, "%s/cert.pem", tls);
+    snprintf(key, sizeof key, "%s/key.pem", tls);
+    if (access(cert, F_OK) == 0 && access(key, F_OK) == 0)
+        return KZ_OK;
+    if (mkdir(tls, 0700) != 0 && errno != EEXIST) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "cannot create '%s': %s", tls, strerror(errno));
+        return KZ_EIO;
+    }
+    kz_err rc = kz_http_tls_make_cert(cert, key, "kizuna", NULL, 825);
+    if (rc) {
+        if (errbuf)
+            snprintf(errbuf, errlen, "cannot make a certificate in '%s': %s", tls,
+                     kz_strerror(rc));
+        return rc;
+    }
+    if (made)
+        *made = true;
+    return KZ_OK;
+}
+
 kz_err kz_http_tls_fingerprint_pem(const char *pem, size_t len, char out[KZ_HTTP_FPR_HEX])
 {
     gnutls_x509_crt_t crt = NULL;
