@@ -154,6 +154,48 @@ kz_err kz_store_begin(kz_store *s);
 kz_err kz_store_commit(kz_store *s);
 kz_err kz_store_rollback(kz_store *s);
 
+/* ---- streaming import ----
+ * Splits a STIX document read from fd (bundle, TAXII envelope, JSON array
+ * of objects, or one object) with kz_jstream, parses and validates each
+ * element, and stores the valid ones in batches (one transaction each)
+ * with their exact received bytes. Parsing/validation and writing run on
+ * two threads (this one and a writer), overlapping; memory is bounded by
+ * two batches and the largest element. The store handle must not be used
+ * by anyone else during the call. Callbacks may run on either thread but
+ * never two at once. */
+typedef void (*kz_store_reject_fn)(void *ctx, size_t index, const char *path, const char *why);
+typedef void (*kz_store_commit_fn)(void *ctx, size_t first_index, size_t last_index);
+typedef void (*kz_store_progress_fn)(void *ctx, uint64_t bytes, size_t objects);
+
+typedef struct kz_store_import_opts {
+    size_t batch;          /* objects per transaction; 0: 5000 */
+    size_t batch_bytes;    /* a batch is also committed at this many JSON bytes; 0: 16 MiB */
+    size_t max_object;     /* larger elements are rejected; 0: 4 MiB */
+    bool no_validate;      /* skip kz_stix_validate_object (the store still checks ids) */
+    kz_store_reject_fn on_reject;     /* each rejected object: index, JSON path, reason */
+    kz_store_commit_fn on_commit;     /* after each batch's COMMIT */
+    kz_store_progress_fn on_progress; /* now and then, from the parsing thread */
+    void *ctx;
+} kz_store_import_opts;
+
+typedef struct kz_store_import_result {
+    size_t objects;            /* elements read */
+    size_t invalid;            /* rejected before storing (JSON, validation, size, id) */
+    kz_store_put_stats stats;  /* added / present / conflict / rejected by the store */
+    size_t batches;            /* committed */
+    bool doc_error;            /* malformed, truncated or not a bundle: see doc_msg */
+    char doc_msg[256];
+    size_t doc_dropped;        /* objects of the uncommitted batch dropped on doc_error */
+} kz_store_import_result;
+
+/* Imports fd into collection (alias or id). Returns KZ_OK even when
+ * objects were rejected or the document was malformed (see *r); an error
+ * code only for the store (KZ_EDB, KZ_EBUSY, ... with kz_store_errmsg),
+ * KZ_ENOTFOUND for the collection, KZ_ENOMEM. Batches committed before an
+ * error stay committed; inside kz_store_begin nothing is, until commit. */
+kz_err kz_store_import_fd(kz_store *s, const char *collection, int fd,
+                          const kz_store_import_opts *o, kz_store_import_result *r);
+
 /* ---- reading ---- */
 enum {
     KZ_STORE_V_LAST = 1 << 0,  /* the latest version of each object (the default) */

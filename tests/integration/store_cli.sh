@@ -132,7 +132,7 @@ snapshot "$work/before"
     printf '"}]}\n'
 } > "$work/big.json"
 expect 1 "$KIZUNA" import --collection intel "$work/big.json"
-grep -q "exceeds --max-object" "$work/err" || fail "10 MB string: $(cat "$work/err")"
+grep -q "exceeds the limit of 4194304 bytes" "$work/err" || fail "10 MB string: $(cat "$work/err")"
 snapshot "$work/after"
 cmp -s "$work/before" "$work/after" || fail "10 MB string: the store changed"
 expect 0 "$KIZUNA" check
