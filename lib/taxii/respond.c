@@ -91,6 +91,54 @@ static int coll_copy(void *ctx, const kz_collection *c)
     return 1;
 }
 
+static int64_t now_us(void)
+{
+    kz_time t = kz_time_now();
+    return kz_store_time_us(&t);
+}
+
+/* Fills r->coll from the cache; false on a miss. */
+static bool coll_cached(tx_req *r, int64_t now)
+{
+    kz_taxii *t = r->t;
+    const char *key = r->param[TX_P_COLL];
+    bool hit = false;
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < TX_COLL_CACHE && !hit; i++) {
+        tx_coll_cache *c = &t->colls[i];
+        if (!c->key[0] || strcmp(c->key, key) != 0 || now - c->loaded_us > TX_COLL_TTL_US)
+            continue;
+        memcpy(r->coll.id, c->id, sizeof r->coll.id);
+        r->coll.alias = kz_arena_strdup(r->a, c->alias);
+        r->coll.default_tlp = c->default_tlp;
+        r->coll.found = r->coll.alias != NULL;
+        hit = r->coll.found;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return hit;
+}
+
+static void coll_remember(tx_req *r, int64_t now)
+{
+    kz_taxii *t = r->t;
+    const char *key = r->param[TX_P_COLL];
+    if (strlen(key) >= sizeof t->colls[0].key || strlen(r->coll.alias) > KZ_STORE_ALIAS_MAX)
+        return;
+    pthread_mutex_lock(&t->lock);
+    tx_coll_cache *c = NULL;
+    for (size_t i = 0; i < TX_COLL_CACHE && !c; i++)
+        if (strcmp(t->colls[i].key, key) == 0)
+            c = &t->colls[i];
+    if (!c)
+        c = &t->colls[t->coll_next++ % TX_COLL_CACHE];
+    snprintf(c->key, sizeof c->key, "%s", key);
+    memcpy(c->id, r->coll.id, sizeof c->id);
+    snprintf(c->alias, sizeof c->alias, "%s", r->coll.alias);
+    c->default_tlp = r->coll.default_tlp;
+    c->loaded_us = now;
+    pthread_mutex_unlock(&t->lock);
+}
+
 bool tx_collection(tx_req *r, bool need_read, bool need_write)
 {
     kz_store *s;
@@ -100,14 +148,18 @@ bool tx_collection(tx_req *r, bool need_read, bool need_write)
         return false;
     }
     memset(&r->coll, 0, sizeof r->coll);
-    rc = kz_store_collection_get(s, r->param[TX_P_COLL], coll_copy, r);
-    if (rc == KZ_ENOTFOUND || (!rc && !r->coll.found && r->coll.id[0] == '\0')) {
-        tx_error(r, 404, "no such collection", NULL);
-        return false;
-    }
-    if (rc || !r->coll.found) {
-        tx_error(r, 500, "cannot read the collection", NULL);
-        return false;
+    int64_t now = now_us();
+    if (!coll_cached(r, now)) {
+        rc = kz_store_collection_get(s, r->param[TX_P_COLL], coll_copy, r);
+        if (rc == KZ_ENOTFOUND || (!rc && !r->coll.found && r->coll.id[0] == '\0')) {
+            tx_error(r, 404, "no such collection", NULL);
+            return false;
+        }
+        if (rc || !r->coll.found) {
+            tx_error(r, 500, "cannot read the collection", NULL);
+            return false;
+        }
+        coll_remember(r, now);
     }
     bool can_r = kz_auth_can_read(&r->acct, r->coll.id, r->coll.alias);
     bool can_w = kz_auth_can_write(&r->acct, r->coll.id, r->coll.alias);

@@ -11,6 +11,19 @@
 #include "kizuna/taxii.h"
 
 #define TX_POOL_MAX 64
+#define TX_COLL_CACHE 32
+#define TX_COLL_TTL_US 2000000 /* collection metadata is re-read after 2 s */
+
+/* What the read and write paths need of a collection, cached because the
+ * store's collection lookup also counts the collection's members (a scan
+ * per request at a million objects). */
+typedef struct tx_coll_cache {
+    char key[80];             /* alias or id as it appeared in the URL */
+    char id[KZ_UUID_STR];
+    char alias[KZ_STORE_ALIAS_MAX + 1];
+    kz_tlp default_tlp;
+    int64_t loaded_us;
+} tx_coll_cache;
 
 struct kz_taxii {
     kz_taxii_opts o;          /* strings below are owned copies */
@@ -19,6 +32,8 @@ struct kz_taxii {
     pthread_mutex_t lock;     /* guards pool */
     kz_store *pool[TX_POOL_MAX];
     size_t n_pool;
+    tx_coll_cache colls[TX_COLL_CACHE]; /* guarded by lock */
+    size_t coll_next;                   /* round-robin victim */
     sqlite3 *sdb;             /* status resources (FULLMUTEX connection) */
 };
 
