@@ -20,7 +20,7 @@ static const char usage_text[] =
     "usage: kizuna serve [--listen ADDR:PORT] [--cert FILE --key FILE] [--client-ca FILE]\n"
     "                    [--org ORG] [--threads N] [--max-connections N] [--timeout S]\n"
     "                    [--max-body BYTES] [--page-max N] [--plain-http] [--port-file FILE]\n"
-    "                    [--no-access-log]\n"
+    "                    [--no-access-log] [--no-response-cache]\n"
     "\n"
     "Serves the node's collections over TAXII 2.1 on https://ADDR:PORT/taxii2/\n"
     "(default 127.0.0.1:8443; port 0 picks a free one, written to --port-file).\n"
@@ -31,13 +31,15 @@ static const char usage_text[] =
     "--org names the node's organisation (TLP:AMBER+STRICT readers); default\n"
     "node.org from kizuna.conf. Other settings there: serve.listen, serve.threads,\n"
     "taxii.title, taxii.description, taxii.contact, taxii.api_root.\n"
+    "Read responses are kept in memory until the database changes (any commit,\n"
+    "from any process); --no-response-cache turns that off.\n"
     "Stops cleanly on SIGTERM or SIGINT. Access log lines go to stderr.\n";
 
 typedef struct serve_opts {
     const char *listen, *cert, *key, *client_ca, *org, *port_file;
     unsigned long threads, max_conn, timeout, page_max;
     unsigned long long max_body;
-    bool plain, no_log;
+    bool plain, no_log, no_cache;
 } serve_opts;
 
 static bool parse_ulong(const char *s, unsigned long long max, unsigned long long *out)
@@ -74,6 +76,8 @@ static int parse_args(int argc, char **argv, serve_opts *so)
             so->plain = true;
         else if (strcmp(o, "--no-access-log") == 0)
             so->no_log = true;
+        else if (strcmp(o, "--no-response-cache") == 0)
+            so->no_cache = true;
         else if (strcmp(o, "--threads") == 0 && has && parse_ulong(argv[++i], 256, &v) && v)
             so->threads = (unsigned long)v;
         else if (strcmp(o, "--max-connections") == 0 && has && parse_ulong(argv[++i], 100000, &v) && v)
@@ -199,6 +203,7 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
         .max_content_length = (size_t)so.max_body,
         .page_max = so.page_max,
         .plain_http = so.plain,
+        .no_cache = so.no_cache,
     };
     if (kz_taxii_new(&to, au, &tx, err, sizeof err)) {
         kz_cli_error("serve: %s", err);

@@ -35,6 +35,7 @@ typedef struct kz_taxii_opts {
     size_t page_max;               /* cap on limit; 0: 1000 */
     size_t max_filter_values;      /* values in one match[...] list; 0: 100 */
     bool plain_http;               /* served without TLS (URLs in discovery say http) */
+    bool no_cache;                 /* do not keep read responses in memory */
 } kz_taxii_opts;
 
 typedef struct kz_taxii kz_taxii;

@@ -150,6 +150,15 @@ static void read_endpoint(tx_req *r, rd_kind kind, unsigned allowed, const char 
     bool had_next = f.next != NULL;
     rd_ctx c = {.r = r, .kind = kind};
     kz_buf_init(&c.items, TX_RESPONSE_MAX);
+    kz_buf key;
+    kz_buf_init(&key, 1 << 16);
+    int64_t version = -1;
+    bool cacheable = !r->t->cache_off && tx_cache_key(r, kind == RD_OBJECTS    ? "o"
+                                                         : kind == RD_MANIFEST ? "m"
+                                                                               : "v",
+                                                      &key) == KZ_OK;
+    if (cacheable && tx_cache_get(r, &key, &version))
+        goto done;
     kz_store_page page;
     rc = run_query(r, &f, limit, &c, &page);
     if (rc) {
@@ -183,11 +192,21 @@ static void read_endpoint(tx_req *r, rd_kind kind, unsigned allowed, const char 
         if (!rc)
             rc = tx_header_time(r, "X-TAXII-Date-Added-Last", c.last_us);
     }
-    if (rc)
+    if (rc) {
         tx_error(r, 500, "cannot build the response", NULL);
-    else
-        tx_json(r, 200);
+        goto done;
+    }
+    tx_json(r, 200);
+    if (cacheable) {
+        char first[KZ_TIME_MAX] = "", last[KZ_TIME_MAX] = "";
+        if (c.visible) {
+            kz_store_format_us(c.first_us, first);
+            kz_store_format_us(c.last_us, last);
+        }
+        tx_cache_put(r, &key, version, first, last);
+    }
 done:
+    kz_buf_release(&key);
     kz_buf_release(&c.items);
 }
 

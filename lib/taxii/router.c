@@ -244,6 +244,10 @@ kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *e
     rc = tx_status_open(t, path, errbuf, errlen);
     if (rc)
         goto fail;
+    rc = tx_cache_open(t);
+    if (rc)
+        goto fail;
+    t->cache_off = o->no_cache;
     *out = t;
     return KZ_OK;
 fail:
@@ -257,6 +261,7 @@ void kz_taxii_free(kz_taxii *t)
         return;
     for (size_t i = 0; i < t->n_pool; i++)
         kz_store_close(t->pool[i]);
+    tx_cache_close(t);
     sqlite3_close(t->sdb);
     kz_free(t->data_dir);
     kz_free(t->node_org);

@@ -25,6 +25,18 @@ typedef struct tx_coll_cache {
     int64_t loaded_us;
 } tx_coll_cache;
 
+#define TX_CACHE_SLOTS 512
+
+typedef struct tx_cache_entry {
+    char *key;                /* heap */
+    size_t key_len;
+    uint64_t hash;
+    int64_t version;          /* PRAGMA data_version when computed */
+    char *body;               /* heap */
+    size_t len;
+    char first[KZ_TIME_MAX], last[KZ_TIME_MAX]; /* X-TAXII-Date-Added-* or "" */
+} tx_cache_entry;
+
 struct kz_taxii {
     kz_taxii_opts o;          /* strings below are owned copies */
     char *data_dir, *node_org, *title, *description, *contact, *api_root;
@@ -35,6 +47,11 @@ struct kz_taxii {
     tx_coll_cache colls[TX_COLL_CACHE]; /* guarded by lock */
     size_t coll_next;                   /* round-robin victim */
     sqlite3 *sdb;             /* status resources (FULLMUTEX connection) */
+    pthread_mutex_t cache_lock; /* guards cache, cache_bytes, data_version */
+    sqlite3_stmt *data_version; /* PRAGMA data_version on sdb */
+    tx_cache_entry cache[TX_CACHE_SLOTS];
+    size_t cache_bytes;
+    bool cache_off;           /* kz_taxii_opts.no_cache */
 };
 
 typedef struct tx_coll {
@@ -86,6 +103,18 @@ void tx_object_delete(tx_req *r);
 /* post.c */
 void tx_objects_post(tx_req *r);
 kz_err tx_status_open(kz_taxii *t, const char *db_path, char *errbuf, size_t errlen);
+
+/* cache.c */
+kz_err tx_cache_open(kz_taxii *t);
+void tx_cache_close(kz_taxii *t);
+/* Builds the key of a read response (kind, collection, TLP reach of the
+ * account, path, query). */
+kz_err tx_cache_key(tx_req *r, const char *kind, kz_buf *key);
+/* On a hit fills the response (200, body, headers) and returns true.
+ * *version gets the database version to store with a fresh response. */
+bool tx_cache_get(tx_req *r, const kz_buf *key, int64_t *version);
+void tx_cache_put(tx_req *r, const kz_buf *key, int64_t version, const char *first,
+                  const char *last);
 
 /* filter.c */
 enum {

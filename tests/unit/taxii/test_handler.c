@@ -429,6 +429,56 @@ static void test_delete(void **state)
                             NULL), 404);
 }
 
+static size_t count_objects(fx *f, const char *who)
+{
+    assert_int_equal(fx_req(f, who, "GET", "/api/collections/intel/objects/?limit=50", NULL), 200);
+    const kz_json *o = kz_json_get(fx_json(f), "objects");
+    return o ? o->u.arr.n : 0;
+}
+
+static void test_cache_follows_writes(void **state)
+{
+    fx *f = *state;
+    /* Read responses are cached until the database changes: a POST, a
+     * DELETE, or a write by another connection (kizuna import) must show
+     * at once, and accounts that read different TLP levels never share. */
+    assert_int_equal(count_objects(f, "redown"), 0);
+    fx_post_file(f, "own", "tlp_envelope.json");
+    assert_int_equal(count_objects(f, "redown"), 9);
+    assert_int_equal(count_objects(f, "redown"), 9); /* from the cache */
+    assert_int_equal(count_objects(f, "other"), 3);
+    assert_int_equal(count_objects(f, "partner"), 6);
+    char dir[128], err[256];
+    snprintf(dir, sizeof dir, "%s/node", f->dir);
+    kz_store *s = NULL;
+    assert_int_equal(kz_store_open_dir(dir, false, &s, err, sizeof err), KZ_OK);
+    char *env = fx_read_data("versions_envelope.json");
+    kz_arena *a = kz_arena_new(0);
+    kz_jstream *js = kz_jstream_new_mem(env, strlen(env), 0);
+    kz_jstream_element el;
+    kz_store_object objs[3];
+    size_t n = 0;
+    while (kz_jstream_next(js, &el) == KZ_OK && n < 3) {
+        char *bytes = kz_arena_strndup(a, el.data, el.len);
+        kz_json *v = NULL;
+        assert_int_equal(kz_json_parse(a, bytes, el.len, NULL, &v, NULL), KZ_OK);
+        char why[128];
+        assert_int_equal(kz_store_object_from_json(a, v, bytes, el.len, &objs[n++], why, sizeof why),
+                         KZ_OK);
+    }
+    assert_int_equal(kz_store_put_batch(s, "intel", objs, n, NULL, NULL), KZ_OK);
+    kz_jstream_free(js);
+    kz_arena_free(a);
+    free(env);
+    kz_store_close(s);
+    assert_int_equal(count_objects(f, "redown"), 10);
+    assert_int_equal(count_objects(f, "other"), 4);
+    assert_int_equal(fx_req(f, "own", "DELETE",
+                            "/api/collections/intel/objects/indicator--aaaaaaaa-0000-4000-8000-000000000001/",
+                            NULL), 200);
+    assert_int_equal(count_objects(f, "other"), 3);
+}
+
 static void test_throttle(void **state)
 {
     fx *f = *state;
@@ -457,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_status, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_paging_and_filters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_delete, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_follows_writes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_throttle, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
