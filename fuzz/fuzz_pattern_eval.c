@@ -1,7 +1,8 @@
 /* fuzz_pattern_eval.c - libFuzzer target for the pattern evaluator and the
  * multi-pattern index. Input: a pattern on the first line, then a JSON
  * document (a bundle or a list of observed-data objects and SCOs).
- * Properties: no crash or sanitizer report; evaluation is deterministic; and
+ * Properties: no crash or sanitizer report; evaluation is deterministic and
+ * the same with and without the search's time-window pruning; and
  * the index (kz_pattern_set) reports exactly what kz_pattern_match reports
  * for the same pattern whenever the latter succeeds. */
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include "kizuna/arena.h"
 #include "kizuna/json.h"
 #include "kizuna/pattern.h"
+#include "pattern/pattern_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,6 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kz_err rc2 = kz_pattern_match(p, o, &r2, NULL);
     if (rc1 != rc2 || r1.matched != r2.matched || r1.n_obs != r2.n_obs)
         abort(); /* not deterministic */
+    kz_pattern_result r0 = {0};
+    pat_bind_prune = 0;
+    kz_err rc0 = kz_pattern_match(p, o, &r0, NULL);
+    pat_bind_prune = 1;
+    bool same = rc0 == rc1 && r0.matched == r1.matched;
+    kz_pattern_result_release(&r0);
+    if (!same && rc0 != KZ_ETOOBIG && rc1 != KZ_ETOOBIG)
+        abort(); /* time-window pruning changed the answer */
     if (rc1)
         goto done;
     if (kz_pattern_parse(text, plen, 21, &p2, NULL))

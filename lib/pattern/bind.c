@@ -17,15 +17,40 @@
  * the continuation; per-observation use counts make disjointness free and
  * prune early; REPEATS takes its bindings in non-decreasing order, which
  * removes the n! orderings of one set. The search stops at the first
- * complete binding and is capped by a step budget (KZ_ETOOBIG). */
+ * complete binding and is capped by a step budget (KZ_ETOOBIG).
+ *
+ * Time windows prune the search: while a WITHIN, START/STOP or the right
+ * side of a FOLLOWEDBY is being bound, every further observation must fall
+ * in a window derived from what is already bound (each bound is a necessary
+ * condition; the qualifier's own check still decides). Leaf candidates are
+ * kept sorted by first_observed, so a window is a binary search and a
+ * bounded scan instead of a pass over every hit. pat_bind_prune = 0 turns
+ * this off; tests compare both ways. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kizuna/alloc.h"
 #include "pattern_int.h"
 
-#define SEARCH_BUDGET 50000000ULL
+#define SEARCH_BUDGET 200000000ULL
 #define SEARCH_DEPTH 2000
+
+int pat_bind_prune = 1;
+
+/* Nanoseconds since the epoch; years 0000..9999 need more than 64 bits. */
+typedef __int128 ns_t;
+#define NS_MAX (((ns_t)1) << 120)
+
+static ns_t to_ns(const kz_time *t) { return (ns_t)t->sec * 1000000000 + t->nsec; }
+
+/* A time window on the observations still to be bound (see above). */
+typedef struct tcons {
+    char kind;        /* 'W' WITHIN, 'F' FOLLOWEDBY right side, 'S' START/STOP */
+    bool active;      /* off while the constrained node's continuation runs */
+    size_t seg_start; /* W: where the qualified binding starts */
+    ns_t d;           /* W: the duration */
+    ns_t lo, hi;      /* F, S: last >= lo; S: first <= hi */
+} tcons;
 
 typedef struct search {
     pat_eval *ev;
@@ -36,6 +61,11 @@ typedef struct search {
     uint32_t *used;
     uint32_t **hits; /* per leaf: ascending indexes of matching observed-data */
     size_t *n_hits;
+    uint32_t **by_time; /* per leaf: the same sorted by first_observed */
+    ns_t *span;      /* per leaf: the longest last - first among its hits */
+    ns_t *first, *last; /* per observed-data */
+    tcons cons[SEARCH_DEPTH + 2];
+    size_t n_cons;
     uint64_t steps;
     unsigned depth;
     kz_err rc;
@@ -54,6 +84,7 @@ struct cont {
     size_t prev_start; /* REPEATS: start of the previous repetition */
     bool has_prev;
     kz_time t;         /* FOLLOWEDBY: latest first_observed of the kids before */
+    size_t cons;       /* index of the time window this node pushed */
 };
 
 static bool gen(search *s, const pat_obs *n, const cont *k);
@@ -114,7 +145,11 @@ static bool fb_check(search *s, const cont *c)
     cont c2 = *c;
     c2.fn = fb_next;
     c2.i = c->i + 1;
-    return fb_next(s, &c2);
+    bool was = s->cons[c->cons].active;
+    s->cons[c->cons].active = false;
+    bool r = fb_next(s, &c2);
+    s->cons[c->cons].active = was;
+    return r;
 }
 
 static bool fb_next(search *s, const cont *c)
@@ -126,7 +161,23 @@ static bool fb_next(search *s, const cont *c)
     c2.mid = s->top;
     kz_time min_last;
     seg_span(s, c->start, s->top, &c2.t, &min_last);
-    return gen(s, c->node->kids[c->i], &c2);
+    /* Every observation of the right side must end at or after c2.t. */
+    c2.cons = s->n_cons;
+    s->cons[s->n_cons++] = (tcons){.kind = 'F', .active = true, .lo = to_ns(&c2.t)};
+    bool r = gen(s, c->node->kids[c->i], &c2);
+    s->n_cons--;
+    return r;
+}
+
+/* Runs the continuation of a node that pushed window c->cons with the window
+ * switched off: what comes after the node is not bound by it. */
+static bool continue_unwindowed(search *s, const cont *c, const cont *next)
+{
+    bool was = s->cons[c->cons].active;
+    s->cons[c->cons].active = false;
+    bool r = next->fn(s, next);
+    s->cons[c->cons].active = was;
+    return r;
 }
 
 static bool within_check(search *s, const cont *c)
@@ -136,7 +187,7 @@ static bool within_check(search *s, const cont *c)
     kz_time limit = kz_time_add_ns(min_last, c->node->within_ns);
     if (kz_time_cmp(&max_first, &limit) > 0)
         return false;
-    return c->next->fn(s, c->next);
+    return continue_unwindowed(s, c, c->next);
 }
 
 static bool startstop_check(search *s, const cont *c)
@@ -146,7 +197,7 @@ static bool startstop_check(search *s, const cont *c)
         if (kz_time_cmp(&d->first, &c->node->stop) >= 0 || kz_time_cmp(&d->last, &c->node->start) < 0)
             return false;
     }
-    return c->next->fn(s, c->next);
+    return continue_unwindowed(s, c, c->next);
 }
 
 static int seq_cmp(const uint32_t *a, size_t an, const uint32_t *b, size_t bn)
@@ -173,6 +224,93 @@ static bool rep_next(search *s, const cont *c)
     return gen(s, c->node->l, &c2);
 }
 
+/* The window the active constraints leave for one more observation:
+ * first <= *hi and last >= *lo. */
+static void window(const search *s, ns_t *lo, ns_t *hi)
+{
+    *lo = -NS_MAX;
+    *hi = NS_MAX;
+    for (size_t i = 0; i < s->n_cons; i++) {
+        const tcons *t = &s->cons[i];
+        if (!t->active)
+            continue;
+        if (t->kind == 'W') {
+            if (s->top <= t->seg_start)
+                continue;
+            ns_t max_first = -NS_MAX, min_last = NS_MAX;
+            for (size_t j = t->seg_start; j < s->top; j++) {
+                uint32_t d = s->stack[j];
+                if (s->first[d] > max_first)
+                    max_first = s->first[d];
+                if (s->last[d] < min_last)
+                    min_last = s->last[d];
+            }
+            if (min_last + t->d < *hi)
+                *hi = min_last + t->d;
+            if (max_first - t->d > *lo)
+                *lo = max_first - t->d;
+        } else {
+            if (t->lo > *lo)
+                *lo = t->lo;
+            if (t->kind == 'S' && t->hi < *hi)
+                *hi = t->hi;
+        }
+    }
+}
+
+static bool try_obs(search *s, uint32_t d, const cont *k, bool *stop)
+{
+    if (++s->steps > SEARCH_BUDGET) {
+        *stop = stop_with(s, KZ_ETOOBIG, "pattern too expensive for these observations "
+                                         "(search budget exhausted)");
+        return true;
+    }
+    if (s->used[d] >= (uint64_t)s->o->sdos[d].count)
+        return false;
+    s->stack[s->top++] = d;
+    s->used[d]++;
+    bool r = k->fn(s, k);
+    s->used[d]--;
+    s->top--;
+    *stop = r;
+    return r;
+}
+
+static bool gen_leaf(search *s, size_t leaf, const cont *k)
+{
+    size_t nh = s->n_hits[leaf];
+    bool stop = false;
+    if (!pat_bind_prune) {
+        for (size_t i = 0; i < nh && !stop; i++)
+            try_obs(s, s->hits[leaf][i], k, &stop);
+        return stop;
+    }
+    ns_t lo, hi;
+    window(s, &lo, &hi);
+    const uint32_t *h = s->by_time[leaf];
+    /* Candidates with last >= lo have first >= lo - span: binary search there. */
+    size_t a = 0, b = nh;
+    if (lo > -NS_MAX) {
+        ns_t from = lo - s->span[leaf];
+        while (a < b) {
+            size_t m = a + (b - a) / 2;
+            if (s->first[h[m]] < from)
+                a = m + 1;
+            else
+                b = m;
+        }
+    }
+    for (size_t i = a; i < nh && !stop; i++) {
+        uint32_t d = h[i];
+        if (s->first[d] > hi)
+            break;
+        if (s->last[d] < lo)
+            continue;
+        try_obs(s, d, k, &stop);
+    }
+    return stop;
+}
+
 static bool gen(search *s, const pat_obs *n, const cont *k)
 {
     if (s->rc)
@@ -184,26 +322,9 @@ static bool gen(search *s, const pat_obs *n, const cont *k)
     bool r = false;
     cont c = {.next = k, .node = n, .start = s->top};
     switch (n->kind) {
-    case O_SIMPLE: {
-        const uint32_t *h = s->hits[n->leaf];
-        size_t nh = s->n_hits[n->leaf];
-        for (size_t i = 0; i < nh && !r; i++) {
-            uint32_t d = h[i];
-            if (s->used[d] >= (uint64_t)s->o->sdos[d].count)
-                continue;
-            if (++s->steps > SEARCH_BUDGET) {
-                r = stop_with(s, KZ_ETOOBIG, "pattern too expensive for these observations "
-                                             "(search budget exhausted)");
-                break;
-            }
-            s->stack[s->top++] = d;
-            s->used[d]++;
-            r = k->fn(s, k);
-            s->used[d]--;
-            s->top--;
-        }
+    case O_SIMPLE:
+        r = gen_leaf(s, n->leaf, k);
         break;
-    }
     case O_GROUP:
         r = gen(s, n->l, k);
         break;
@@ -223,12 +344,19 @@ static bool gen(search *s, const pat_obs *n, const cont *k)
         break;
     case O_WITHIN:
         c.fn = within_check;
+        c.cons = s->n_cons;
+        s->cons[s->n_cons++] = (tcons){.kind = 'W', .active = true, .seg_start = s->top, .d = n->within_ns};
         r = gen(s, n->l, &c);
+        s->n_cons--;
         break;
     case O_STARTSTOP:
         if (kz_time_cmp(&n->start, &n->stop) < 0) {
             c.fn = startstop_check;
+            c.cons = s->n_cons;
+            s->cons[s->n_cons++] = (tcons){.kind = 'S', .active = true, .lo = to_ns(&n->start),
+                                           .hi = to_ns(&n->stop) - 1};
             r = gen(s, n->l, &c);
+            s->n_cons--;
         }
         break;
     case O_REPEATS:
@@ -318,6 +446,16 @@ kz_err pat_precheck(const kz_pattern *p, kz_pattern_error *err)
     return precheck(p, p->root, err);
 }
 
+static int by_first(const void *a, const void *b, void *ctx)
+{
+    const ns_t *first = ctx;
+    ns_t x = first[*(const uint32_t *)a], y = first[*(const uint32_t *)b];
+    if (x != y)
+        return x < y ? -1 : 1;
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    return (i > j) - (i < j);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -386,9 +524,33 @@ kz_err kz_pattern_match(const kz_pattern *p, const kz_pattern_obs *o, kz_pattern
     }
     s.used = kz_calloc(o->n_sdos ? o->n_sdos : 1, sizeof *s.used);
     s.stack = kz_malloc((SEARCH_DEPTH * 4 + 16) * sizeof *s.stack);
-    if (!s.used || !s.stack) {
+    s.first = kz_malloc((o->n_sdos ? o->n_sdos : 1) * sizeof *s.first);
+    s.last = kz_malloc((o->n_sdos ? o->n_sdos : 1) * sizeof *s.last);
+    s.by_time = kz_calloc(p->n_leaves, sizeof *s.by_time);
+    s.span = kz_calloc(p->n_leaves, sizeof *s.span);
+    if (!s.used || !s.stack || !s.first || !s.last || !s.by_time || !s.span) {
         rc = KZ_ENOMEM;
         goto done;
+    }
+    for (size_t i = 0; i < o->n_sdos; i++) {
+        s.first[i] = to_ns(&o->sdos[i].first);
+        s.last[i] = to_ns(&o->sdos[i].last);
+    }
+    for (size_t l = 0; l < p->n_leaves; l++) {
+        size_t nh = s.n_hits[l];
+        s.by_time[l] = kz_malloc((nh ? nh : 1) * sizeof *s.by_time[l]);
+        if (!s.by_time[l]) {
+            rc = KZ_ENOMEM;
+            goto done;
+        }
+        if (nh)
+            memcpy(s.by_time[l], s.hits[l], nh * sizeof *s.hits[l]);
+        qsort_r(s.by_time[l], nh, sizeof *s.by_time[l], by_first, s.first);
+        for (size_t i = 0; i < nh; i++) {
+            uint32_t d = s.hits[l][i];
+            if (s.last[d] - s.first[d] > s.span[l])
+                s.span[l] = s.last[d] - s.first[d];
+        }
     }
     cont fin = {.fn = final_fn};
     gen(&s, p->root, &fin);
@@ -413,6 +575,12 @@ kz_err kz_pattern_match(const kz_pattern *p, const kz_pattern_obs *o, kz_pattern
 done:
     for (size_t l = 0; s.hits && l < p->n_leaves; l++)
         kz_free(s.hits[l]);
+    for (size_t l = 0; s.by_time && l < p->n_leaves; l++)
+        kz_free(s.by_time[l]);
+    kz_free(s.by_time);
+    kz_free(s.span);
+    kz_free(s.first);
+    kz_free(s.last);
     kz_free(s.hits);
     kz_free(s.n_hits);
     kz_free(s.used);

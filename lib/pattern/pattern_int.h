@@ -259,6 +259,10 @@ struct pat_value {
     double d;            /* V_FLOAT (and V_INT as double) */
 };
 
+/* bind.c: 1 (default) prunes the binding search with time windows; tests
+ * set 0 to compare against the unpruned search. */
+extern int pat_bind_prune;
+
 /* bind.c: errors the reference matcher raises whatever the data (mixed IN
  * set, WITHIN 0, REPEATS 0, a t'' literal that is not a date). */
 kz_err pat_precheck(const kz_pattern *p, kz_pattern_error *err);

@@ -16,6 +16,7 @@
 #include "kizuna/buf.h"
 #include "kizuna/json.h"
 #include "kizuna/pattern.h"
+#include "pattern/pattern_int.h"
 
 static const char bundle[] =
     "{\"type\":\"bundle\",\"objects\":["
@@ -207,6 +208,91 @@ static void test_reported_observations(void **state)
     kz_arena_free(a);
 }
 
+/* The time-window pruning of the binding search is exact: random temporal
+ * patterns over random observations give the same answer with it and without. */
+static uint64_t rs = 0x2545F4914F6CDD1DULL;
+static unsigned rn(unsigned n)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return (unsigned)(rs % n);
+}
+
+static void random_temporal(kz_buf *b)
+{
+    unsigned A = rn(8), B = rn(8), C = rn(8), d = 1 + rn(6), s0 = rn(50), s1 = s0 + 1 + rn(10);
+    kz_buf_reset(b);
+    switch (rn(8)) {
+    case 0: kz_buf_printf(b, "[x-a:v = %u] FOLLOWEDBY [x-a:v = %u] WITHIN %u SECONDS", A, B, d); break;
+    case 1: kz_buf_printf(b, "([x-a:v = %u] FOLLOWEDBY [x-a:v = %u]) WITHIN %u.5 SECONDS", A, B, d); break;
+    case 2: kz_buf_printf(b, "([x-a:v = %u] AND [x-a:v = %u] AND [x-a:v = %u]) WITHIN %u SECONDS", A, B, C, d); break;
+    case 3: kz_buf_printf(b, "[x-a:v >= %u] REPEATS %u TIMES WITHIN %u SECONDS", A, 2 + rn(4), d); break;
+    case 4:
+        kz_buf_printf(b, "([x-a:v = %u] FOLLOWEDBY [x-a:v = %u]) START t'2020-01-01T00:00:%02uZ' STOP t'2020-01-01T00:00:%02uZ'",
+                      A, B, s0, s1 > 59 ? 59 : s1);
+        break;
+    case 5: kz_buf_printf(b, "(([x-a:v = %u] OR [x-a:v = %u]) FOLLOWEDBY [x-a:v = %u]) WITHIN %u SECONDS REPEATS 2 TIMES", A, B, C, d); break;
+    case 6: kz_buf_printf(b, "([x-a:v = %u] FOLLOWEDBY [x-a:v = %u] WITHIN %u SECONDS) FOLLOWEDBY [x-a:v = %u]", A, B, d, C); break;
+    default: kz_buf_printf(b, "([x-a:v = %u] REPEATS 2 TIMES FOLLOWEDBY [x-a:v = %u]) WITHIN %u SECONDS AND [x-a:v = %u]", A, B, d, C); break;
+    }
+}
+
+static void test_pruning_is_exact(void **state)
+{
+    (void)state;
+    int bad = 0, matched = 0, total = 0;
+    kz_buf data, pb;
+    kz_buf_init(&data, 0);
+    kz_buf_init(&pb, 0);
+    for (int set = 0; set < 6; set++) {
+        kz_buf_reset(&data);
+        kz_buf_append_char(&data, '[');
+        for (unsigned i = 0; i < 30; i++) {
+            unsigned f = rn(50), l = f + (rn(3) ? 0 : rn(8));
+            kz_buf_printf(&data,
+                          "%s{\"type\":\"observed-data\",\"id\":\"observed-data--%u\",\"first_observed\":\"2020-01-01T00:00:%02uZ\","
+                          "\"last_observed\":\"2020-01-01T00:00:%02uZ\",\"number_observed\":%u,\"object_refs\":[\"x-a--%u\"]},"
+                          "{\"type\":\"x-a\",\"id\":\"x-a--%u\",\"v\":%u}",
+                          i ? "," : "", i, f, l > 59 ? 59 : l, 1 + (rn(4) == 0), i, i, rn(8));
+        }
+        kz_buf_append_char(&data, ']');
+        kz_arena *a = kz_arena_new(0);
+        kz_json *doc = NULL;
+        assert_int_equal(kz_json_parse(a, data.data, data.len, NULL, &doc, NULL), KZ_OK);
+        kz_pattern_obs *o = kz_pattern_obs_new();
+        assert_int_equal(kz_pattern_obs_add_all(o, doc), KZ_OK);
+        assert_int_equal(kz_pattern_obs_finish(o, NULL), KZ_OK);
+        for (int k = 0; k < 150; k++) {
+            random_temporal(&pb);
+            kz_pattern *p = NULL;
+            assert_int_equal(kz_pattern_parse(pb.data, pb.len, 21, &p, NULL), KZ_OK);
+            kz_pattern_result r1, r0;
+            kz_err rc1 = kz_pattern_match(p, o, &r1, NULL);
+            pat_bind_prune = 0;
+            kz_err rc0 = kz_pattern_match(p, o, &r0, NULL);
+            pat_bind_prune = 1;
+            total++;
+            matched += !rc1 && r1.matched;
+            if (rc1 != rc0 || r1.matched != r0.matched) {
+                print_message("%s: pruned %s/%d, unpruned %s/%d\n", pb.data, kz_errname(rc1), r1.matched,
+                              kz_errname(rc0), r0.matched);
+                bad++;
+            }
+            kz_pattern_result_release(&r1);
+            kz_pattern_result_release(&r0);
+            kz_pattern_free(p);
+        }
+        kz_pattern_obs_free(o);
+        kz_arena_free(a);
+    }
+    print_message("temporal patterns: %d, matched: %d, disagreements: %d\n", total, matched, bad);
+    assert_true(matched > total / 10 && matched < total * 9 / 10);
+    assert_int_equal(bad, 0);
+    kz_buf_release(&data);
+    kz_buf_release(&pb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_error_fields),
         cmocka_unit_test(test_observation_set_misuse),
         cmocka_unit_test(test_reported_observations),
+        cmocka_unit_test(test_pruning_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

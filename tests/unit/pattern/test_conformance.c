@@ -18,6 +18,7 @@
 #include "kizuna/arena.h"
 #include "kizuna/json.h"
 #include "kizuna/pattern.h"
+#include "pattern/pattern_int.h"
 
 #define DATA_DIR "tests/data/pattern"
 
@@ -200,12 +201,32 @@ static int match_case(const kz_json *c, const char *file, size_t line)
         rc = kz_pattern_obs_add_all(o, kz_json_get(c, "observed_data"));
     if (!rc)
         rc = kz_pattern_obs_finish(o, &err);
-    if (!rc)
+    bool ran = false;
+    if (!rc) {
         rc = kz_pattern_match(p, o, &res, &err);
+        ran = true;
+    }
     if (rc)
         snprintf(why, sizeof why, " (%s: %s)", kz_errname(rc), err.msg);
     else
         got = res.matched ? "match" : "no match";
+    /* The time-window pruning of the binding search must not change anything. */
+    if (ran) {
+        kz_pattern_result r0 = {0};
+        pat_bind_prune = 0;
+        kz_err rc0 = kz_pattern_match(p, o, &r0, NULL);
+        pat_bind_prune = 1;
+        if (rc0 != rc || r0.matched != res.matched) {
+            print_message("%s:%zu: %s: pruned search says %s/%d, unpruned %s/%d\n", file, line,
+                          pj->u.str.ptr, kz_errname(rc), res.matched, kz_errname(rc0), r0.matched);
+            kz_pattern_result_release(&r0);
+            kz_pattern_result_release(&res);
+            kz_pattern_obs_free(o);
+            kz_pattern_free(p);
+            return 1;
+        }
+        kz_pattern_result_release(&r0);
+    }
     int bad = strcmp(want, got) != 0;
     /* Own cases may list the observed-data the match must report. */
     const kz_json *ids = kz_json_get(c, "expected_ids");
