@@ -2,6 +2,7 @@
  * at every allocation of parse, check, match and the index is an error and
  * never a crash or a leak (swept with kz_alloc_fail_after); canonical
  * printing; misuse of the observation set; the reported observed-data. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,6 +294,57 @@ static void test_pruning_is_exact(void **state)
     kz_buf_release(&pb);
 }
 
+/* One compiled pattern, evaluated by several threads at once (it is
+ * immutable; each call has its own scratch): every thread sees the same answer. */
+typedef struct shared {
+    const kz_pattern *p;
+    const kz_pattern_obs *o;
+    int matches;
+    int errors;
+} shared;
+
+static void *worker(void *arg)
+{
+    shared *sh = arg;
+    for (int i = 0; i < 200; i++) {
+        kz_pattern_result res;
+        if (kz_pattern_match(sh->p, sh->o, &res, NULL)) {
+            sh->errors++;
+            continue;
+        }
+        sh->matches += res.matched;
+        kz_pattern_result_release(&res);
+    }
+    return NULL;
+}
+
+static void test_shared_between_threads(void **state)
+{
+    (void)state;
+    kz_arena *a = kz_arena_new(0);
+    kz_json *doc = NULL;
+    assert_int_equal(kz_json_parse(a, bundle, sizeof bundle - 1, NULL, &doc, NULL), KZ_OK);
+    kz_pattern_obs *o = kz_pattern_obs_new();
+    assert_int_equal(kz_pattern_obs_add_all(o, doc), KZ_OK);
+    assert_int_equal(kz_pattern_obs_finish(o, NULL), KZ_OK);
+    kz_pattern *p = NULL;
+    assert_int_equal(kz_pattern_parse(patterns[0], strlen(patterns[0]), 21, &p, NULL), KZ_OK);
+    pthread_t th[4];
+    shared sh[4];
+    for (int i = 0; i < 4; i++) {
+        sh[i] = (shared){.p = p, .o = o};
+        assert_int_equal(pthread_create(&th[i], NULL, worker, &sh[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(sh[i].errors, 0);
+        assert_int_equal(sh[i].matches, 200);
+    }
+    kz_pattern_free(p);
+    kz_pattern_obs_free(o);
+    kz_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_observation_set_misuse),
         cmocka_unit_test(test_reported_observations),
         cmocka_unit_test(test_pruning_is_exact),
+        cmocka_unit_test(test_shared_between_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
