@@ -36,6 +36,7 @@
 #define SEARCH_DEPTH 2000
 
 int pat_bind_prune = 1;
+unsigned long long pat_bind_budget = SEARCH_BUDGET;
 
 /* Nanoseconds since the epoch; years 0000..9999 need more than 64 bits. */
 typedef __int128 ns_t;
@@ -260,7 +261,7 @@ static void window(const search *s, ns_t *lo, ns_t *hi)
 
 static bool try_obs(search *s, uint32_t d, const cont *k, bool *stop)
 {
-    if (++s->steps > SEARCH_BUDGET) {
+    if (++s->steps > pat_bind_budget) {
         *stop = stop_with(s, KZ_ETOOBIG, "pattern too expensive for these observations "
                                          "(search budget exhausted)");
         return true;

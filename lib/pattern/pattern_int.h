@@ -262,6 +262,9 @@ struct pat_value {
 /* bind.c: 1 (default) prunes the binding search with time windows; tests
  * set 0 to compare against the unpruned search. */
 extern int pat_bind_prune;
+/* bind.c: the step budget of one search (KZ_ETOOBIG past it); the fuzz
+ * target lowers it so that no input runs into libFuzzer's timeout. */
+extern unsigned long long pat_bind_budget;
 
 /* bind.c: errors the reference matcher raises whatever the data (mixed IN
  * set, WITHIN 0, REPEATS 0, a t'' literal that is not a date). */
