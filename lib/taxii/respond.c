@@ -97,25 +97,44 @@ static int64_t now_us(void)
     return kz_store_time_us(&t);
 }
 
-/* Fills r->coll from the cache; false on a miss. */
+/* Fills r->coll from the cache; false on a miss. An expired entry is
+ * re-read by the first request that sees it while the others keep using
+ * it: the store's lookup costs a scan of the collection's members, and a
+ * worker thread stalled on it stalls every connection it serves. */
 static bool coll_cached(tx_req *r, int64_t now)
 {
     kz_taxii *t = r->t;
     const char *key = r->param[TX_P_COLL];
     bool hit = false;
     pthread_mutex_lock(&t->lock);
-    for (size_t i = 0; i < TX_COLL_CACHE && !hit; i++) {
+    for (size_t i = 0; i < TX_COLL_CACHE; i++) {
         tx_coll_cache *c = &t->colls[i];
-        if (!c->key[0] || strcmp(c->key, key) != 0 || now - c->loaded_us > TX_COLL_TTL_US)
+        if (!c->key[0] || strcmp(c->key, key) != 0)
             continue;
+        if (now - c->loaded_us > TX_COLL_TTL_US && !c->refreshing) {
+            c->refreshing = true;
+            break;
+        }
         memcpy(r->coll.id, c->id, sizeof r->coll.id);
         r->coll.alias = kz_arena_strdup(r->a, c->alias);
         r->coll.default_tlp = c->default_tlp;
         r->coll.found = r->coll.alias != NULL;
         hit = r->coll.found;
+        break;
     }
     pthread_mutex_unlock(&t->lock);
     return hit;
+}
+
+/* Drops key's entry (the collection is gone, or could not be read). */
+static void coll_forget(tx_req *r)
+{
+    kz_taxii *t = r->t;
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < TX_COLL_CACHE; i++)
+        if (strcmp(t->colls[i].key, r->param[TX_P_COLL]) == 0)
+            memset(&t->colls[i], 0, sizeof t->colls[i]);
+    pthread_mutex_unlock(&t->lock);
 }
 
 static void coll_remember(tx_req *r, int64_t now)
@@ -136,6 +155,7 @@ static void coll_remember(tx_req *r, int64_t now)
     snprintf(c->alias, sizeof c->alias, "%s", r->coll.alias);
     c->default_tlp = r->coll.default_tlp;
     c->loaded_us = now;
+    c->refreshing = false;
     pthread_mutex_unlock(&t->lock);
 }
 
@@ -152,10 +172,12 @@ bool tx_collection(tx_req *r, bool need_read, bool need_write)
     if (!coll_cached(r, now)) {
         rc = kz_store_collection_get(s, r->param[TX_P_COLL], coll_copy, r);
         if (rc == KZ_ENOTFOUND || (!rc && !r->coll.found && r->coll.id[0] == '\0')) {
+            coll_forget(r);
             tx_error(r, 404, "no such collection", NULL);
             return false;
         }
         if (rc || !r->coll.found) {
+            coll_forget(r);
             tx_error(r, 500, "cannot read the collection", NULL);
             return false;
         }

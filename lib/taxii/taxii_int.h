@@ -12,7 +12,7 @@
 
 #define TX_POOL_MAX 64
 #define TX_COLL_CACHE 32
-#define TX_COLL_TTL_US 2000000 /* collection metadata is re-read after 2 s */
+#define TX_COLL_TTL_US 30000000 /* collection metadata is re-read after 30 s */
 
 /* What the read and write paths need of a collection, cached because the
  * store's collection lookup also counts the collection's members (a scan
@@ -23,6 +23,7 @@ typedef struct tx_coll_cache {
     char alias[KZ_STORE_ALIAS_MAX + 1];
     kz_tlp default_tlp;
     int64_t loaded_us;
+    bool refreshing;          /* one thread re-reads it; the others use it meanwhile */
 } tx_coll_cache;
 
 #define TX_CACHE_SLOTS 512
