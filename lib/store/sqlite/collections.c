@@ -68,7 +68,7 @@ kz_err sq_coll_resolve(kz_store *s, const char *alias_or_id, kz_store_coll_ref *
 
 #define COLL_SELECT                                                                            \
     "SELECT c.id, c.alias, c.title, c.description, c.media_types, c.default_tlp, c.created_us," \
-    " (SELECT count(*) FROM members m WHERE m.ckey = c.ckey) FROM collections c "
+    " c.n_members FROM collections c "
 
 static kz_err each_collection(kz_store *s, sqlite3_stmt *st, kz_store_collection_fn fn, void *ctx,
                               size_t *n)

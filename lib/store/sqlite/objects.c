@@ -144,13 +144,14 @@ static kz_err last_added(kz_store *s, int64_t coll, int64_t *out)
     return rc;
 }
 
-static kz_err set_last_added(kz_store *s, int64_t coll, int64_t us)
+static kz_err set_last_added(kz_store *s, int64_t coll, int64_t us, int64_t added)
 {
     sqlite3_stmt *st = sq_get(s, SQ_COLL_SET_LAST_ADDED);
     if (!st)
         return KZ_EDB;
     sqlite3_bind_int64(st, 1, coll);
     sqlite3_bind_int64(st, 2, us);
+    sqlite3_bind_int64(st, 3, added);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     return src == SQLITE_DONE ? KZ_OK : sq_err(s, src);
@@ -228,7 +229,7 @@ kz_err sq_put_batch(kz_store *s, int64_t coll, const kz_store_object *objs,
         }
     }
     if (next != first_next)
-        rc = set_last_added(s, coll, next - 1);
+        rc = set_last_added(s, coll, next - 1, next - first_next);
 done:
     rc = sq_write_end(s, rc);
     if (!rc && stats) {

@@ -283,6 +283,8 @@ kz_err sq_delete_object(kz_store *s, const kz_store_q *kq, const char *id, size_
         qb_free(q);
         return rc;
     }
+    /* The collection's member count moves with the delete, in the same
+     * transaction. */
     sqlite3_stmt *st = NULL;
     sq_qentry *slot = NULL;
     rc = qb_prepare(s, q, &st, &slot);
@@ -293,6 +295,20 @@ kz_err sq_delete_object(kz_store *s, const kz_store_q *kq, const char *id, size_
         else
             *n_deleted = (size_t)sqlite3_changes(SQ(s)->db);
         qb_release(st, slot);
+    }
+    if (!rc && *n_deleted) {
+        sqlite3_stmt *up = NULL;
+        int src = sqlite3_prepare_v2(SQ(s)->db,
+                                     "UPDATE collections SET n_members = n_members - ?2"
+                                     " WHERE ckey = ?1", -1, &up, NULL);
+        if (src == SQLITE_OK) {
+            sqlite3_bind_int64(up, 1, kq->coll);
+            sqlite3_bind_int64(up, 2, (sqlite3_int64)*n_deleted);
+            src = sqlite3_step(up);
+        }
+        if (src != SQLITE_DONE)
+            rc = sq_err(s, src);
+        sqlite3_finalize(up);
     }
     qb_free(q);
     return sq_write_end(s, rc);

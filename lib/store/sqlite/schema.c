@@ -52,8 +52,17 @@ static const char schema_v1[] =
     /* contentless: the text is in objects.json already; rowid = okey */
     "CREATE VIRTUAL TABLE fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');";
 
+/* Version 2: a member count per collection, kept by every write, so that
+ * listing collections (TAXII /collections/) does not count millions of
+ * rows each time. */
+static const char schema_v2[] =
+    "ALTER TABLE collections ADD COLUMN n_members INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE collections SET n_members ="
+    " (SELECT count(*) FROM members m WHERE m.ckey = collections.ckey);";
+
 static const char *const migrations[] = {
     schema_v1,
+    schema_v2,
 };
 #define SQ_SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -62,7 +71,8 @@ static const char *const stmt_sql[SQ_MAX] = {
     [SQ_COLL_RESOLVE_ID] = "SELECT ckey, id FROM collections WHERE id = ?1",
     [SQ_COLL_RESOLVE_ALIAS] = "SELECT ckey, id FROM collections WHERE alias = ?1",
     [SQ_COLL_LAST_ADDED] = "SELECT last_added_us FROM collections WHERE ckey = ?1",
-    [SQ_COLL_SET_LAST_ADDED] = "UPDATE collections SET last_added_us = ?2 WHERE ckey = ?1",
+    [SQ_COLL_SET_LAST_ADDED] = "UPDATE collections SET last_added_us = ?2,"
+                               " n_members = n_members + ?3 WHERE ckey = ?1",
     [SQ_OBJ_INSERT] = "INSERT INTO objects(id, vkey, type, version, spec_version, versionless,"
                       " revoked, tlp, hash, stored_us, json)"
                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
@@ -316,6 +326,9 @@ static const struct {
     {"membership of a missing collection",
      "SELECT count(*) FROM members m WHERE NOT EXISTS"
      " (SELECT 1 FROM collections c WHERE c.ckey = m.ckey)"},
+    {"collection member count out of step",
+     "SELECT count(*) FROM collections c WHERE c.n_members <>"
+     " (SELECT count(*) FROM members m WHERE m.ckey = c.ckey)"},
     {"date_added beyond the collection's high-water mark",
      "SELECT count(*) FROM collections c WHERE c.last_added_us <"
      " (SELECT coalesce(max(added_us), 0) FROM members m WHERE m.ckey = c.ckey)"},

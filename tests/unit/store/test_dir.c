@@ -1,7 +1,7 @@
 /* test_dir.c - unit tests for lib/store/dir.c and the schema checks: a
  * data directory is created once, kizuna.conf settings are applied and
  * their errors name the line, a database newer than the program or not a
- * kizuna database is refused. */
+ * kizuna database is refused, an older schema is migrated. */
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -92,12 +92,55 @@ static void test_foreign_sqlite_file(void **state)
     unlink(p);
 }
 
+static int get_n(void *ctx, const kz_collection *c)
+{
+    *(int64_t *)ctx = c->n_versions;
+    return 0;
+}
+
+/* A version-1 database (no member counts) is migrated on open: the counts
+ * are filled in, kept up to date by writes and deletes, and check agrees. */
+static void test_migration_v1_to_v2(void **state)
+{
+    fixture *fx = *state;
+    fx_coll(fx, "c");
+    kz_store_object objs[5];
+    for (unsigned i = 0; i < 5; i++)
+        objs[i] = fx_obj(fx, "indicator", i, fx_day(1), "x");
+    fx_put(fx, "c", objs, 5, NULL);
+    kz_store_close(fx->s);
+    fx->s = NULL;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "ALTER TABLE collections DROP COLUMN n_members;"
+                                      "PRAGMA user_version = 1;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    kz_store_opts o = {.sync = KZ_STORE_SYNC_OFF};
+    assert_int_equal(kz_store_open(fx->db, &o, &fx->s), KZ_OK);
+    assert_int_equal(kz_store_schema_version(fx->s), 2);
+    int64_t n = -1;
+    assert_int_equal(kz_store_collection_get(fx->s, "c", get_n, &n), KZ_OK);
+    assert_int_equal(n, 5);
+    fx_put1(fx, "c", fx_obj(fx, "indicator", 9, fx_day(1), "y"), KZ_STORE_ADDED);
+    fx_put1(fx, "c", fx_obj(fx, "indicator", 9, fx_day(1), "y"), KZ_STORE_PRESENT);
+    char id[96];
+    fx_id(id, sizeof id, "indicator", 0);
+    assert_int_equal(kz_store_delete_object(fx->s, "c", id, NULL, NULL), KZ_OK);
+    assert_int_equal(kz_store_collection_get(fx->s, "c", get_n, &n), KZ_OK);
+    assert_int_equal(n, 5);
+    bool ok = false;
+    assert_int_equal(kz_store_check(fx->s, NULL, NULL, &ok), KZ_OK);
+    assert_true(ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_and_open, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_foreign_sqlite_file, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migration_v1_to_v2, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
