@@ -92,6 +92,17 @@ expect 0 "$KIZUNA" export --collection intel --added-after 2999-01-01T00:00:00Z
 expect 2 "$KIZUNA" export --collection intel --added-after yesterday
 expect 2 "$KIZUNA" export --collection nope
 [ ! -s "$work/out" ] || fail "export of an unknown collection wrote output"
+# the export is a valid bundle for kizuna's own validator too
+if "$KIZUNA" validate --help >/dev/null 2>&1; then
+    expect 0 "$KIZUNA" validate "$work/all-last.json"
+fi
+# round trip: the export imported into another collection exports the same objects
+expect 0 "$KIZUNA" collection add copy
+expect 0 "$KIZUNA" import --collection copy "$work/all-last.json"
+grep -q "3 added" "$work/out" || fail "re-import of the export: $(cat "$work/out")"
+expect 0 "$KIZUNA" export --collection copy
+cmp -s <(tail -n +2 "$work/all-last.json") <(tail -n +2 "$work/out") || fail "export -> import -> export differs"
+expect 0 "$KIZUNA" collection remove copy
 # exact bytes: the pretty-printed malware object comes back as written
 grep -q '^      "name": "Industroyer2",$' "$work/all-last.json" || fail "export changed the bytes"
 
