@@ -1,7 +1,8 @@
 /* post.c - adding objects (POST .../objects/): the envelope is split and
- * each object parsed and validated on its own; the valid ones are stored in
- * one transaction; the outcome is a status resource kept in the taxii_status
- * table so that it survives a restart. */
+ * each object parsed and validated on its own, outside any transaction (so
+ * that concurrent POSTs validate in parallel); then the valid ones are
+ * parsed again and stored in one transaction; the outcome is a status
+ * resource kept in the taxii_status table so that it survives a restart. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,10 +10,14 @@
 #include "kizuna/stix.h"
 #include "taxii_int.h"
 
-/* Objects are parsed and stored in chunks of this many, each chunk in an
+/* Objects are stored in chunks of this many, each chunk's parse trees in an
  * arena that is reset afterwards, so a 10 MB envelope of small objects needs
  * a few MB of parse trees at a time - all chunks in one transaction. */
 #define POST_CHUNK 2000
+
+typedef struct span {
+    size_t off, len;          /* a valid object's bytes in the request body */
+} span;
 
 kz_err tx_status_open(kz_taxii *t, const char *db_path, char *errbuf, size_t errlen)
 {
@@ -39,6 +44,8 @@ typedef struct post_ctx {
     kz_store_object *objs;   /* POST_CHUNK entries */
     size_t n;
     kz_store_put_result results[POST_CHUNK];
+    span *valid;             /* objects that passed validation, in order */
+    size_t n_valid;
     bool in_tx;
 } post_ctx;
 
@@ -94,16 +101,15 @@ static kz_err flush_chunk(post_ctx *p)
     return rc;
 }
 
-/* One element of objects[]: parse, validate, queue for storing. A bad
- * object is a failure in the status, not a failed request. */
-static kz_err one_object(post_ctx *p, const kz_jstream_element *el)
+/* Pass 1, one element of objects[]: parse and validate. A bad object is a
+ * failure in the status, not a failed request; a good one is remembered by
+ * its place in the body. The chunk arena is reset per element. */
+static kz_err check_object(post_ctx *p, const char *body, const kz_jstream_element *el)
 {
-    char *bytes = kz_arena_strndup(p->chunk, el->data, el->len);
-    if (!bytes)
-        return KZ_ENOMEM;
+    kz_arena_reset(p->chunk);
     kz_json *v = NULL;
     kz_json_error jerr;
-    kz_err rc = kz_json_parse(p->chunk, bytes, el->len, NULL, &v, &jerr);
+    kz_err rc = kz_json_parse(p->chunk, el->data, el->len, NULL, &v, &jerr);
     if (rc == KZ_ENOMEM)
         return rc;
     if (rc) {
@@ -131,16 +137,45 @@ static kz_err one_object(post_ctx *p, const kz_jstream_element *el)
     kz_diag_release(&d);
     if (rc)
         return rc;
+    kz_store_object o;
     char why[200];
-    rc = kz_store_object_from_json(p->chunk, v, bytes, el->len, &p->objs[p->n], why, sizeof why);
+    rc = kz_store_object_from_json(p->chunk, v, el->data, el->len, &o, why, sizeof why);
     if (rc == KZ_ENOMEM)
         return rc;
     if (rc)
         return detail(&p->bad, &p->n_bad, id, version_of(v), why);
-    p->n++;
-    if (p->n == POST_CHUNK)
-        return flush_chunk(p);
+    /* The stream hands out elements of the in-memory body in place. */
+    if (el->offset + el->len > p->r->req->body_len || body + el->offset != el->data)
+        return KZ_EINTERNAL;
+    p->valid[p->n_valid].off = el->offset;
+    p->valid[p->n_valid].len = el->len;
+    p->n_valid++;
     return KZ_OK;
+}
+
+/* Pass 2, inside the transaction: the valid objects again, stored in chunks. */
+static kz_err store_valid(post_ctx *p, const char *body)
+{
+    kz_arena_reset(p->chunk);
+    for (size_t i = 0; i < p->n_valid; i++) {
+        const char *bytes = body + p->valid[i].off;
+        size_t len = p->valid[i].len;
+        kz_json *v = NULL;
+        kz_err rc = kz_json_parse(p->chunk, bytes, len, NULL, &v, NULL);
+        char why[200];
+        if (!rc)
+            rc = kz_store_object_from_json(p->chunk, v, bytes, len, &p->objs[p->n], why,
+                                           sizeof why);
+        if (rc)
+            return rc == KZ_ENOMEM ? rc : KZ_EINTERNAL; /* it passed pass 1 */
+        p->n++;
+        if (p->n == POST_CHUNK) {
+            rc = flush_chunk(p);
+            if (rc)
+                return rc;
+        }
+    }
+    return flush_chunk(p);
 }
 
 static kz_err save_status(tx_req *r, const char *id, const kz_buf *json)
@@ -198,17 +233,13 @@ void tx_objects_post(tx_req *r)
     kz_buf_init(&p.bad, 0);
     p.chunk = kz_arena_new(1 << 20);
     p.objs = kz_arena_calloc(r->a, POST_CHUNK, sizeof *p.objs);
+    p.valid = kz_arena_calloc(r->a, r->t->o.max_objects, sizeof *p.valid);
     kz_jstream *js = kz_jstream_new_mem(req->body, req->body_len, req->body_len);
-    if (!p.chunk || !p.objs || !js) {
+    kz_err rc = KZ_OK;
+    if (!p.chunk || !p.objs || !p.valid || !js) {
         tx_error(r, 500, "out of memory", NULL);
         goto done;
     }
-    kz_err rc = kz_store_begin(r->store);
-    if (rc) {
-        tx_error(r, 503, "the store is busy", "try again");
-        goto done;
-    }
-    p.in_tx = true;
     for (;;) {
         kz_jstream_element el;
         rc = kz_jstream_next(js, &el);
@@ -235,7 +266,7 @@ void tx_objects_post(tx_req *r)
             tx_error(r, 413, "too many objects", msg);
             goto done;
         }
-        rc = one_object(&p, &el);
+        rc = check_object(&p, req->body, &el);
         if (rc)
             break;
     }
@@ -244,8 +275,12 @@ void tx_objects_post(tx_req *r)
                  "expected {\"objects\": [...]}");
         goto done;
     }
-    if (rc == KZ_EOF)
-        rc = flush_chunk(&p);
+    if (rc == KZ_EOF) {
+        rc = kz_store_begin(r->store);
+        p.in_tx = rc == KZ_OK;
+        if (!rc)
+            rc = store_valid(&p, req->body);
+    }
     if (!rc) {
         rc = kz_store_commit(r->store);
         p.in_tx = rc != KZ_OK;
