@@ -210,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   : KZ_OK;
         check(rc == KZ_OK || rc == KZ_ENOMEM);
         if (rc == KZ_OK && resp.status >= 400) {
-            char want[8];
+            char want[16];
             snprintf(want, sizeof want, "%d", resp.status);
             check(kz_json_get_string(v, "title") != NULL);
             const char *hs = kz_json_get_string(v, "http_status");

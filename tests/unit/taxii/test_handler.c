@@ -74,7 +74,7 @@ static void test_discovery_and_auth(void **state)
     assert_int_equal(mcl, 10 << 20);
     assert_string_equal(kz_json_string(kz_json_get(d, "versions")->u.arr.items[0]), KZ_TAXII_MEDIA);
     /* Basic with name + token works too; a wrong pair does not */
-    char basic[200], raw[120];
+    char basic[300], raw[120];
     snprintf(raw, sizeof raw, "own:%s", fx_token(f, "own"));
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(raw), o = 0;
