@@ -1,5 +1,5 @@
 /* cmd_init.c - `kizuna init DIR`: creates a node's data directory (the
- * database and a commented kizuna.conf). */
+ * database, a commented kizuna.conf, the TLS key and certificate). */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +11,8 @@ static const char usage_text[] =
     "usage: kizuna init [DIR]\n"
     "\n"
     "Creates a data directory DIR (default: --data or $KIZUNA_DATA) holding\n"
-    "the node's database (kizuna.db, SQLite) and its settings (kizuna.conf).\n"
+    "the node's database (kizuna.db, SQLite), its settings (kizuna.conf) and\n"
+    "the TAXII server's TLS key and self-signed certificate (tls/).\n"
     "Every other command then finds the node with --data DIR or KIZUNA_DATA.\n";
 
 int cmd_init(kz_cli *cli, int argc, char **argv)
