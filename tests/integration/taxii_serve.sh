@@ -58,6 +58,9 @@ head -c 300000 /dev/zero | tr '\0' ' ' >"$T/big.json"
 expect_status 413 "$ADMIN" -H "Content-Type: application/taxii+json;version=2.1" --data-binary @"$T/big.json" \
     "$BASE/api/collections/intel/objects/"
 expect_status 400 "$ADMIN" "$BASE/api/collections/intel/objects/?limit=zero"
+BIG=$(head -c 40000 /dev/zero | tr '\0' a)
+expect_status 431 "$ADMIN" -H "X-Big: $BIG" "$BASE/taxii2/"
+expect_status 414 "$ADMIN" "$BASE/taxii2/?x=$BIG"
 expect_status 400 "$ADMIN" "$BASE/api/collections/intel/objects/?next=garbage"
 expect_status 400 "$ADMIN" "$BASE/api/collections/intel/objects/?added_after=2024-02-30T00:00:00Z"
 expect_status 403 "$PARTNER" -H "Content-Type: application/taxii+json;version=2.1" \
