@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 static const char usage_text[] =
     "usage: kizuna pattern check [--stix-version 2.0|2.1] PATTERN\n"
     "       kizuna pattern match [--stix-version 2.0|2.1] PATTERN FILE\n"
+    "       kizuna pattern match [--stix-version 2.0|2.1] --patterns PATTERNS FILE\n"
     "\n"
     "check  validates PATTERN (grammar and semantic rules); exit 0 valid, 1 invalid\n"
     "       with the reason on stderr as pattern:LINE:COLUMN: message.\n"
@@ -24,7 +26,11 @@ static const char usage_text[] =
     "       observed-data objects and the objects they reference (STIX 2.1\n"
     "       object_refs, or STIX 2.0 embedded objects); prints the ids of the\n"
     "       observed-data that satisfied it; exit 0 matched, 1 no match, 2 error.\n"
-    "       FILE '-' reads standard input.\n";
+    "       FILE '-' reads standard input.\n"
+    "       With --patterns, PATTERNS holds one pattern per line (blank lines and\n"
+    "       lines starting with '#' are skipped), evaluated together through the\n"
+    "       index; each hit prints as LINE<Tab>OBSERVED-DATA-ID; exit 0 if any\n"
+    "       pattern matched, 1 if none did.\n";
 
 static int read_all(const char *path, char **out, size_t *out_len)
 {
@@ -111,6 +117,34 @@ static int do_check(const char *pattern, int version)
     return rc == KZ_EPARSE || rc == KZ_EINVALID ? KZ_EXIT_NEGATIVE : KZ_EXIT_ERROR;
 }
 
+/* Reads FILE and builds the observation set. On success *obs, *a and *data
+ * are the caller's to free (the set points into the arena). */
+static int load_obs(const char *file, kz_arena **a, char **data, kz_pattern_obs **obs)
+{
+    size_t len = 0;
+    kz_pattern_error e;
+    int er = read_all(file, data, &len);
+    if (er)
+        return kz_cli_error("cannot read '%s': %s", file, reason(er));
+    *a = kz_arena_new(1 << 20);
+    *obs = kz_pattern_obs_new();
+    if (!*a || !*obs)
+        return kz_cli_error("out of memory");
+    kz_json_limits lim = {.max_members = (size_t)1 << 28};
+    kz_json *doc = NULL;
+    kz_json_error je;
+    kz_err rc = kz_json_parse(*a, *data, len, &lim, &doc, &je);
+    if (rc)
+        return kz_cli_error("'%s':%zu:%zu: %s", file, je.line, je.column, rc == KZ_EPARSE ? je.msg : kz_strerror(rc));
+    rc = kz_pattern_obs_add_all(*obs, doc);
+    if (rc)
+        return kz_cli_error("'%s': %s", file, rc == KZ_EINVAL ? "not a bundle, a JSON list or an object" : kz_strerror(rc));
+    rc = kz_pattern_obs_finish(*obs, &e);
+    if (rc)
+        return kz_cli_error("'%s': %s", file, rc == KZ_EINVALID ? e.msg : kz_strerror(rc));
+    return KZ_EXIT_OK;
+}
+
 static int do_match(const char *pattern, const char *file, int version)
 {
     kz_pattern_error e;
@@ -118,7 +152,6 @@ static int do_match(const char *pattern, const char *file, int version)
     kz_pattern_obs *obs = NULL;
     kz_arena *a = NULL;
     char *data = NULL;
-    size_t len = 0;
     int ret = KZ_EXIT_ERROR;
     kz_pattern_result res = {0};
 
@@ -127,35 +160,8 @@ static int do_match(const char *pattern, const char *file, int version)
         report(&e);
         goto done;
     }
-    int er = read_all(file, &data, &len);
-    if (er) {
-        kz_cli_error("cannot read '%s': %s", file, reason(er));
+    if (load_obs(file, &a, &data, &obs))
         goto done;
-    }
-    a = kz_arena_new(1 << 20);
-    obs = kz_pattern_obs_new();
-    if (!a || !obs) {
-        kz_cli_error("out of memory");
-        goto done;
-    }
-    kz_json_limits lim = {.max_members = (size_t)1 << 28};
-    kz_json *doc = NULL;
-    kz_json_error je;
-    rc = kz_json_parse(a, data, len, &lim, &doc, &je);
-    if (rc) {
-        kz_cli_error("'%s':%zu:%zu: %s", file, je.line, je.column, rc == KZ_EPARSE ? je.msg : kz_strerror(rc));
-        goto done;
-    }
-    rc = kz_pattern_obs_add_all(obs, doc);
-    if (rc) {
-        kz_cli_error("'%s': %s", file, rc == KZ_EINVAL ? "not a bundle, a JSON list or an object" : kz_strerror(rc));
-        goto done;
-    }
-    rc = kz_pattern_obs_finish(obs, &e);
-    if (rc) {
-        kz_cli_error("'%s': %s", file, rc == KZ_EINVALID ? e.msg : kz_strerror(rc));
-        goto done;
-    }
     rc = kz_pattern_match(p, obs, &res, &e);
     if (rc) {
         kz_cli_error("cannot evaluate the pattern: %s", e.msg[0] ? e.msg : kz_strerror(rc));
@@ -173,6 +179,118 @@ done:
     return ret;
 }
 
+/* ---- many patterns: --patterns FILE, one per line, through the index ---- */
+
+typedef struct many {
+    const kz_pattern_obs *obs;
+    kz_pattern **complex; /* by line: kept for the patterns the set reports as a whole */
+    size_t hits;
+    kz_err rc;
+} many;
+
+static int on_hit(void *user, size_t line, size_t obs_index)
+{
+    many *m = user;
+    m->hits++;
+    if (obs_index != SIZE_MAX) {
+        printf("%zu\t%s\n", line, kz_pattern_obs_id(m->obs, obs_index));
+        return 0;
+    }
+    /* A pattern with several observation expressions: print its binding. */
+    kz_pattern_result res;
+    m->rc = kz_pattern_match(m->complex[line], m->obs, &res, NULL);
+    if (m->rc)
+        return 1;
+    for (size_t i = 0; i < res.n_obs; i++)
+        printf("%zu\t%s\n", line, kz_pattern_obs_id(m->obs, res.obs[i]));
+    kz_pattern_result_release(&res);
+    return 0;
+}
+
+static int do_match_many(const char *pfile, const char *file, int version)
+{
+    char *text = NULL, *data = NULL;
+    size_t tlen = 0, lines = 0;
+    kz_pattern_set *set = kz_pattern_set_new();
+    kz_pattern_obs *obs = NULL;
+    kz_arena *a = NULL;
+    many m = {0};
+    int ret = KZ_EXIT_ERROR;
+    int er = read_all(pfile, &text, &tlen);
+    if (er) {
+        kz_cli_error("cannot read '%s': %s", pfile, reason(er));
+        goto done;
+    }
+    for (size_t i = 0; i < tlen; i++)
+        lines += text[i] == '\n';
+    m.complex = kz_calloc(lines + 2, sizeof *m.complex);
+    if (!set || !m.complex) {
+        kz_cli_error("out of memory");
+        goto done;
+    }
+    size_t line = 0;
+    for (char *s = text; s < text + tlen;) {
+        char *nl = memchr(s, '\n', (size_t)(text + tlen - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(text + tlen - s);
+        line++;
+        char *next = s + n + 1;
+        while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        while (n && (*s == ' ' || *s == '\t')) {
+            s++;
+            n--;
+        }
+        if (n && *s != '#') {
+            kz_pattern_error e;
+            kz_pattern *p = NULL;
+            kz_err rc = kz_pattern_parse(s, n, version, &p, &e);
+            if (!rc && !kz_pattern_is_simple(p))
+                rc = kz_pattern_parse(s, n, version, &m.complex[line], &e);
+            if (!rc)
+                rc = kz_pattern_set_add(set, p, line, &e);
+            else
+                kz_pattern_free(p);
+            if (rc) {
+                kz_cli_error("'%s':%zu: pattern:%u:%u: %s", pfile, line, e.line, e.column, e.msg);
+                goto done;
+            }
+        }
+        s = next;
+    }
+    if (kz_pattern_set_compile(set)) {
+        kz_cli_error("out of memory");
+        goto done;
+    }
+    if (load_obs(file, &a, &data, &obs))
+        goto done;
+    m.obs = obs;
+    kz_pattern_error e;
+    kz_err rc = kz_pattern_set_match(set, obs, on_hit, &m, &e);
+    if (!rc)
+        rc = m.rc;
+    if (rc) {
+        kz_cli_error("cannot evaluate the patterns: %s", kz_strerror(rc));
+        goto done;
+    }
+    kz_pattern_set_stats st;
+    kz_pattern_set_get_stats(set, &st);
+    if (st.errors)
+        kz_cli_error("warning: %zu (pattern, observation) evaluations failed and count as no match",
+                     st.errors);
+    ret = m.hits ? KZ_EXIT_OK : KZ_EXIT_NEGATIVE;
+done:
+    if (m.complex)
+        for (size_t i = 0; i <= lines + 1; i++)
+            kz_pattern_free(m.complex[i]);
+    kz_free(m.complex);
+    kz_pattern_set_free(set);
+    kz_pattern_obs_free(obs);
+    kz_arena_free(a);
+    kz_free(data);
+    kz_free(text);
+    return ret;
+}
+
 int cmd_pattern(kz_cli *cli, int argc, char **argv)
 {
     (void)cli;
@@ -187,6 +305,7 @@ int cmd_pattern(kz_cli *cli, int argc, char **argv)
     const char *args[3];
     int nargs = 0;
     bool only_args = false;
+    const char *patterns_file = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!only_args && kz_cli_is_help(a)) {
@@ -199,6 +318,10 @@ int cmd_pattern(kz_cli *cli, int argc, char **argv)
             if (i + 1 >= argc || parse_version(argv[i + 1], &version))
                 return kz_cli_usage("pattern", "--stix-version takes 2.0 or 2.1");
             i++;
+        } else if (!only_args && strcmp(a, "--patterns") == 0) {
+            if (i + 1 >= argc)
+                return kz_cli_usage("pattern", "--patterns takes a file");
+            patterns_file = argv[++i];
         } else if (!only_args && strncmp(a, "--stix-version=", 15) == 0) {
             if (parse_version(a + 15, &version))
                 return kz_cli_usage("pattern", "--stix-version takes 2.0 or 2.1");
@@ -210,10 +333,17 @@ int cmd_pattern(kz_cli *cli, int argc, char **argv)
             args[nargs++] = a;
         }
     }
+    if (patterns_file && strcmp(sub, "match") != 0)
+        return kz_cli_usage("pattern", "--patterns goes with match");
     if (strcmp(sub, "check") == 0) {
         if (nargs != 1)
             return kz_cli_usage("pattern", "check takes one PATTERN");
         return do_check(args[0], version);
+    }
+    if (strcmp(sub, "match") == 0 && patterns_file) {
+        if (nargs != 1)
+            return kz_cli_usage("pattern", "match --patterns PATTERNS takes one FILE");
+        return do_match_many(patterns_file, args[0], version);
     }
     if (strcmp(sub, "match") == 0) {
         if (nargs != 2)

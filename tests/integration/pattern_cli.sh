@@ -59,6 +59,25 @@ echo '{"type": "bundle", "objects": [' >"$tmp/broken.json"
 expect 2 "malformed JSON" -- "$K" pattern match "[a:b = 1]" "$tmp/broken.json"
 expect 2 "evaluation error" -- "$K" pattern match "[domain-name:value = t'2020-01-01T00:00:00Z']" "$tmp/bundle.json"
 
+# Many patterns at once through the index: one per line, LINE<Tab>ID per hit.
+cat >"$tmp/patterns.txt" <<'PAT'
+# indicators
+[ipv4-addr:value = '198.51.100.3']
+
+[domain-name:value = 'example.org']
+[ipv4-addr:value ISSUBSET '198.51.0.0/16'] AND [domain-name:value LIKE '%.com']
+[domain-name:value = 'nothing'] OR [domain-name:resolves_to_refs[*].value = '198.51.100.3']
+PAT
+expect 0 "match --patterns" -- "$K" pattern match --patterns "$tmp/patterns.txt" "$tmp/bundle.json"
+printf '2\tobserved-data--b67d30ff-02ac-498a-92f9-32f845f448cf\n6\tobserved-data--b67d30ff-02ac-498a-92f9-32f845f448cf\n' >"$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" || { echo "FAIL: --patterns output: $(cat "$tmp/out")"; fails=$((fails + 1)); }
+echo "[domain-name:value = 'example.org']" >"$tmp/none.txt"
+expect 1 "match --patterns, no hit" -- "$K" pattern match --patterns "$tmp/none.txt" "$tmp/bundle.json"
+printf "[a:b = 1]\n[a:b = ]\n" >"$tmp/bad.txt"
+expect 2 "match --patterns, invalid line" -- "$K" pattern match --patterns "$tmp/bad.txt" "$tmp/bundle.json"
+grep -q "bad.txt':2: pattern:1:8:" "$tmp/err" || { echo "FAIL: --patterns error position: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+expect 2 "--patterns with check" -- "$K" pattern check --patterns "$tmp/bad.txt" "[a:b = 1]"
+
 # The shared conformance data, end to end through the binary (a sample: the
 # unit test runs all of it through the library).
 if [ -n "${KZ_SHARED:-}" ] && [ -f "$KZ_SHARED/data/pattern/match-cases.jsonl" ] && command -v python3 >/dev/null; then
