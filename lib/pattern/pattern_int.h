@@ -105,7 +105,7 @@ typedef struct pat_cmp {
     pat_path path;
     pat_op op;
     bool negated;           /* NOT */
-    const char *op_text;    /* operator as written ("==" and "<>" kept for printing) */
+    const char *op_text;    /* operator as written ("==", "<>"); printing uses canonical names */
     pat_lit lit;            /* single operand */
     pat_lit *set;           /* OP_IN */
     size_t n_set;
