@@ -239,7 +239,19 @@ static kz_err migrate(kz_store *s, bool readonly)
         rc = sq_exec(s, "BEGIN IMMEDIATE");
         if (rc)
             return rc;
-        rc = sq_exec(s, migrations[v]);
+        /* Another process may have migrated while we waited for the write
+         * lock: read the version again under it. */
+        int now = 0;
+        rc = pragma_int(s, "PRAGMA user_version", &now);
+        if (!rc && now > v) {
+            rc = sq_write_end(s, KZ_OK);
+            if (rc)
+                return rc;
+            v = now - 1;
+            continue;
+        }
+        if (!rc)
+            rc = sq_exec(s, migrations[v]);
         if (!rc)
             rc = sq_exec(s, bump);
         rc = sq_write_end(s, rc);

@@ -2,6 +2,7 @@
  * data directory is created once, kizuna.conf settings are applied and
  * their errors name the line, a database newer than the program or not a
  * kizuna database is refused, an older schema is migrated. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -134,6 +135,49 @@ static void test_migration_v1_to_v2(void **state)
     assert_true(ok);
 }
 
+typedef struct opener {
+    const char *path;
+    kz_err rc;
+} opener;
+
+static void *open_one(void *arg)
+{
+    opener *op = arg;
+    kz_store *s = NULL;
+    kz_store_opts o = {.create = true, .sync = KZ_STORE_SYNC_OFF};
+    op->rc = kz_store_open(op->path, &o, &s);
+    kz_store_close(s);
+    return NULL;
+}
+
+/* Several processes (here threads with their own connections) opening a
+ * fresh database at once: one creates the schema, the others wait for the
+ * write lock and find it done. */
+static void test_concurrent_create(void **state)
+{
+    fixture *fx = *state;
+    char p[160];
+    snprintf(p, sizeof p, "%s/fresh.db", fx->dir);
+    pthread_t th[4];
+    opener op[4];
+    for (int i = 0; i < 4; i++) {
+        op[i].path = p;
+        op[i].rc = KZ_EINTERNAL;
+        assert_int_equal(pthread_create(&th[i], NULL, open_one, &op[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        if (op[i].rc)
+            fail_msg("opener %d: %s", i, kz_errname(op[i].rc));
+    }
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char q[200];
+        snprintf(q, sizeof q, "%s%s", p, sfx[i]);
+        unlink(q);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +185,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_foreign_sqlite_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migration_v1_to_v2, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_create, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
