@@ -147,7 +147,7 @@ host="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
 {
     echo "### taxii ($(date -u +%Y-%m-%dT%H:%MZ), $host)"
     echo
-    echo "Command: \`KZ_BENCH_OBJECTS=$objects bench/taxii.sh $(basename "$build")\` (wrk -t2 -c$conns -d${secs}s --latency, TLS on loopback)"
+    echo "Command: \`KZ_BENCH_OBJECTS=$objects bench/taxii.sh ${1:-build}\` (wrk -t2 -c$conns -d${secs}s --latency, TLS on loopback)"
     echo
     echo "| measure | kizuna | kizuna --no-response-cache | nginx static (same body, same cert) |"
     echo "| --- | --- | --- | --- |"
