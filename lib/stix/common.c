@@ -33,7 +33,10 @@ bool kz_type_name_ok(const char *s, size_t len)
 
 bool kz_prop_name_ok(const char *s, size_t len)
 {
-    if (len < 3 || len > 250)
+    /* STIX 2.1 3.1: a-z 0-9 '_', 3-250 long, and the first character a
+     * letter (the 2.1 schema's ^[a-z][a-z0-9_]{2,249}$; "_x" and "1ab" are
+     * not property names). */
+    if (len < 3 || len > 250 || s[0] < 'a' || s[0] > 'z')
         return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -605,7 +608,8 @@ void kz_check_members(kz_sv *v, const kz_json *o, const kz_prop *props, const kz
             kz_check_value(v, p, m->value);
         } else if (!kz_prop_name_ok(m->key, m->key_len)) {
             kz_sv_error(v, "invalid-property-name",
-                        "property name %s must be 3-250 characters of a-z, 0-9, '_'",
+                        "property name %s must be 3-250 characters of a-z, 0-9, '_' "
+                        "starting with a letter",
                         kz_sv_quote(m->key, m->key_len, q, sizeof q));
         } else if (warn_unknown && !(m->key_len > 2 && m->key[0] == 'x' && m->key[1] == '_')) {
             kz_sv_warn(v, "unknown-property", "%s is not a property of this object (custom?)",

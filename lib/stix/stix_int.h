@@ -121,7 +121,7 @@ bool kz_id_syntax_ok(const char *s, size_t len, size_t *type_len);
 /* True if s[0..len) is a valid STIX type name (3..250 of a-z 0-9 -, starts
  * with a letter, no "--"). */
 bool kz_type_name_ok(const char *s, size_t len);
-/* True if s is a valid custom property name (3..250 of a-z 0-9 _). */
+/* True if s is a valid custom property name (3..250 of a-z 0-9 _, first a-z). */
 bool kz_prop_name_ok(const char *s, size_t len);
 /* True if type t (length tl) is allowed by spec "a|b|@sdo|@sco|@any". */
 bool kz_ref_type_ok(const char *t, size_t tl, const char *allowed);
