@@ -82,12 +82,24 @@ static void check_header(walk *w, const kz_json *h)
     if (kz_json_get(h, "spec_version"))
         kz_sv_warn_at(&v, "spec_version", "bundle-spec-version",
                       "STIX 2.1 bundles have no spec_version (a STIX 2.0 bundle?)");
+    /* Other members are the bundle's custom properties (Part 8: allowed, but
+     * receivers need not keep them), so the custom property name rules of
+     * 11.1 apply; an x_ name is the sanctioned form, anything else is most
+     * likely a misplaced object list (STIX 2.0 drafts had "indicators": [...]). */
     for (size_t i = 0; i < h->u.obj.n; i++) {
         const char *k = h->u.obj.members[i].key;
-        if (strcmp(k, "type") && strcmp(k, "id") && strcmp(k, "spec_version") &&
-            strcmp(k, "objects"))
+        size_t kl = h->u.obj.members[i].key_len;
+        if (!strcmp(k, "type") || !strcmp(k, "id") || !strcmp(k, "spec_version") ||
+            !strcmp(k, "objects"))
+            continue;
+        if (!kz_prop_name_ok(k, kl))
+            kz_sv_error_at(&v, k, "invalid-property-name",
+                           "bundle property name %s must be 3-250 characters of a-z, 0-9, '_' "
+                           "starting with a letter",
+                           kz_sv_quote(k, kl, q, sizeof q));
+        else if (!(kl > 2 && k[0] == 'x' && k[1] == '_'))
             kz_sv_warn_at(&v, k, "unknown-property", "%s is not a property of a bundle",
-                          kz_sv_quote(k, h->u.obj.members[i].key_len, q, sizeof q));
+                          kz_sv_quote(k, kl, q, sizeof q));
     }
 }
 
