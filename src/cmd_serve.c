@@ -30,7 +30,8 @@ static const char usage_text[] =
     "--plain-http serves without TLS and is refused unless ADDR is loopback.\n"
     "--org names the node's organisation (TLP:AMBER+STRICT readers); default\n"
     "node.org from kizuna.conf. Other settings there: serve.listen, serve.threads,\n"
-    "taxii.title, taxii.description, taxii.contact, taxii.api_root.\n"
+    "taxii.title, taxii.description, taxii.contact, taxii.api_root,\n"
+    "taxii.status_days (how long status resources are kept, default 7).\n"
     "Read responses are kept in memory until the database changes (any commit,\n"
     "from any process); --no-response-cache turns that off.\n"
     "Stops cleanly on SIGTERM or SIGINT. Access log lines go to stderr.\n";
@@ -183,6 +184,11 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
     if (so.threads)
         threads = (int64_t)so.threads;
     const char *org = so.org ? so.org : kz_config_get(conf, "node.org");
+    int64_t status_days = 7;
+    if (kz_config_get_int(conf, "taxii.status_days", 1, 3650, 7, &status_days)) {
+        kz_cli_error("serve: taxii.status_days must be 1..3650");
+        goto out;
+    }
 
     snprintf(path, sizeof path, "%s/kizuna.db", dir);
     if (access(path, F_OK) != 0) {
@@ -204,6 +210,7 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
         .page_max = so.page_max,
         .plain_http = so.plain,
         .no_cache = so.no_cache,
+        .status_days = (unsigned)status_days,
     };
     if (kz_taxii_new(&to, au, &tx, err, sizeof err)) {
         kz_cli_error("serve: %s", err);

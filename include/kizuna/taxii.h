@@ -36,6 +36,7 @@ typedef struct kz_taxii_opts {
     size_t max_filter_values;      /* values in one match[...] list; 0: 100 */
     bool plain_http;               /* served without TLS (URLs in discovery say http) */
     bool no_cache;                 /* do not keep read responses in memory */
+    unsigned status_days;          /* status resources are kept this long; 0: 7 */
 } kz_taxii_opts;
 
 typedef struct kz_taxii kz_taxii;

@@ -178,6 +178,19 @@ static kz_err store_valid(post_ctx *p, const char *body)
     return flush_chunk(p);
 }
 
+/* Status resources older than the retention period are dropped as new ones
+ * are written (the created_us index makes it a range delete). */
+static void expire_statuses(tx_req *r, int64_t now_us)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->t->sdb, "DELETE FROM taxii_status WHERE created_us < ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, now_us - (int64_t)r->t->o.status_days * 86400 * 1000000);
+    sqlite3_step(st); /* best effort: an old status that lingers harms nobody */
+    sqlite3_finalize(st);
+}
+
 static kz_err save_status(tx_req *r, const char *id, const kz_buf *json)
 {
     sqlite3_stmt *st = NULL;
@@ -194,6 +207,8 @@ static kz_err save_status(tx_req *r, const char *id, const kz_buf *json)
     if (sqlite3_step(st) == SQLITE_DONE)
         rc = KZ_OK;
     sqlite3_finalize(st);
+    if (!rc)
+        expire_statuses(r, kz_store_time_us(&now));
     return rc;
 }
 

@@ -219,6 +219,8 @@ kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *e
         t->o.page_default = t->o.page_max;
     if (!t->o.max_filter_values)
         t->o.max_filter_values = 100;
+    if (!t->o.status_days)
+        t->o.status_days = 7;
     t->data_dir = dup_or(o->data_dir, ".");
     t->node_org = dup_or(o->node_org, "");
     t->title = dup_or(o->title, "kizuna");

@@ -2,6 +2,8 @@
  * and throttling, every status code, media types, filters and paging, the
  * TLP matrix (tests/data/taxii/tlp_matrix.txt) on every read path, POST and
  * status resources, DELETE. */
+#include <sqlite3.h>
+
 #include "unit/taxii/taxii_fixture.h"
 
 static const char *const tlp_names[] = {"clear",  "green", "amber", "amber-strict", "red",
@@ -284,6 +286,18 @@ static void test_post_status(void **state)
     assert_int_equal(fx_req(f, "own", "GET",
                             "/api/collections/intel/objects/indicator--bbbbbbbb-0000-4000-8000-000000000001/",
                             NULL), 200);
+    /* statuses past the retention period (7 days) go when new ones come */
+    char db[128];
+    snprintf(db, sizeof db, "%s/node/kizuna.db", f->dir);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    assert_int_equal(sqlite3_exec(h, "UPDATE taxii_status SET created_us = 1000", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(fx_req(f, "own", "GET", path, NULL), 200);
+    fx_post_file(f, "own", "mixed_envelope.json");
+    assert_int_equal(fx_req(f, "own", "GET", path, NULL), 404);
 }
 
 static size_t page_all(fx *f, const char *who, const char *base, size_t limit)
