@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libjansson-dev libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql
-  libsodium-dev uuid-dev libpcre2-dev libhyperscan-dev libpsl-dev publicsuffix
+  libsodium-dev uuid-dev libpcre2-dev libhyperscan-dev libpsl-dev publicsuffix libunistring-dev
   libcmocka-dev
   curl openssl
 )

@@ -2,19 +2,18 @@
  * t'' constants), the compiled regular expressions behind LIKE and MATCHES
  * (PCRE2), and Unicode NFC normalisation for them.
  *
- * NFC: there is no ICU in our dependencies. libunistring is already in the
- * process (libpsl links it through libidn2), so its u8_normalize is looked
- * up with dlopen/dlsym at first use instead of adding a link dependency. When
- * it cannot be found, strings are compared as they are (ASCII text, the
- * common case, is NFC already and never takes that path). */
+ * NFC: libunistring's u8_normalize (Debian libunistring-dev; already a
+ * dependency of libpsl through libidn2), linked like any other library so
+ * that normalisation can never silently degrade. ASCII text, the common
+ * case, is NFC already and skips it. */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <dlfcn.h>
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uninorm.h>
 
 #include "kizuna/alloc.h"
 #include "pattern_int.h"
@@ -151,32 +150,9 @@ kz_err pat_lit_decode(kz_arena *a, pat_lit *lit, pat_tok t, const char *text, si
     }
 }
 
-/* ---- NFC through libunistring, found at run time ---- */
+/* ---- NFC through libunistring ---- */
 
-typedef uint8_t *(*u8_normalize_fn)(const void *nf, const uint8_t *s, size_t n, uint8_t *buf,
-                                    size_t *lenp);
-static pthread_once_t nfc_once = PTHREAD_ONCE_INIT;
-static u8_normalize_fn nfc_fn;
-static const void *nfc_form;
-
-static void nfc_load(void)
-{
-    void *h = dlopen("libunistring.so.2", RTLD_NOW | RTLD_NOLOAD);
-    if (!h)
-        h = dlopen("libunistring.so.2", RTLD_NOW);
-    if (!h)
-        h = dlopen("libunistring.so", RTLD_NOW);
-    if (!h)
-        return;
-    void *fn = dlsym(h, "u8_normalize");
-    void *form = dlsym(h, "uninorm_nfc");
-    if (fn && form) {
-        memcpy(&nfc_fn, &fn, sizeof fn);
-        nfc_form = form;
-    }
-    /* The handle stays open for the life of the process on purpose. */
-}
-
+/* *out is malloc'd by libunistring (free() it), or NULL when s is ASCII. */
 kz_err pat_nfc(const char *s, size_t len, char **out, size_t *out_len)
 {
     *out = NULL;
@@ -186,11 +162,8 @@ kz_err pat_nfc(const char *s, size_t len, char **out, size_t *out_len)
         i++;
     if (i == len)
         return KZ_OK; /* ASCII is NFC */
-    pthread_once(&nfc_once, nfc_load);
-    if (!nfc_fn)
-        return KZ_OK;
     size_t n = 0;
-    uint8_t *r = nfc_fn(nfc_form, (const uint8_t *)s, len, NULL, &n);
+    uint8_t *r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, len, NULL, &n);
     if (!r)
         return KZ_ENOMEM; /* also EILSEQ on invalid UTF-8: treat as resource failure */
     *out = (char *)r;
