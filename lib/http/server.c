@@ -133,6 +133,19 @@ static double elapsed_ms(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* A copy of s fit for one log line: control characters, quotes and
+ * backslashes (a decoded path may hold any of them) become '?', and long
+ * values are cut, so that a request cannot forge or split log lines. */
+static void log_safe(char *out, size_t outsz, const char *s)
+{
+    size_t o = 0;
+    for (; s && *s && o + 1 < outsz; s++) {
+        unsigned char c = (unsigned char)*s;
+        out[o++] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+    }
+    out[o] = '\0';
+}
+
 static enum MHD_Result dispatch(kz_http_server *s, struct MHD_Connection *c, conn_req *cr,
                                 const char *url, const char *method)
 {
@@ -180,10 +193,14 @@ static enum MHD_Result dispatch(kz_http_server *s, struct MHD_Connection *c, con
         MHD_add_response_header(r, resp.headers[i].name, resp.headers[i].value);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)resp.status, r);
     MHD_destroy_response(r);
-    if (s->o.access_log)
+    if (s->o.access_log) {
+        char lpath[512], lmethod[32];
+        log_safe(lpath, sizeof lpath, url);
+        log_safe(lmethod, sizeof lmethod, method);
         kz_log(KZ_LOG_INFO, "access",
                "ip=%s who=%s method=%s path=\"%s\" status=%d bytes=%zu in=%zu ms=%.3f", ip,
-               resp.who, method, url, resp.status, blen, cr->body.len, elapsed_ms(&cr->t0));
+               resp.who, lmethod, lpath, resp.status, blen, cr->body.len, elapsed_ms(&cr->t0));
+    }
     return ret;
 }
 

@@ -175,8 +175,11 @@ sleep 0.3
 expect_status 401 "$NEW" "$BASE/taxii2/"
 "$KIZUNA" --data "$NODE" account list | grep -q '^partner	org=CERT-P	partner' || fail "account list"
 
-echo "== the access log names who did what"
+echo "== the access log names who did what, and cannot be forged through the path"
 grep -q 'who=admin method=POST path="/api/collections/intel/objects/" status=202' "$T/server.err" \
     || fail "access log"
+expect_status 404 "$ADMIN" "$BASE/api/x%0Aip=evil%22/"
+grep -q 'path="/api/x?ip=evil?/" status=404' "$T/server.err" || fail "log line not sanitised"
+! grep -q '^ip=evil' "$T/server.err" || fail "a forged log line"
 stop_server
 echo "PASS"
