@@ -73,12 +73,17 @@ for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
 base="https://127.0.0.1:$port/api/collections/bench/objects/"
 
+# CPU seconds (user + system) a process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 say "ingesting over HTTPS"
+c0=$(cpu_s "$SERVER_PID")
 t0=$(date +%s.%N)
 ls "$work"/env-*.json | xargs -P 2 -I{} curl -sS --cacert "$node/tls/cert.pem" \
     -H "Authorization: Bearer $tok" -H 'Content-Type: application/taxii+json;version=2.1' \
     --data-binary @{} -o /dev/null -w '%{http_code}\n' "$base" >"$work/ingest.codes"
 t1=$(date +%s.%N)
+c1=$(cpu_s "$SERVER_PID")
+ingest_cpu=$(echo "$objects / ($c1 - $c0)" | bc -l)
 bad=$(grep -vc '^202$' "$work/ingest.codes" || true)
 [ "$bad" = 0 ] || { say "$bad POSTs failed"; exit 1; }
 ingest_s=$(echo "$t1 - $t0" | bc -l)
@@ -155,6 +160,7 @@ host="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
     echo "| p99 latency | $k_p99 | $u_p99 | $n_p99 |"
     echo "| throughput / nginx | $(printf '%.1f' "$ratio") % | $(printf '%.1f' "$(echo "100 * $u_rps / $n_rps" | bc -l)") % | |"
     echo "| POST ingest over HTTPS, objects/s (5000 per envelope, 2 clients, fsync per envelope) | $(printf '%.0f' "$ingest_rate") | | |"
+    echo "| ingest per CPU-second of the server process (objects) | $(printf '%.0f' "$ingest_cpu") | | |"
     echo
     [ -n "$errors" ] && echo "wrk reported for kizuna: $errors" && echo
     echo "Targets: >= 50 % of nginx's throughput; p99 < 10 ms; ingest >= 50k objects/s."
