@@ -56,7 +56,7 @@ typedef struct fx {
     kz_arena *a;       /* for parsing responses */
 } fx;
 
-static int fx_setup(void **state)
+static inline int fx_setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/kz-taxii-XXXXXX");
@@ -101,7 +101,7 @@ static int fx_setup(void **state)
     return 0;
 }
 
-static int fx_teardown(void **state)
+static inline int fx_teardown(void **state)
 {
     fx *f = *state;
     kz_taxii_free(f->tx);
@@ -115,13 +115,19 @@ static int fx_teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
-static const char *fx_token(const fx *f, const char *name)
+static inline const char *fx_token(const fx *f, const char *name)
 {
     for (size_t i = 0; i < FX_N_ACCOUNTS; i++)
         if (strcmp(fx_accounts[i].name, name) == 0)
             return f->tokens[i];
     return "kz_none";
 }
+
+/* Out-of-memory sweeps (test_oom.c): when nonzero, the fx_fail_at-th
+ * allocation inside kz_taxii_handle fails (and every one after it);
+ * fx_failures gets how many did. */
+static long fx_fail_at;
+static long fx_failures;
 
 typedef struct fx_opts {
     const char *accept, *content_type, *authorization, *ip;
@@ -130,7 +136,7 @@ typedef struct fx_opts {
 
 /* Sends one request as account `who` (NULL: no credentials) and keeps the
  * response in f. Returns the status. */
-static int fx_req_opts(fx *f, const char *who, const char *method, const char *target,
+static inline int fx_req_opts(fx *f, const char *who, const char *method, const char *target,
                        const char *body, const fx_opts *o)
 {
     kz_arena *a = kz_arena_new(0);
@@ -163,7 +169,13 @@ static int fx_req_opts(fx *f, const char *who, const char *method, const char *t
     kz_http_response resp;
     memset(&resp, 0, sizeof resp);
     kz_buf_init(&resp.body, 0);
+    if (fx_fail_at)
+        kz_alloc_fail_after(fx_fail_at, 1);
     kz_taxii_handle(f->tx, &req, &resp);
+    if (fx_fail_at) {
+        fx_failures = kz_alloc_failures();
+        kz_alloc_fail_after(0, 0);
+    }
     f->status = resp.status;
     kz_free(f->body);
     f->body = kz_buf_detach(&resp.body, &f->body_len);
@@ -184,14 +196,14 @@ static int fx_req_opts(fx *f, const char *who, const char *method, const char *t
     return f->status;
 }
 
-static int fx_req(fx *f, const char *who, const char *method, const char *target,
+static inline int fx_req(fx *f, const char *who, const char *method, const char *target,
                   const char *body)
 {
     return fx_req_opts(f, who, method, target, body, NULL);
 }
 
 /* The last response body as JSON (in f->a). */
-static const kz_json *fx_json(fx *f)
+static inline const kz_json *fx_json(fx *f)
 {
     kz_json *v = NULL;
     kz_json_error e;
@@ -200,7 +212,7 @@ static const kz_json *fx_json(fx *f)
     return v;
 }
 
-static char *fx_read_data(const char *name)
+static inline char *fx_read_data(const char *name)
 {
     char path[256];
     snprintf(path, sizeof path, "tests/data/taxii/%s", name);
@@ -216,7 +228,7 @@ static char *fx_read_data(const char *name)
     return copy;
 }
 
-static void fx_post_file(fx *f, const char *who, const char *name)
+static inline void fx_post_file(fx *f, const char *who, const char *name)
 {
     char *body = fx_read_data(name);
     int st = fx_req(f, who, "POST", "/api/collections/intel/objects/", body);
