@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kizuna/arena.h"
+#include "kizuna/json.h"
 #include "kizuna/store.h"
 
 static const char usage_text[] =
@@ -13,14 +15,31 @@ static const char usage_text[] =
     "\n"
     "Finds stored objects whose names, descriptions, patterns or observable\n"
     "values contain every word of QUERY (a word ending in '*' matches as a\n"
-    "prefix). Prints one line per object: id, type, version, name or first\n"
-    "words; with --json, the objects themselves, one per line.\n"
+    "prefix). Prints one line per matching object version, best first: id, type,\n"
+    "version and name (or value); with --json, the objects themselves, one\n"
+    "per line.\n"
     "\n"
     "exit status: 0 found, 1 nothing found, 2 error\n";
 
 typedef struct out_ctx {
     bool json;
+    kz_arena *a; /* per record, for reading the name */
 } out_ctx;
+
+/* The object's name (or value, for observables), tabs and newlines
+ * flattened, at most 80 bytes; "" when it has none. */
+static void print_name(out_ctx *o, const kz_store_record *r)
+{
+    kz_arena_reset(o->a);
+    kz_json *v = NULL;
+    if (kz_json_parse(o->a, r->json, r->json_len, NULL, &v, NULL) != KZ_OK)
+        return;
+    const char *n = kz_json_get_string(v, "name");
+    if (!n)
+        n = kz_json_get_string(v, "value");
+    for (size_t i = 0; n && n[i] && i < 80; i++)
+        putchar(n[i] == '\t' || n[i] == '\n' || n[i] == '\r' ? ' ' : n[i]);
+}
 
 static int print_rec(void *ctx, const kz_store_record *r)
 {
@@ -29,7 +48,9 @@ static int print_rec(void *ctx, const kz_store_record *r)
         fwrite(r->json, 1, r->json_len, stdout);
         fputc('\n', stdout);
     } else {
-        printf("%s\t%s\t%s\n", r->id, r->type, r->version);
+        printf("%s\t%s\t%s\t", r->id, r->type, r->version);
+        print_name(o, r);
+        putchar('\n');
     }
     return 0;
 }
@@ -88,7 +109,13 @@ int cmd_search(kz_cli *cli, int argc, char **argv)
     if (rc)
         return kz_cli_error("search: %s", err);
     count_ctx c = {.o = &o};
-    rc = kz_store_search(s, query, type, limit, o.json, count_rec, &c);
+    o.a = kz_arena_new(0);
+    if (!o.a) {
+        kz_store_close(s);
+        return kz_cli_error("search: out of memory");
+    }
+    rc = kz_store_search(s, query, type, limit, true, count_rec, &c);
+    kz_arena_free(o.a);
     int ret = KZ_EXIT_OK;
     if (rc)
         ret = kz_cli_error("search: %s", kz_store_errmsg(s));
