@@ -81,6 +81,10 @@ bool kz_id_syntax_ok(const char *s, size_t len, size_t *type_len)
 bool kz_ref_type_ok(const char *t, size_t tl, const char *allowed)
 {
     char type[256];
+    /* A bundle is not a STIX Object (Part 8) and has no identity beyond the
+     * transport: nothing may reference it, not even through @any. */
+    if (tl == 6 && memcmp(t, "bundle", 6) == 0)
+        return false;
     if (!allowed)
         return true;
     if (tl >= sizeof type)
