@@ -234,16 +234,68 @@ static const kz_prop note_props[] = {
     KZ_PEND,
 };
 
-/* Part 4.14: objects (deprecated) or object_refs, exactly one. */
+/* One entry of the deprecated objects dictionary: a cyber-observable object
+ * in the STIX 2.0 embedded form. Only its shape is checked (a JSON object, a
+ * valid type that is not a known SDO/SRO/meta type, valid property names):
+ * embedded objects have no id and refer to each other by dictionary key, so
+ * the 2.1 SCO rules (id required, *_ref identifiers) do not apply to them. */
+static void check_embedded_sco(kz_sv *v, const kz_json *o)
+{
+    char q[96];
+    if (o->type != KZ_JSON_OBJECT) {
+        kz_sv_error(v, "wrong-json-type", "expected a cyber-observable object, found %s",
+                    kz_json_type_name(o));
+        return;
+    }
+    const kz_json *t = kz_json_get(o, "type");
+    if (!t) {
+        kz_sv_error_at(v, "type", "missing-property", "required property \"type\" is missing");
+    } else if (t->type != KZ_JSON_STRING) {
+        kz_sv_error_at(v, "type", "wrong-json-type", "expected a string, found %s",
+                       kz_json_type_name(t));
+    } else if (!kz_type_name_ok(t->u.str.ptr, t->u.str.len)) {
+        kz_sv_error_at(v, "type", "invalid-type-name",
+                       "not a valid STIX type name (3-250 characters a-z, 0-9, '-') (%s)",
+                       kz_sv_quote(t->u.str.ptr, t->u.str.len, q, sizeof q));
+    } else {
+        kz_stix_class c = kz_stix_type_class(t->u.str.ptr);
+        if (c != KZ_STIX_SCO && c != KZ_STIX_CUSTOM)
+            kz_sv_error_at(v, "type", "not-sco",
+                           "objects holds cyber-observable objects, not %s",
+                           kz_sv_quote(t->u.str.ptr, t->u.str.len, q, sizeof q));
+    }
+    for (size_t i = 0; i < o->u.obj.n; i++) {
+        const kz_json_member *m = &o->u.obj.members[i];
+        if (!kz_prop_name_ok(m->key, m->key_len) && strcmp(m->key, "id") != 0)
+            kz_sv_error_at(v, m->key, "invalid-property-name",
+                           "property name %s must be 3-250 characters of a-z, 0-9, '_' "
+                           "starting with a letter",
+                           kz_sv_quote(m->key, m->key_len, q, sizeof q));
+    }
+}
+
+/* Part 4.14: objects (deprecated) or object_refs, exactly one; objects is a
+ * dictionary of SCOs (its keys are checked by PK_DICT, its values here). */
 static void observed_data_rules(kz_sv *v)
 {
     static const char *const one_of[] = {"object_refs", "objects", NULL};
     kz_require_one_of(v, one_of);
     kz_exclusive(v, "object_refs", "objects");
     kz_check_order(v, "first_observed", "last_observed", false);
-    if (kz_json_get(v->obj, "objects"))
-        kz_sv_warn_at(v, "objects", "deprecated-property",
-                      "objects is deprecated in STIX 2.1: use object_refs");
+    const kz_json *objs = kz_json_get(v->obj, "objects");
+    if (!objs)
+        return;
+    kz_sv_warn_at(v, "objects", "deprecated-property",
+                  "objects is deprecated in STIX 2.1: use object_refs");
+    if (objs->type != KZ_JSON_OBJECT)
+        return; /* reported by the member check */
+    kz_path_push_key(&v->p, "objects");
+    for (size_t i = 0; i < objs->u.obj.n; i++) {
+        kz_path_push_key(&v->p, objs->u.obj.members[i].key);
+        check_embedded_sco(v, objs->u.obj.members[i].value);
+        kz_path_pop(&v->p);
+    }
+    kz_path_pop(&v->p);
 }
 
 static const kz_prop observed_data_props[] = {
