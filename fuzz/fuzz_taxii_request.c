@@ -56,8 +56,8 @@ static void init_node(void)
     check(kz_store_init_dir(node, err, sizeof err) == KZ_OK);
     kz_store *s = NULL;
     check(kz_store_open_dir(node, false, &s, err, sizeof err) == KZ_OK);
-    kz_collection c = {.id = "11111111-2222-4333-8444-555555555555", .alias = "intel",
-                       .title = "Intel"};
+    kz_collection c = {
+        .id = "11111111-2222-4333-8444-555555555555", .alias = "intel", .title = "Intel"};
     check(kz_store_collection_add(s, &c, NULL) == KZ_OK);
     kz_store_close(s);
     snprintf(db, sizeof db, "%s/kizuna.db", node);
@@ -73,7 +73,10 @@ static void init_node(void)
     char tok[KZ_AUTH_TOKEN_STR];
     check(kz_auth_account_add(g_au, &a, tok) == KZ_OK);
     snprintf(g_bearer, sizeof g_bearer, "Bearer %s", tok);
-    kz_taxii_opts o = {.data_dir = node, .node_org = "ORG", .page_max = 20, .max_objects = 50,
+    kz_taxii_opts o = {.data_dir = node,
+                       .node_org = "ORG",
+                       .page_max = 20,
+                       .max_objects = 50,
                        .max_content_length = 1 << 16};
     check(kz_taxii_new(&o, g_au, &g_tx, err, sizeof err) == KZ_OK);
     atexit(cleanup);
@@ -187,9 +190,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char ip[32];
     snprintf(ip, sizeof ip, "10.0.%u.%u", (unsigned)(size & 255), (unsigned)(data[0] & 255));
     kz_http_request req = {
-        .method = method, .path = path, .query = query, .n_query = nq, .headers = h,
-        .n_headers = nh, .body = body, .body_len = body ? strlen(body) : 0,
-        .remote_ip = ip, .arena = a,
+        .method = method,
+        .path = path,
+        .query = query,
+        .n_query = nq,
+        .headers = h,
+        .n_headers = nh,
+        .body = body,
+        .body_len = body ? strlen(body) : 0,
+        .remote_ip = ip,
+        .arena = a,
     };
     kz_http_response resp;
     memset(&resp, 0, sizeof resp);
@@ -206,8 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strcmp(path, "/healthz") != 0) {
         check(resp.content_type && strcmp(resp.content_type, KZ_TAXII_MEDIA) == 0);
         kz_json *v = NULL;
-        kz_err rc = resp.body.len ? kz_json_parse(a, resp.body.data, resp.body.len, NULL, &v, NULL)
-                                  : KZ_OK;
+        kz_err rc =
+            resp.body.len ? kz_json_parse(a, resp.body.data, resp.body.len, NULL, &v, NULL) : KZ_OK;
         check(rc == KZ_OK || rc == KZ_ENOMEM);
         if (rc == KZ_OK && resp.status >= 400) {
             char want[16];

@@ -37,8 +37,8 @@ static int open_auth(kz_cli *cli, kz_auth **au)
     if ((size_t)snprintf(db, sizeof db, "%s/kizuna.db", cli->data_dir) >= sizeof db)
         return kz_cli_error("account: data directory path too long");
     if (access(db, F_OK) != 0)
-        return kz_cli_error("account: no node in '%s' (run 'kizuna init %s' first)",
-                            cli->data_dir, cli->data_dir);
+        return kz_cli_error("account: no node in '%s' (run 'kizuna init %s' first)", cli->data_dir,
+                            cli->data_dir);
     if (kz_auth_open(db, au, err, sizeof err))
         return kz_cli_error("account: %s", err);
     return 0;
@@ -74,7 +74,8 @@ static int acc_add(kz_cli *cli, int argc, char **argv)
             a.tlp_max = kz_auth_tlp_parse(argv[++i]);
             if (a.tlp_max == KZ_TLP_NONE)
                 return kz_cli_error("account: unknown TLP level '%s' (clear, green, amber, "
-                                    "amber+strict, red)", argv[i]);
+                                    "amber+strict, red)",
+                                    argv[i]);
         } else if (strcmp(o, "--partner") == 0)
             a.partner = true;
         else if (strcmp(o, "--client-cert") == 0 && has)

@@ -81,7 +81,8 @@ static int parse_args(int argc, char **argv, serve_opts *so)
             so->no_cache = true;
         else if (strcmp(o, "--threads") == 0 && has && parse_ulong(argv[++i], 256, &v) && v)
             so->threads = (unsigned long)v;
-        else if (strcmp(o, "--max-connections") == 0 && has && parse_ulong(argv[++i], 100000, &v) && v)
+        else if (strcmp(o, "--max-connections") == 0 && has && parse_ulong(argv[++i], 100000, &v) &&
+                 v)
             so->max_conn = (unsigned long)v;
         else if (strcmp(o, "--timeout") == 0 && has && parse_ulong(argv[++i], 3600, &v) && v)
             so->timeout = (unsigned long)v;

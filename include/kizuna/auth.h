@@ -27,10 +27,10 @@
 #include "kizuna/error.h"
 #include "kizuna/stix.h"
 
-#define KZ_AUTH_NAME_MAX 64     /* account names: [A-Za-z0-9_.@-]{1,64} */
+#define KZ_AUTH_NAME_MAX 64 /* account names: [A-Za-z0-9_.@-]{1,64} */
 #define KZ_AUTH_ORG_MAX 128
-#define KZ_AUTH_LIST_MAX 1024   /* a comma list of collection aliases/ids, or "*" */
-#define KZ_AUTH_TOKEN_STR 48    /* "kz_" + 43 base64url characters + NUL */
+#define KZ_AUTH_LIST_MAX 1024 /* a comma list of collection aliases/ids, or "*" */
+#define KZ_AUTH_TOKEN_STR 48  /* "kz_" + 43 base64url characters + NUL */
 #define KZ_AUTH_FPR_MAX 65
 
 typedef struct kz_account {
@@ -39,8 +39,8 @@ typedef struct kz_account {
     bool partner;                    /* a partner organisation with need-to-know (TLP:AMBER) */
     char read[KZ_AUTH_LIST_MAX + 1]; /* collections it may read: "a,b", "*" or "" */
     char write[KZ_AUTH_LIST_MAX + 1];
-    char red[KZ_AUTH_LIST_MAX + 1];  /* collections where it is cleared for TLP:RED */
-    kz_tlp tlp_max;                  /* the most it may ever read (KZ_TLP_RED: no cap) */
+    char red[KZ_AUTH_LIST_MAX + 1];    /* collections where it is cleared for TLP:RED */
+    kz_tlp tlp_max;                    /* the most it may ever read (KZ_TLP_RED: no cap) */
     char cert_sha256[KZ_AUTH_FPR_MAX]; /* bound client certificate or "" */
     int64_t created_us;
 } kz_account;

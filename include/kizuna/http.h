@@ -29,27 +29,27 @@ typedef struct kz_http_kv {
 #define KZ_HTTP_FPR_HEX 65 /* SHA-256 as lower-case hex and a NUL */
 
 typedef struct kz_http_request {
-    const char *method;            /* "GET", "POST", ... */
-    const char *path;              /* percent-decoded, without the query */
-    const kz_http_kv *query;       /* decoded arguments in order (a name may repeat) */
+    const char *method;      /* "GET", "POST", ... */
+    const char *path;        /* percent-decoded, without the query */
+    const kz_http_kv *query; /* decoded arguments in order (a name may repeat) */
     size_t n_query;
-    const kz_http_kv *headers;     /* names as received (compare case-insensitively) */
+    const kz_http_kv *headers; /* names as received (compare case-insensitively) */
     size_t n_headers;
-    const char *body;              /* NULL or body_len bytes (NUL-terminated) */
+    const char *body; /* NULL or body_len bytes (NUL-terminated) */
     size_t body_len;
-    bool body_too_big;             /* the body passed the server's cap and was dropped */
-    const char *remote_ip;         /* textual peer address */
+    bool body_too_big;              /* the body passed the server's cap and was dropped */
+    const char *remote_ip;          /* textual peer address */
     const char *client_cert_sha256; /* hex fingerprint of the client's certificate, or NULL */
-    kz_arena *arena;               /* per-request arena (capped), freed after the response */
+    kz_arena *arena;                /* per-request arena (capped), freed after the response */
 } kz_http_request;
 
 typedef struct kz_http_response {
-    int status;                    /* 0 is treated as 500 */
-    const char *content_type;      /* static or in the request arena; NULL: none */
-    kz_buf body;                   /* initialised by the caller of the handler */
+    int status;                               /* 0 is treated as 500 */
+    const char *content_type;                 /* static or in the request arena; NULL: none */
+    kz_buf body;                              /* initialised by the caller of the handler */
     kz_http_kv headers[KZ_HTTP_RESP_HEADERS]; /* strings static or in the request arena */
     size_t n_headers;
-    char who[80];                  /* who made the request, for the access log ("-") */
+    char who[80]; /* who made the request, for the access log ("-") */
 } kz_http_response;
 
 /* Value of the first header called name (ASCII case-insensitive) or NULL. */
@@ -73,19 +73,19 @@ kz_err kz_http_path_decode(kz_arena *a, const char *s, size_t len, char **out);
 typedef void (*kz_http_handler_fn)(void *ctx, const kz_http_request *req, kz_http_response *resp);
 
 typedef struct kz_http_opts {
-    const char *host;          /* numeric IPv4 or IPv6 address to bind; NULL: 127.0.0.1 */
-    uint16_t port;             /* 0: any free port (see kz_http_server_port) */
-    const char *cert_pem;      /* PEM certificate chain; NULL: plain HTTP */
-    const char *key_pem;       /* PEM private key */
-    const char *trust_pem;     /* PEM certificates whose holders may present client
-                                  certificates (enables mutual TLS); NULL: none */
-    unsigned threads;          /* worker threads, 0: 4 */
-    unsigned max_connections;  /* 0: 1024 */
-    unsigned timeout_s;        /* idle connection timeout, 0: 30 */
-    size_t max_body;           /* request body cap, 0: 10 MiB (bigger -> body_too_big) */
-    size_t max_header_bytes;   /* per-connection memory for request line + headers, 0: 32 KiB */
-    size_t arena_cap;          /* per-request arena cap, 0: 64 MiB */
-    bool access_log;           /* one line per request through kz_log */
+    const char *host;         /* numeric IPv4 or IPv6 address to bind; NULL: 127.0.0.1 */
+    uint16_t port;            /* 0: any free port (see kz_http_server_port) */
+    const char *cert_pem;     /* PEM certificate chain; NULL: plain HTTP */
+    const char *key_pem;      /* PEM private key */
+    const char *trust_pem;    /* PEM certificates whose holders may present client
+                                 certificates (enables mutual TLS); NULL: none */
+    unsigned threads;         /* worker threads, 0: 4 */
+    unsigned max_connections; /* 0: 1024 */
+    unsigned timeout_s;       /* idle connection timeout, 0: 30 */
+    size_t max_body;          /* request body cap, 0: 10 MiB (bigger -> body_too_big) */
+    size_t max_header_bytes;  /* per-connection memory for request line + headers, 0: 32 KiB */
+    size_t arena_cap;         /* per-request arena cap, 0: 64 MiB */
+    bool access_log;          /* one line per request through kz_log */
     kz_http_handler_fn handler;
     void *ctx;
 } kz_http_opts;

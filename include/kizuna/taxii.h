@@ -23,20 +23,20 @@
 #define KZ_TAXII_STIX_MEDIA "application/stix+json;version=2.1"
 
 typedef struct kz_taxii_opts {
-    const char *data_dir;          /* the node: DIR/kizuna.db, DIR/kizuna.conf */
-    const char *node_org;          /* the node's organisation (TLP:AMBER+STRICT) */
-    const char *title;             /* discovery title; NULL: "kizuna" */
-    const char *description;       /* may be NULL */
-    const char *contact;           /* may be NULL */
-    const char *api_root;          /* the one API root's path segment; NULL: "api" */
-    size_t max_content_length;     /* advertised and enforced; 0: 10 MiB */
-    size_t max_objects;            /* objects per POSTed envelope; 0: 10000 */
-    size_t page_default;           /* records per page without limit; 0: 100 */
-    size_t page_max;               /* cap on limit; 0: 1000 */
-    size_t max_filter_values;      /* values in one match[...] list; 0: 100 */
-    bool plain_http;               /* served without TLS (URLs in discovery say http) */
-    bool no_cache;                 /* do not keep read responses in memory */
-    unsigned status_days;          /* status resources are kept this long; 0: 7 */
+    const char *data_dir;      /* the node: DIR/kizuna.db, DIR/kizuna.conf */
+    const char *node_org;      /* the node's organisation (TLP:AMBER+STRICT) */
+    const char *title;         /* discovery title; NULL: "kizuna" */
+    const char *description;   /* may be NULL */
+    const char *contact;       /* may be NULL */
+    const char *api_root;      /* the one API root's path segment; NULL: "api" */
+    size_t max_content_length; /* advertised and enforced; 0: 10 MiB */
+    size_t max_objects;        /* objects per POSTed envelope; 0: 10000 */
+    size_t page_default;       /* records per page without limit; 0: 100 */
+    size_t page_max;           /* cap on limit; 0: 1000 */
+    size_t max_filter_values;  /* values in one match[...] list; 0: 100 */
+    bool plain_http;           /* served without TLS (URLs in discovery say http) */
+    bool no_cache;             /* do not keep read responses in memory */
+    unsigned status_days;      /* status resources are kept this long; 0: 7 */
 } kz_taxii_opts;
 
 typedef struct kz_taxii kz_taxii;

@@ -113,8 +113,8 @@ void kz_auth_close(kz_auth *au)
 
 static void hash_token(const kz_auth *au, const char *token, unsigned char out[KZ_AUTH_HASH_LEN])
 {
-    crypto_generichash(out, KZ_AUTH_HASH_LEN, (const unsigned char *)token, strlen(token),
-                       au->key, sizeof au->key);
+    crypto_generichash(out, KZ_AUTH_HASH_LEN, (const unsigned char *)token, strlen(token), au->key,
+                       sizeof au->key);
 }
 
 static void new_token(char token[KZ_AUTH_TOKEN_STR])

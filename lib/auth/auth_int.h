@@ -20,17 +20,17 @@ typedef struct auth_entry {
 typedef struct throttle_slot {
     char key[KZ_AUTH_NAME_MAX + 8]; /* "i:" + address or "n:" + name */
     unsigned failures;
-    int64_t until_us;               /* locked out until then */
+    int64_t until_us; /* locked out until then */
     int64_t last_us;
 } throttle_slot;
 
 struct kz_auth {
-    pthread_mutex_t lock;           /* guards db, cache and throttle */
+    pthread_mutex_t lock; /* guards db, cache and throttle */
     sqlite3 *db;
     unsigned char key[KZ_AUTH_KEY_LEN];
     auth_entry *cache;
     size_t n_cache;
-    int64_t cache_version;          /* PRAGMA data_version when loaded (-1: stale) */
+    int64_t cache_version; /* PRAGMA data_version when loaded (-1: stale) */
     int64_t cache_checked_us;
     throttle_slot throttle[KZ_AUTH_THROTTLE_SLOTS];
 };

@@ -80,9 +80,12 @@ static const struct {
     const char *name;
     kz_tlp tlp;
 } tlp_names[] = {
-    {"clear", KZ_TLP_CLEAR},  {"white", KZ_TLP_CLEAR},
-    {"green", KZ_TLP_GREEN},  {"amber", KZ_TLP_AMBER},
-    {"amber+strict", KZ_TLP_AMBER_STRICT}, {"red", KZ_TLP_RED},
+    {"clear", KZ_TLP_CLEAR},
+    {"white", KZ_TLP_CLEAR},
+    {"green", KZ_TLP_GREEN},
+    {"amber", KZ_TLP_AMBER},
+    {"amber+strict", KZ_TLP_AMBER_STRICT},
+    {"red", KZ_TLP_RED},
 };
 
 kz_tlp kz_auth_tlp_parse(const char *name)

@@ -116,8 +116,8 @@ kz_err kz_http_tls_make_cert(const char *cert_path, const char *key_path, const 
     /* SANs: clients check these, not the CN. */
     static const unsigned char v4[4] = {127, 0, 0, 1};
     static const unsigned char v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if (gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, v4, 4,
-                                             GNUTLS_FSAN_APPEND) < 0 ||
+    if (gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, v4, 4, GNUTLS_FSAN_APPEND) <
+            0 ||
         gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, v6, 16,
                                              GNUTLS_FSAN_APPEND) < 0 ||
         gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
@@ -184,8 +184,7 @@ kz_err kz_http_tls_init_dir(const char *dir, bool *made, char *errbuf, size_t er
     kz_err rc = kz_http_tls_make_cert(cert, key, "kizuna", NULL, 825);
     if (rc) {
         if (errbuf)
-            snprintf(errbuf, errlen, "cannot make a certificate in '%s': %s", tls,
-                     kz_strerror(rc));
+            snprintf(errbuf, errlen, "cannot make a certificate in '%s': %s", tls, kz_strerror(rc));
         return rc;
     }
     if (made)

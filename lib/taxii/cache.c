@@ -15,8 +15,8 @@
 #include "kizuna/alloc.h"
 #include "taxii_int.h"
 
-#define ENTRY_MAX (1u << 20)     /* larger responses are not kept */
-#define CACHE_BYTES (64u << 20)  /* all bodies together */
+#define ENTRY_MAX (1u << 20)    /* larger responses are not kept */
+#define CACHE_BYTES (64u << 20) /* all bodies together */
 
 static uint64_t fnv(const char *s, size_t n)
 {

@@ -7,7 +7,7 @@
 #include "kizuna/taxii.h"
 
 typedef struct mtype {
-    const char *type;   /* "application/taxii+json" etc., bounds below */
+    const char *type; /* "application/taxii+json" etc., bounds below */
     size_t type_len;
     const char *version; /* version parameter or NULL */
     size_t version_len;

@@ -16,9 +16,9 @@ typedef enum rd_kind { RD_OBJECTS, RD_MANIFEST, RD_VERSIONS } rd_kind;
 typedef struct rd_ctx {
     tx_req *r;
     rd_kind kind;
-    kz_buf items;           /* the records as JSON, comma-separated */
-    size_t visible;         /* records the account may see, delivered */
-    size_t hidden;          /* records withheld by the TLP policy */
+    kz_buf items;   /* the records as JSON, comma-separated */
+    size_t visible; /* records the account may see, delivered */
+    size_t hidden;  /* records withheld by the TLP policy */
     int64_t first_us, last_us;
     kz_err rc;
 } rd_ctx;
@@ -82,8 +82,7 @@ static int on_record(void *ctx, const kz_store_record *rec)
  * `limit` visible records are collected, the results end, or a scan budget
  * is spent (a reader cleared for little must not make one request walk a
  * million rows). page gets the store's verdict on the last call. */
-static kz_err run_query(tx_req *r, kz_store_filter *f, size_t limit, rd_ctx *c,
-                        kz_store_page *page)
+static kz_err run_query(tx_req *r, kz_store_filter *f, size_t limit, rd_ctx *c, kz_store_page *page)
 {
     size_t scanned = 0, budget = limit * 10 + 1000;
     f->limit = limit;
@@ -153,9 +152,10 @@ static void read_endpoint(tx_req *r, rd_kind kind, unsigned allowed, const char 
     kz_buf key;
     kz_buf_init(&key, 1 << 16);
     int64_t version = -1;
-    bool cacheable = !r->t->cache_off && tx_cache_key(r, kind == RD_OBJECTS    ? "o"
-                                                         : kind == RD_MANIFEST ? "m"
-                                                                               : "v",
+    bool cacheable = !r->t->cache_off && tx_cache_key(r,
+                                                      kind == RD_OBJECTS    ? "o"
+                                                      : kind == RD_MANIFEST ? "m"
+                                                                            : "v",
                                                       &key) == KZ_OK;
     if (cacheable && tx_cache_get(r, &key, &version))
         goto done;
@@ -213,16 +213,16 @@ done:
 void tx_objects_get(tx_req *r)
 {
     read_endpoint(r, RD_OBJECTS,
-                  TX_F_ADDED_AFTER | TX_F_LIMIT | TX_F_NEXT | TX_F_ID | TX_F_TYPE |
-                      TX_F_VERSION | TX_F_SPEC,
+                  TX_F_ADDED_AFTER | TX_F_LIMIT | TX_F_NEXT | TX_F_ID | TX_F_TYPE | TX_F_VERSION |
+                      TX_F_SPEC,
                   NULL);
 }
 
 void tx_manifest_get(tx_req *r)
 {
     read_endpoint(r, RD_MANIFEST,
-                  TX_F_ADDED_AFTER | TX_F_LIMIT | TX_F_NEXT | TX_F_ID | TX_F_TYPE |
-                      TX_F_VERSION | TX_F_SPEC,
+                  TX_F_ADDED_AFTER | TX_F_LIMIT | TX_F_NEXT | TX_F_ID | TX_F_TYPE | TX_F_VERSION |
+                      TX_F_SPEC,
                   NULL);
 }
 

@@ -16,7 +16,7 @@
 #define POST_CHUNK 2000
 
 typedef struct span {
-    size_t off, len;          /* a valid object's bytes in the request body */
+    size_t off, len; /* a valid object's bytes in the request body */
 } span;
 
 kz_err tx_status_open(kz_taxii *t, const char *db_path, char *errbuf, size_t errlen)
@@ -38,19 +38,18 @@ kz_err tx_status_open(kz_taxii *t, const char *db_path, char *errbuf, size_t err
 
 typedef struct post_ctx {
     tx_req *r;
-    kz_buf ok, bad;          /* successes[] and failures[] details */
+    kz_buf ok, bad; /* successes[] and failures[] details */
     size_t n_ok, n_bad, total;
-    kz_arena *chunk;         /* parse trees of the current chunk */
-    kz_store_object *objs;   /* POST_CHUNK entries */
+    kz_arena *chunk;       /* parse trees of the current chunk */
+    kz_store_object *objs; /* POST_CHUNK entries */
     size_t n;
     kz_store_put_result results[POST_CHUNK];
-    span *valid;             /* objects that passed validation, in order */
+    span *valid; /* objects that passed validation, in order */
     size_t n_valid;
     bool in_tx;
 } post_ctx;
 
-static kz_err detail(kz_buf *b, size_t *count, const char *id, const char *version,
-                     const char *msg)
+static kz_err detail(kz_buf *b, size_t *count, const char *id, const char *version, const char *msg)
 {
     kz_err rc = (*count)++ ? kz_buf_append_char(b, ',') : KZ_OK;
     if (!rc)
@@ -164,8 +163,8 @@ static kz_err store_valid(post_ctx *p, const char *body)
         kz_err rc = kz_json_parse(p->chunk, bytes, len, NULL, &v, NULL);
         char why[200];
         if (!rc)
-            rc = kz_store_object_from_json(p->chunk, v, bytes, len, &p->objs[p->n], why,
-                                           sizeof why);
+            rc =
+                kz_store_object_from_json(p->chunk, v, bytes, len, &p->objs[p->n], why, sizeof why);
         if (rc)
             return rc == KZ_ENOMEM ? rc : KZ_EINTERNAL; /* it passed pass 1 */
         p->n++;
@@ -195,9 +194,9 @@ static kz_err save_status(tx_req *r, const char *id, const kz_buf *json)
 {
     sqlite3_stmt *st = NULL;
     kz_err rc = KZ_EDB;
-    if (sqlite3_prepare_v2(r->t->sdb,
-                           "INSERT INTO taxii_status(id, account, created_us, json) VALUES(?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            r->t->sdb, "INSERT INTO taxii_status(id, account, created_us, json) VALUES(?,?,?,?)",
+            -1, &st, NULL) != SQLITE_OK)
         return KZ_EDB;
     kz_time now = kz_time_now();
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -301,8 +300,7 @@ void tx_objects_post(tx_req *r)
         p.in_tx = rc != KZ_OK;
     }
     if (rc) {
-        tx_error(r, rc == KZ_EBUSY ? 503 : 500, "the objects could not be stored",
-                 kz_strerror(rc));
+        tx_error(r, rc == KZ_EBUSY ? 503 : 500, "the objects could not be stored", kz_strerror(rc));
         goto done;
     }
     kz_uuid u;

@@ -33,8 +33,8 @@ void tx_discovery(tx_req *r)
 {
     kz_taxii *t = r->t;
     kz_buf *b = &r->resp->body;
-    char *url = kz_arena_printf(r->a, "%s://%s/%s/", t->o.plain_http ? "http" : "https",
-                                host_of(r), t->api_root);
+    char *url = kz_arena_printf(r->a, "%s://%s/%s/", t->o.plain_http ? "http" : "https", host_of(r),
+                                t->api_root);
     if (!url) {
         tx_error(r, 500, "out of memory", NULL);
         return;
@@ -70,8 +70,8 @@ void tx_api_root(tx_req *r)
     if (!rc && t->description)
         rc = put_str(b, "description", t->description, true);
     if (!rc)
-        rc = kz_buf_printf(b, ",\"versions\":[\"%s\"],\"max_content_length\":%zu}",
-                           KZ_TAXII_MEDIA, t->o.max_content_length);
+        rc = kz_buf_printf(b, ",\"versions\":[\"%s\"],\"max_content_length\":%zu}", KZ_TAXII_MEDIA,
+                           t->o.max_content_length);
     if (rc)
         tx_error(r, 500, "cannot build the API root resource", NULL);
     else
@@ -196,8 +196,8 @@ void tx_status_get(tx_req *r)
     }
     /* A status belongs to the account that made the request: another
      * account learns nothing about what was added, or that it was. */
-    if (sqlite3_prepare_v2(r->t->sdb, "SELECT json FROM taxii_status WHERE id=? AND account=?",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(r->t->sdb, "SELECT json FROM taxii_status WHERE id=? AND account=?", -1,
+                           &st, NULL) != SQLITE_OK) {
         tx_error(r, 500, "cannot read status resources", NULL);
         return;
     }

@@ -81,13 +81,11 @@ static int coll_copy(void *ctx, const kz_collection *c)
     tc->alias = kz_arena_strdup(r->a, c->alias ? c->alias : "");
     tc->title = kz_arena_strdup(r->a, c->title ? c->title : "");
     tc->description = c->description ? kz_arena_strdup(r->a, c->description) : NULL;
-    tc->media_types = kz_arena_strdup(r->a, c->media_types && *c->media_types
-                                                ? c->media_types
-                                                : KZ_TAXII_STIX_MEDIA);
+    tc->media_types = kz_arena_strdup(
+        r->a, c->media_types && *c->media_types ? c->media_types : KZ_TAXII_STIX_MEDIA);
     kz_tlp d = kz_auth_tlp_parse(c->default_tlp);
     tc->default_tlp = d == KZ_TLP_NONE ? KZ_TLP_AMBER : d;
-    tc->found = tc->alias && tc->title && tc->media_types &&
-                (!c->description || tc->description);
+    tc->found = tc->alias && tc->title && tc->media_types && (!c->description || tc->description);
     return 1;
 }
 
@@ -192,8 +190,9 @@ bool tx_collection(tx_req *r, bool need_read, bool need_write)
         return false;
     }
     if ((need_read && !can_r) || (need_write && !can_w)) {
-        tx_error(r, 403, need_write && !can_w ? "this account may not write to this collection"
-                                              : "this account may not read this collection",
+        tx_error(r, 403,
+                 need_write && !can_w ? "this account may not write to this collection"
+                                      : "this account may not read this collection",
                  NULL);
         return false;
     }

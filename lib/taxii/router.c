@@ -87,7 +87,8 @@ static bool match_route(tx_req *r, const route *rt, const char **seg, int n)
 static void unauthorized(tx_req *r, const char *why)
 {
     tx_error(r, 401, "authentication required", why);
-    kz_http_response_header(r->resp, "WWW-Authenticate", "Basic realm=\"kizuna\", charset=\"UTF-8\"");
+    kz_http_response_header(r->resp, "WWW-Authenticate",
+                            "Basic realm=\"kizuna\", charset=\"UTF-8\"");
 }
 
 /* Checks the credentials; answers 401/429 itself and returns false. */
@@ -155,9 +156,10 @@ void kz_taxii_handle(void *ctx, const kz_http_request *req, kz_http_response *re
             hit = &routes[i];
     }
     if (!path_known) {
-        tx_error(&r, 404, n > 0 && strcmp(seg[0], "taxii2") != 0 && strcmp(seg[0], r.t->api_root) != 0
-                              ? "no such API root"
-                              : "no such resource",
+        tx_error(&r, 404,
+                 n > 0 && strcmp(seg[0], "taxii2") != 0 && strcmp(seg[0], r.t->api_root) != 0
+                     ? "no such API root"
+                     : "no such resource",
                  NULL);
         goto done;
     }

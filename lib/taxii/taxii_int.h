@@ -18,47 +18,47 @@
  * store's collection lookup also counts the collection's members (a scan
  * per request at a million objects). */
 typedef struct tx_coll_cache {
-    char key[80];             /* alias or id as it appeared in the URL */
+    char key[80]; /* alias or id as it appeared in the URL */
     char id[KZ_UUID_STR];
     char alias[KZ_STORE_ALIAS_MAX + 1];
     kz_tlp default_tlp;
     int64_t loaded_us;
-    bool refreshing;          /* one thread re-reads it; the others use it meanwhile */
+    bool refreshing; /* one thread re-reads it; the others use it meanwhile */
 } tx_coll_cache;
 
 #define TX_CACHE_SLOTS 512
 
 typedef struct tx_cache_entry {
-    char *key;                /* heap */
+    char *key; /* heap */
     size_t key_len;
     uint64_t hash;
-    int64_t version;          /* PRAGMA data_version when computed */
-    char *body;               /* heap */
+    int64_t version; /* PRAGMA data_version when computed */
+    char *body;      /* heap */
     size_t len;
     char first[KZ_TIME_MAX], last[KZ_TIME_MAX]; /* X-TAXII-Date-Added-* or "" */
 } tx_cache_entry;
 
 struct kz_taxii {
-    kz_taxii_opts o;          /* strings below are owned copies */
+    kz_taxii_opts o; /* strings below are owned copies */
     char *data_dir, *node_org, *title, *description, *contact, *api_root;
-    kz_auth *auth;            /* borrowed */
-    pthread_mutex_t lock;     /* guards pool */
+    kz_auth *auth;        /* borrowed */
+    pthread_mutex_t lock; /* guards pool */
     kz_store *pool[TX_POOL_MAX];
     size_t n_pool;
     tx_coll_cache colls[TX_COLL_CACHE]; /* guarded by lock */
     size_t coll_next;                   /* round-robin victim */
-    sqlite3 *sdb;             /* status resources (FULLMUTEX connection) */
-    pthread_mutex_t cache_lock; /* guards cache, cache_bytes, data_version */
-    sqlite3_stmt *data_version; /* PRAGMA data_version on sdb */
+    sqlite3 *sdb;                       /* status resources (FULLMUTEX connection) */
+    pthread_mutex_t cache_lock;         /* guards cache, cache_bytes, data_version */
+    sqlite3_stmt *data_version;         /* PRAGMA data_version on sdb */
     tx_cache_entry cache[TX_CACHE_SLOTS];
     size_t cache_bytes;
-    bool cache_off;           /* kz_taxii_opts.no_cache */
+    bool cache_off; /* kz_taxii_opts.no_cache */
 };
 
 typedef struct tx_coll {
     char id[KZ_UUID_STR];
     const char *alias, *title, *description, *media_types;
-    kz_tlp default_tlp;       /* applied to unmarked objects */
+    kz_tlp default_tlp; /* applied to unmarked objects */
     bool found;
 } tx_coll;
 
@@ -71,13 +71,13 @@ typedef struct tx_req {
     kz_arena *a;
     kz_account acct;
     const char *param[TX_P_MAX];
-    kz_store *store;          /* from the pool, acquired lazily */
+    kz_store *store; /* from the pool, acquired lazily */
     tx_coll coll;
 } tx_req;
 
 /* respond.c */
 void tx_error(tx_req *r, int status, const char *title, const char *description);
-void tx_json(tx_req *r, int status);  /* sets the TAXII content type and status */
+void tx_json(tx_req *r, int status); /* sets the TAXII content type and status */
 kz_err tx_store(tx_req *r, kz_store **out);
 void tx_store_release(kz_taxii *t, kz_store *s);
 /* Looks up r->param[TX_P_COLL]; answers 404 itself and returns false when

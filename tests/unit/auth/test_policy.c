@@ -15,8 +15,7 @@
 #define COLL_ID "11111111-2222-4333-8444-555555555555"
 #define COLL "intel"
 
-static kz_account acct(const char *org, bool partner, const char *read, const char *red,
-                       kz_tlp cap)
+static kz_account acct(const char *org, bool partner, const char *read, const char *red, kz_tlp cap)
 {
     kz_account a;
     memset(&a, 0, sizeof a);
@@ -58,8 +57,8 @@ static void test_matrix(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof matrix / sizeof matrix[0]; i++) {
-        kz_account a = acct(matrix[i].org, matrix[i].partner, matrix[i].read, matrix[i].red,
-                            matrix[i].cap);
+        kz_account a =
+            acct(matrix[i].org, matrix[i].partner, matrix[i].read, matrix[i].red, matrix[i].cap);
         for (int t = KZ_TLP_CLEAR; t <= KZ_TLP_RED; t++) {
             bool got = kz_auth_may_read(&a, NODE, COLL_ID, COLL, (kz_tlp)t);
             if (got != matrix[i].may[t])
@@ -108,9 +107,15 @@ static void test_tlp_names(void **state)
         const char *s;
         kz_tlp t;
     } cases[] = {
-        {"clear", KZ_TLP_CLEAR}, {"WHITE", KZ_TLP_CLEAR}, {"green", KZ_TLP_GREEN},
-        {"amber", KZ_TLP_AMBER}, {"Amber+Strict", KZ_TLP_AMBER_STRICT}, {"red", KZ_TLP_RED},
-        {"purple", KZ_TLP_NONE}, {"", KZ_TLP_NONE}, {NULL, KZ_TLP_NONE},
+        {"clear", KZ_TLP_CLEAR},
+        {"WHITE", KZ_TLP_CLEAR},
+        {"green", KZ_TLP_GREEN},
+        {"amber", KZ_TLP_AMBER},
+        {"Amber+Strict", KZ_TLP_AMBER_STRICT},
+        {"red", KZ_TLP_RED},
+        {"purple", KZ_TLP_NONE},
+        {"", KZ_TLP_NONE},
+        {NULL, KZ_TLP_NONE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_int_equal(kz_auth_tlp_parse(cases[i].s), cases[i].t);
@@ -130,9 +135,16 @@ static void test_authorization(void **state)
     assert_string_equal(name, "");
     assert_string_equal(token, "kz_abc");
     static const char *const bad[] = {
-        NULL, "", "Basic", "Basic !!!!", "Basic YWxpY2U=" /* no colon */,
-        "Basic OmF" /* ":a" bad padding */, "Digest abc", "Bearer ",
-        "Basic Omt6X3NlY3JldA==" /* empty name */, "Basic YWxpY2U6" /* empty token */,
+        NULL,
+        "",
+        "Basic",
+        "Basic !!!!",
+        "Basic YWxpY2U=" /* no colon */,
+        "Basic OmF" /* ":a" bad padding */,
+        "Digest abc",
+        "Bearer ",
+        "Basic Omt6X3NlY3JldA==" /* empty name */,
+        "Basic YWxpY2U6" /* empty token */,
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(kz_auth_parse_authorization(bad[i], name, token), KZ_EAUTH);

@@ -53,7 +53,7 @@ typedef struct fx {
     char *body;
     size_t body_len;
     char hdr_first[64], hdr_last[64], hdr_extra[256];
-    kz_arena *a;       /* for parsing responses */
+    kz_arena *a; /* for parsing responses */
 } fx;
 
 static inline int fx_setup(void **state)
@@ -90,8 +90,7 @@ static inline int fx_setup(void **state)
         if (kz_auth_account_add(f->au, &a, f->tokens[i]))
             return -1;
     }
-    kz_taxii_opts o = {.data_dir = node, .node_org = NODE_ORG, .page_max = 50,
-                       .max_objects = 100};
+    kz_taxii_opts o = {.data_dir = node, .node_org = NODE_ORG, .page_max = 50, .max_objects = 100};
     if (kz_taxii_new(&o, f->au, &f->tx, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return -1;
@@ -137,7 +136,7 @@ typedef struct fx_opts {
 /* Sends one request as account `who` (NULL: no credentials) and keeps the
  * response in f. Returns the status. */
 static inline int fx_req_opts(fx *f, const char *who, const char *method, const char *target,
-                       const char *body, const fx_opts *o)
+                              const char *body, const fx_opts *o)
 {
     kz_arena *a = kz_arena_new(0);
     const char *q = strchr(target, '?');
@@ -157,13 +156,19 @@ static inline int fx_req_opts(fx *f, const char *who, const char *method, const 
     }
     if (o && o->accept)
         h[nh++] = (kz_http_kv){"Accept", o->accept};
-    h[nh++] = (kz_http_kv){"Content-Type",
-                           o && o->content_type ? o->content_type : KZ_TAXII_MEDIA};
+    h[nh++] = (kz_http_kv){"Content-Type", o && o->content_type ? o->content_type : KZ_TAXII_MEDIA};
     h[nh++] = (kz_http_kv){"Host", "127.0.0.1:8443"};
     kz_http_request req = {
-        .method = method, .path = path, .query = query, .n_query = nq,
-        .headers = h, .n_headers = nh, .body = body, .body_len = body ? strlen(body) : 0,
-        .body_too_big = o && o->too_big, .remote_ip = o && o->ip ? o->ip : "127.0.0.1",
+        .method = method,
+        .path = path,
+        .query = query,
+        .n_query = nq,
+        .headers = h,
+        .n_headers = nh,
+        .body = body,
+        .body_len = body ? strlen(body) : 0,
+        .body_too_big = o && o->too_big,
+        .remote_ip = o && o->ip ? o->ip : "127.0.0.1",
         .arena = a,
     };
     kz_http_response resp;
@@ -197,7 +202,7 @@ static inline int fx_req_opts(fx *f, const char *who, const char *method, const 
 }
 
 static inline int fx_req(fx *f, const char *who, const char *method, const char *target,
-                  const char *body)
+                         const char *body)
 {
     return fx_req_opts(f, who, method, target, body, NULL);
 }

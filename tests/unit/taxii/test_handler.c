@@ -6,8 +6,8 @@
 
 #include "unit/taxii/taxii_fixture.h"
 
-static const char *const tlp_names[] = {"clear",  "green", "amber", "amber-strict", "red",
-                                        "white1", "amber1", "red1", "unmarked"};
+static const char *const tlp_names[] = {"clear",  "green",  "amber", "amber-strict", "red",
+                                        "white1", "amber1", "red1",  "unmarked"};
 #define N_TLP 9
 
 static void tlp_id(int i, char *out, size_t n)
@@ -82,7 +82,8 @@ static void test_discovery_and_auth(void **state)
     size_t n = strlen(raw), o = 0;
     char enc[200];
     for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)raw[i] << 16 | (i + 1 < n ? (unsigned char)raw[i + 1] << 8 : 0) |
+        unsigned v = (unsigned char)raw[i] << 16 |
+                     (i + 1 < n ? (unsigned char)raw[i + 1] << 8 : 0) |
                      (i + 2 < n ? (unsigned char)raw[i + 2] : 0);
         enc[o++] = b64[(v >> 18) & 63];
         enc[o++] = b64[(v >> 12) & 63];
@@ -123,8 +124,8 @@ static void test_collections(void **state)
     /* visible but not readable: 403 */
     assert_int_equal(fx_req(f, "writer", "GET", "/api/collections/intel/objects/", NULL), 403);
     assert_int_equal(fx_req(f, "writer", "GET", "/api/collections/intel/manifest/", NULL), 403);
-    assert_int_equal(fx_req(f, "partner", "POST", "/api/collections/intel/objects/",
-                            "{\"objects\":[]}"), 403);
+    assert_int_equal(
+        fx_req(f, "partner", "POST", "/api/collections/intel/objects/", "{\"objects\":[]}"), 403);
 }
 
 static void test_errors(void **state)
@@ -143,29 +144,34 @@ static void test_errors(void **state)
     assert_int_equal(fx_req_opts(f, "own", "GET", "/taxii2/", NULL, &o), 406);
     o.accept = "application/taxii+json;version=2.1;q=0";
     assert_int_equal(fx_req_opts(f, "own", "GET", "/taxii2/", NULL, &o), 406);
-    static const char *const ok_accept[] = {
-        "application/taxii+json", "application/taxii+json; version=2.1", "*/*",
-        "text/html, application/taxii+json;version=2.1;q=0.5", "application/*",
-        "APPLICATION/TAXII+JSON;VERSION=2.1"};
+    static const char *const ok_accept[] = {"application/taxii+json",
+                                            "application/taxii+json; version=2.1",
+                                            "*/*",
+                                            "text/html, application/taxii+json;version=2.1;q=0.5",
+                                            "application/*",
+                                            "APPLICATION/TAXII+JSON;VERSION=2.1"};
     for (size_t i = 0; i < sizeof ok_accept / sizeof ok_accept[0]; i++) {
         o.accept = ok_accept[i];
         if (fx_req_opts(f, "own", "GET", "/taxii2/", NULL, &o) != 200)
             fail_msg("Accept '%s' refused", ok_accept[i]);
     }
     fx_opts ct = {.content_type = "application/json"};
-    assert_int_equal(fx_req_opts(f, "own", "POST", "/api/collections/intel/objects/",
-                                 "{\"objects\":[]}", &ct), 415);
+    assert_int_equal(
+        fx_req_opts(f, "own", "POST", "/api/collections/intel/objects/", "{\"objects\":[]}", &ct),
+        415);
     ct.content_type = "application/taxii+json;version=2.0";
-    assert_int_equal(fx_req_opts(f, "own", "POST", "/api/collections/intel/objects/",
-                                 "{\"objects\":[]}", &ct), 415);
+    assert_int_equal(
+        fx_req_opts(f, "own", "POST", "/api/collections/intel/objects/", "{\"objects\":[]}", &ct),
+        415);
     ct.content_type = "application/taxii+json";
-    assert_int_equal(fx_req_opts(f, "own", "POST", "/api/collections/intel/objects/",
-                                 "{\"objects\":[]}", &ct), 202);
+    assert_int_equal(
+        fx_req_opts(f, "own", "POST", "/api/collections/intel/objects/", "{\"objects\":[]}", &ct),
+        202);
     fx_opts big = {.too_big = true};
     assert_int_equal(fx_req_opts(f, "own", "POST", "/api/collections/intel/objects/", NULL, &big),
                      413);
-    static const char *const bad_bodies[] = {"", "{", "[1,2]", "{\"objects\":[1,", "nope",
-                                             "{\"objects\":{}}"};
+    static const char *const bad_bodies[] = {
+        "", "{", "[1,2]", "{\"objects\":[1,", "nope", "{\"objects\":{}}"};
     for (size_t i = 0; i < sizeof bad_bodies / sizeof bad_bodies[0]; i++) {
         int st = fx_req(f, "own", "POST", "/api/collections/intel/objects/", bad_bodies[i]);
         if (st != 400)
@@ -179,11 +185,19 @@ static void test_errors(void **state)
     snprintf(many + n, 8, "]}");
     assert_int_equal(fx_req(f, "own", "POST", "/api/collections/intel/objects/", many), 413);
     free(many);
-    static const char *const bad_q[] = {
-        "limit=0", "limit=-1", "limit=abc", "limit=1&limit=2", "added_after=yesterday",
-        "added_after=2024-13-01T00:00:00Z", "match[version]=newest", "match[id]=nope",
-        "match[type]=Bad_Type", "match[spec_version]=two", "next=bogus", "match[type]=",
-        "match[type]=indicator,,malware"};
+    static const char *const bad_q[] = {"limit=0",
+                                        "limit=-1",
+                                        "limit=abc",
+                                        "limit=1&limit=2",
+                                        "added_after=yesterday",
+                                        "added_after=2024-13-01T00:00:00Z",
+                                        "match[version]=newest",
+                                        "match[id]=nope",
+                                        "match[type]=Bad_Type",
+                                        "match[spec_version]=two",
+                                        "next=bogus",
+                                        "match[type]=",
+                                        "match[type]=indicator,,malware"};
     for (size_t i = 0; i < sizeof bad_q / sizeof bad_q[0]; i++) {
         char path[200];
         snprintf(path, sizeof path, "/api/collections/intel/objects/?%s", bad_q[i]);
@@ -193,14 +207,16 @@ static void test_errors(void **state)
         assert_non_null(strstr(f->body, "\"http_status\":\"400\""));
     }
     /* unknown parameters are ignored; huge limits are capped */
-    assert_int_equal(fx_req(f, "own", "GET", "/api/collections/intel/objects/?foo=bar&limit=99999",
-                            NULL), 200);
+    assert_int_equal(
+        fx_req(f, "own", "GET", "/api/collections/intel/objects/?foo=bar&limit=99999", NULL), 200);
     assert_int_equal(fx_req(f, "own", "GET", "/api/status/not-a-uuid/", NULL), 404);
-    assert_int_equal(fx_req(f, "own", "GET", "/api/status/11111111-2222-4333-8444-555555555555/",
-                            NULL), 404);
-    assert_int_equal(fx_req(f, "own", "GET",
-                            "/api/collections/intel/objects/indicator--11111111-2222-4333-8444-555555555555/",
-                            NULL), 404);
+    assert_int_equal(
+        fx_req(f, "own", "GET", "/api/status/11111111-2222-4333-8444-555555555555/", NULL), 404);
+    assert_int_equal(
+        fx_req(f, "own", "GET",
+               "/api/collections/intel/objects/indicator--11111111-2222-4333-8444-555555555555/",
+               NULL),
+        404);
 }
 
 static void check_tlp(fx *f, const char *who)
@@ -242,7 +258,7 @@ static void test_tlp_matrix(void **state)
 {
     fx *f = *state;
     fx_post_file(f, "own", "tlp_envelope.json");
-    static const char *const who[] = {"own",    "partner", "other",  "redother",
+    static const char *const who[] = {"own",    "partner", "other", "redother",
                                       "redown", "capped",  "writer"};
     for (size_t i = 0; i < sizeof who / sizeof who[0]; i++)
         check_tlp(f, who[i]);
@@ -283,9 +299,11 @@ static void test_post_status(void **state)
     assert_true(kz_json_int(kz_json_get(s, "success_count"), &n));
     assert_int_equal(n, 2);
     /* the stored ones are readable */
-    assert_int_equal(fx_req(f, "own", "GET",
-                            "/api/collections/intel/objects/indicator--bbbbbbbb-0000-4000-8000-000000000001/",
-                            NULL), 200);
+    assert_int_equal(
+        fx_req(f, "own", "GET",
+               "/api/collections/intel/objects/indicator--bbbbbbbb-0000-4000-8000-000000000001/",
+               NULL),
+        200);
     /* statuses past the retention period (7 days) go when new ones come */
     char db[128];
     snprintf(db, sizeof db, "%s/node/kizuna.db", f->dir);
@@ -391,8 +409,9 @@ static void test_paging_and_filters(void **state)
     snprintf(path, sizeof path, "/api/collections/intel/objects/%s/?match[spec_version]=2.0", vid);
     assert_int_equal(fx_req(f, "other", "GET", path, NULL), 404);
     /* match[type] and match[id] on the objects endpoint */
-    assert_int_equal(fx_req(f, "redown", "GET", "/api/collections/intel/objects/?match[type]=malware",
-                            NULL), 200);
+    assert_int_equal(
+        fx_req(f, "redown", "GET", "/api/collections/intel/objects/?match[type]=malware", NULL),
+        200);
     assert_null(kz_json_get(fx_json(f), "objects"));
     assert_string_equal(f->hdr_first, "");
     assert_int_equal(fx_req(f, "redown", "GET",
@@ -400,15 +419,19 @@ static void test_paging_and_filters(void **state)
                      200);
     assert_int_equal(kz_json_get(fx_json(f), "objects")->u.arr.n, 10);
     assert_int_equal(fx_req(f, "redown", "GET",
-                            "/api/collections/intel/objects/?match[id]=indicator--00000001-0000-4000-8000-000000000001,"
+                            "/api/collections/intel/objects/"
+                            "?match[id]=indicator--00000001-0000-4000-8000-000000000001,"
                             "indicator--00000005-0000-4000-8000-000000000005",
-                            NULL), 200);
+                            NULL),
+                     200);
     assert_int_equal(ids_mask(kz_json_get(fx_json(f), "objects"), "id"), 0x11);
     /* other is not cleared for #5 (red) */
     assert_int_equal(fx_req(f, "other", "GET",
-                            "/api/collections/intel/objects/?match[id]=indicator--00000001-0000-4000-8000-000000000001,"
+                            "/api/collections/intel/objects/"
+                            "?match[id]=indicator--00000001-0000-4000-8000-000000000001,"
                             "indicator--00000005-0000-4000-8000-000000000005",
-                            NULL), 200);
+                            NULL),
+                     200);
     assert_int_equal(ids_mask(kz_json_get(fx_json(f), "objects"), "id"), 0x1);
     /* a next from another query is refused */
     assert_int_equal(fx_req(f, "redown", "GET", "/api/collections/intel/objects/?limit=1", NULL),
@@ -424,7 +447,8 @@ static void test_delete(void **state)
 {
     fx *f = *state;
     fx_post_file(f, "own", "versions_envelope.json");
-    const char *base = "/api/collections/intel/objects/indicator--aaaaaaaa-0000-4000-8000-000000000001/";
+    const char *base =
+        "/api/collections/intel/objects/indicator--aaaaaaaa-0000-4000-8000-000000000001/";
     char path[256];
     assert_int_equal(fx_req(f, "partner", "DELETE", base, NULL), 403);
     assert_int_equal(fx_req(f, "writer", "DELETE", base, NULL), 403);
@@ -438,9 +462,11 @@ static void test_delete(void **state)
     assert_int_equal(fx_req(f, "own", "DELETE", base, NULL), 404);
     /* own may not delete what it cannot read (RED, no grant) */
     fx_post_file(f, "redown", "tlp_envelope.json");
-    assert_int_equal(fx_req(f, "own", "DELETE",
-                            "/api/collections/intel/objects/indicator--00000005-0000-4000-8000-000000000005/",
-                            NULL), 404);
+    assert_int_equal(
+        fx_req(f, "own", "DELETE",
+               "/api/collections/intel/objects/indicator--00000005-0000-4000-8000-000000000005/",
+               NULL),
+        404);
 }
 
 static size_t count_objects(fx *f, const char *who)
@@ -477,8 +503,8 @@ static void test_cache_follows_writes(void **state)
         kz_json *v = NULL;
         assert_int_equal(kz_json_parse(a, bytes, el.len, NULL, &v, NULL), KZ_OK);
         char why[128];
-        assert_int_equal(kz_store_object_from_json(a, v, bytes, el.len, &objs[n++], why, sizeof why),
-                         KZ_OK);
+        assert_int_equal(
+            kz_store_object_from_json(a, v, bytes, el.len, &objs[n++], why, sizeof why), KZ_OK);
     }
     assert_int_equal(kz_store_put_batch(s, "intel", objs, n, NULL, NULL), KZ_OK);
     kz_jstream_free(js);
@@ -487,9 +513,11 @@ static void test_cache_follows_writes(void **state)
     kz_store_close(s);
     assert_int_equal(count_objects(f, "redown"), 10);
     assert_int_equal(count_objects(f, "other"), 4);
-    assert_int_equal(fx_req(f, "own", "DELETE",
-                            "/api/collections/intel/objects/indicator--aaaaaaaa-0000-4000-8000-000000000001/",
-                            NULL), 200);
+    assert_int_equal(
+        fx_req(f, "own", "DELETE",
+               "/api/collections/intel/objects/indicator--aaaaaaaa-0000-4000-8000-000000000001/",
+               NULL),
+        200);
     assert_int_equal(count_objects(f, "other"), 3);
 }
 
