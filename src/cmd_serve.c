@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -146,6 +147,11 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
     memset(&so, 0, sizeof so);
     if (parse_args(argc, argv, &so))
         return KZ_EXIT_ERROR;
+    /* SQLite's memory statistics take one global mutex on every allocation:
+     * with several worker threads reading, that lock is contended on every
+     * row. The server does not use the statistics. Must precede any other
+     * SQLite call (it fails harmlessly otherwise). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     const char *dir = cli->data_dir;
     int ret = KZ_EXIT_ERROR;
     kz_config *conf = NULL;
