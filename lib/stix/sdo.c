@@ -260,8 +260,7 @@ static void check_embedded_sco(kz_sv *v, const kz_json *o)
     } else {
         kz_stix_class c = kz_stix_type_class(t->u.str.ptr);
         if (c != KZ_STIX_SCO && c != KZ_STIX_CUSTOM)
-            kz_sv_error_at(v, "type", "not-sco",
-                           "objects holds cyber-observable objects, not %s",
+            kz_sv_error_at(v, "type", "not-sco", "objects holds cyber-observable objects, not %s",
                            kz_sv_quote(t->u.str.ptr, t->u.str.len, q, sizeof q));
     }
     for (size_t i = 0; i < o->u.obj.n; i++) {
