@@ -184,6 +184,34 @@ const kz_prop kz_marking_props[] = {
     KZ_PEND,
 };
 
+/* STIX 2.1 7.2.1.4 defines the four TLP 1.0 marking-definitions as fixed
+ * objects ("Other instances of tlp-marking MUST NOT be used or created"):
+ * created 2017-01-20T00:00:00.000Z and name "TLP:<COLOUR>". Copies made
+ * under STIX 2.0, whose objects had no name, still circulate; the colour is
+ * what matters to a receiver, so a different name or created is a warning
+ * while a different definition is an error (check_tlp_content). */
+static void check_tlp1_name_created(kz_sv *v, const struct tlp_row *row)
+{
+    static const char tlp_epoch[] = "2017-01-20T00:00:00.000Z";
+    char want[16] = "TLP:";
+    size_t n = 4;
+    for (const char *c = row->word; *c && n + 1 < sizeof want; c++)
+        want[n++] = (char)(*c - 'a' + 'A');
+    want[n] = '\0';
+    const char *name = kz_json_get_string(v->obj, "name");
+    if (!name || strcmp(name, want) != 0)
+        kz_sv_warn_at(v, "name", "tlp-nonstandard-content",
+                      "the predefined TLP 1.0 %s marking-definition has name \"%s\"", row->word,
+                      want);
+    kz_time c, epoch;
+    if (kz_get_time(v->obj, "created", &c) &&
+        kz_time_parse(tlp_epoch, sizeof tlp_epoch - 1, KZ_TIME_STRICT, &epoch) == KZ_OK &&
+        kz_time_cmp(&c, &epoch) != 0)
+        kz_sv_warn_at(v, "created", "tlp-nonstandard-content",
+                      "the predefined TLP 1.0 %s marking-definition was created %s", row->word,
+                      tlp_epoch);
+}
+
 static void check_tlp_content(kz_sv *v, const struct tlp_row *row)
 {
     const kz_json *def = kz_json_get(v->obj, "definition");
@@ -195,6 +223,8 @@ static void check_tlp_content(kz_sv *v, const struct tlp_row *row)
                         "%s is the TLP 1.0 %s marking: it must have definition_type \"tlp\" "
                         "and definition {\"tlp\": \"%s\"}",
                         row->id, row->word, row->word);
+        else
+            check_tlp1_name_created(v, row);
         return;
     }
     const kz_json *ext = kz_json_get(kz_json_get(v->obj, "extensions"), TLP2_EXTENSION);
