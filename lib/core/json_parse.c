@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "json_int.h"
+#include "kizuna/codec.h"
 #include "kizuna/alloc.h"
 
 #define DEFAULT_MAX_DEPTH 64
@@ -114,24 +115,13 @@ static kz_json *new_value(parser *ps, kz_json_type t, const char *at)
     return v;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int read_hex4(const char *p, const char *end, unsigned *out)
 {
     if (end - p < 4)
         return -1;
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = kz_hex_value(p[i]);
         if (h < 0)
             return -1;
         v = v << 4 | (unsigned)h;

@@ -1,5 +1,6 @@
 /* uuid.c - RFC 4122 UUIDs for STIX identifiers: random v4 from the kernel's
  * CSPRNG, name-based v5 (SHA-1) through libuuid, and the text form. */
+#include "kizuna/codec.h"
 #include "kizuna/uuid.h"
 
 #include <errno.h>
@@ -41,17 +42,6 @@ void kz_uuid_v5(const kz_uuid *ns, const void *name, size_t len, kz_uuid *out)
     uuid_generate_sha1(out->b, ns->b, (const char *)name, len);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Offsets of the four hyphens in the 8-4-4-4-12 form. */
 static int is_hyphen_pos(size_t i)
 {
@@ -70,7 +60,7 @@ kz_err kz_uuid_parse(const char *s, size_t len, kz_uuid *out)
                 return KZ_EPARSE;
             continue;
         }
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = kz_hex_value(s[i]), lo = kz_hex_value(s[i + 1]);
         if (hi < 0 || lo < 0)
             return KZ_EPARSE;
         u.b[k++] = (uint8_t)(hi << 4 | lo);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kizuna/codec.h"
 #include "pattern_int.h"
 
 static bool fail2(pat_eval *ev, const char *before, const char *arg, size_t arg_len, const char *after)
@@ -45,25 +46,6 @@ typedef struct walk {
     void *user;
 } walk;
 
-static int b64v(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Decodes a _hex / _bin property value into the scratch arena. */
 static bool decode_binary(walk *w, const pat_step *st, const kz_json *v, cursor *out)
 {
@@ -81,7 +63,7 @@ static bool decode_binary(walk *w, const pat_step *st, const kz_json *v, cursor 
         if (n % 2)
             return !fail2(w->ev, "property '", st->key, st->key_len, "' is not valid hex");
         for (size_t i = 0; i < n; i += 2) {
-            int a = hexv(s[i]), b = hexv(s[i + 1]);
+            int a = kz_hex_value((unsigned char)s[i]), b = kz_hex_value((unsigned char)s[i + 1]);
             if (a < 0 || b < 0)
                 return !fail2(w->ev, "property '", st->key, st->key_len, "' is not valid hex");
             buf[o++] = (char)(a << 4 | b);
@@ -95,7 +77,7 @@ static bool decode_binary(walk *w, const pat_step *st, const kz_json *v, cursor 
                 pad++;
                 continue;
             }
-            int v6 = b64v(s[i]);
+            int v6 = kz_base64_value((unsigned char)s[i], false);
             if (v6 < 0 || pad)
                 return !fail2(w->ev, "property '", st->key, st->key_len, "' is not valid base64");
             acc = acc << 6 | (uint32_t)v6;

@@ -15,6 +15,7 @@
 #include <uninorm.h>
 
 #include "kizuna/alloc.h"
+#include "kizuna/codec.h"
 #include "pattern_int.h"
 
 struct pat_regex {
@@ -24,28 +25,6 @@ struct pat_regex {
 };
 
 /* ---- literals ---- */
-
-static int b64_val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-static int hex_val(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 kz_err pat_lit_decode(kz_arena *a, pat_lit *lit, pat_tok t, const char *text, size_t len)
 {
@@ -108,7 +87,7 @@ kz_err pat_lit_decode(kz_arena *a, pat_lit *lit, pat_tok t, const char *text, si
         if (!out)
             return KZ_ENOMEM;
         for (size_t i = 0; i < n; i++)
-            out[i] = (char)(hex_val(text[2 + 2 * i]) << 4 | hex_val(text[3 + 2 * i]));
+            out[i] = (char)(kz_hex_value(text[2 + 2 * i]) << 4 | kz_hex_value(text[3 + 2 * i]));
         out[n] = '\0';
         lit->str = out;
         lit->str_len = n;
@@ -125,7 +104,7 @@ kz_err pat_lit_decode(kz_arena *a, pat_lit *lit, pat_tok t, const char *text, si
         for (size_t i = 0; i + 3 < n; i += 4) {
             int v[4];
             for (int k = 0; k < 4; k++)
-                v[k] = s[i + k] == '=' ? 0 : b64_val(s[i + k]);
+                v[k] = s[i + k] == '=' ? 0 : kz_base64_value((unsigned char)s[i + k], false);
             uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
             out[o++] = (char)(w >> 16);
             if (s[i + 2] != '=')
