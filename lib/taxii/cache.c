@@ -70,6 +70,15 @@ kz_err tx_cache_key(tx_req *r, const char *kind, kz_buf *key)
     return rc;
 }
 
+/* Empties one slot (lock held). */
+static void drop(kz_taxii *t, tx_cache_entry *e)
+{
+    t->cache_bytes -= e->len;
+    kz_free(e->key);
+    kz_free(e->body);
+    memset(e, 0, sizeof *e);
+}
+
 bool tx_cache_get(tx_req *r, const kz_buf *key, int64_t *version)
 {
     kz_taxii *t = r->t;
@@ -117,10 +126,13 @@ void tx_cache_put(tx_req *r, const kz_buf *key, int64_t version, const char *fir
     uint64_t h = fnv(key->data, key->len);
     pthread_mutex_lock(&t->cache_lock);
     tx_cache_entry *e = &t->cache[h % TX_CACHE_SLOTS];
-    t->cache_bytes -= e->len;
-    kz_free(e->key);
-    kz_free(e->body);
-    memset(e, 0, sizeof *e);
+    drop(t, e);
+    /* Over the byte budget: entries computed before the last commit can
+     * never be served again, so they go first; then any, until it fits. */
+    for (int pass = 0; pass < 2 && t->cache_bytes + b->len > CACHE_BYTES; pass++)
+        for (size_t i = 0; i < TX_CACHE_SLOTS && t->cache_bytes + b->len > CACHE_BYTES; i++)
+            if (t->cache[i].key && (pass == 1 || t->cache[i].version != version))
+                drop(t, &t->cache[i]);
     if (t->cache_bytes + b->len <= CACHE_BYTES) {
         e->key = k;
         e->key_len = key->len;
