@@ -75,7 +75,8 @@ kz_tlp kz_stix_tlp_from_id(const char *marking_id, int *version);
 const char *kz_stix_tlp_id(kz_tlp t);
 /* "clear", "green", "amber", "amber+strict", "red"; "none". */
 const char *kz_stix_tlp_name(kz_tlp t);
-/* The most restrictive TLP in an object's object_marking_refs, KZ_TLP_NONE if none. */
+/* The most restrictive TLP among an object's object_marking_refs and its
+ * granular_markings (objects are served whole), KZ_TLP_NONE if none. */
 kz_tlp kz_stix_object_tlp(const kz_json *obj);
 
 /* ---- deterministic SCO ids ---- */

@@ -61,17 +61,27 @@ const char *kz_stix_tlp_name(kz_tlp t)
     return names[t];
 }
 
+static kz_tlp max_tlp_of(const kz_json *id, kz_tlp best)
+{
+    kz_tlp t = kz_stix_tlp_from_id(kz_json_string(id), NULL);
+    return t > best ? t : best;
+}
+
+/* kizuna serves and shares objects whole, never redacted, so an object is
+ * as restricted as the most restrictive TLP marking anywhere in it: a
+ * granular TLP:RED on one property withholds the whole object from a reader
+ * cleared only for GREEN. */
 kz_tlp kz_stix_object_tlp(const kz_json *obj)
 {
     kz_tlp best = KZ_TLP_NONE;
     const kz_json *refs = kz_json_get(obj, "object_marking_refs");
-    if (!refs || refs->type != KZ_JSON_ARRAY)
-        return best;
-    for (size_t i = 0; i < refs->u.arr.n; i++) {
-        kz_tlp t = kz_stix_tlp_from_id(kz_json_string(refs->u.arr.items[i]), NULL);
-        if (t > best)
-            best = t;
-    }
+    if (refs && refs->type == KZ_JSON_ARRAY)
+        for (size_t i = 0; i < refs->u.arr.n; i++)
+            best = max_tlp_of(refs->u.arr.items[i], best);
+    const kz_json *gm = kz_json_get(obj, "granular_markings");
+    if (gm && gm->type == KZ_JSON_ARRAY)
+        for (size_t i = 0; i < gm->u.arr.n; i++)
+            best = max_tlp_of(kz_json_get(gm->u.arr.items[i], "marking_ref"), best);
     return best;
 }
 

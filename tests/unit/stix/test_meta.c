@@ -95,6 +95,15 @@ static void test_tlp(void **state)
                           "\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\","
                           "\"marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168\"]}");
     assert_int_equal(kz_stix_object_tlp(o), KZ_TLP_RED);
+    /* A granular RED marking on one property restricts the whole object. */
+    o = parse(a, "{\"type\":\"note\",\"object_marking_refs\":"
+                 "[\"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb\"],"
+                 "\"granular_markings\":[{\"selectors\":[\"content\"],\"marking_ref\":"
+                 "\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\"}]}");
+    assert_int_equal(kz_stix_object_tlp(o), KZ_TLP_RED);
+    o = parse(a, "{\"type\":\"note\",\"granular_markings\":[{\"selectors\":[\"content\"],"
+                 "\"lang\":\"ja\"},{\"marking_ref\":5}]}");
+    assert_int_equal(kz_stix_object_tlp(o), KZ_TLP_NONE);
     kz_arena_free(a);
 }
 
