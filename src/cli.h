@@ -47,5 +47,8 @@ int cmd_check(kz_cli *cli, int argc, char **argv);
 int cmd_serve(kz_cli *cli, int argc, char **argv);
 int cmd_account(kz_cli *cli, int argc, char **argv);
 int cmd_pattern(kz_cli *cli, int argc, char **argv);
+int cmd_trust(kz_cli *cli, int argc, char **argv);
+int cmd_sign(kz_cli *cli, int argc, char **argv);
+int cmd_verify(kz_cli *cli, int argc, char **argv);
 
 #endif

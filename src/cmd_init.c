@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kizuna/fed_sign.h"
 #include "kizuna/http.h"
 #include "kizuna/store.h"
 
@@ -11,8 +12,9 @@ static const char usage_text[] =
     "usage: kizuna init [DIR]\n"
     "\n"
     "Creates a data directory DIR (default: --data or $KIZUNA_DATA) holding\n"
-    "the node's database (kizuna.db, SQLite), its settings (kizuna.conf) and\n"
-    "the TAXII server's TLS key and self-signed certificate (tls/).\n"
+    "the node's database (kizuna.db, SQLite), its settings (kizuna.conf),\n"
+    "the TAXII server's TLS key and self-signed certificate (tls/) and the\n"
+    "node's Ed25519 signing key (keys/ed25519.key; `kizuna trust show`).\n"
     "Every other command then finds the node with --data DIR or KIZUNA_DATA.\n";
 
 int cmd_init(kz_cli *cli, int argc, char **argv)
@@ -43,6 +45,10 @@ int cmd_init(kz_cli *cli, int argc, char **argv)
         return kz_cli_error("init: %s", err);
     /* The TAXII server's key and self-signed certificate (DIR/tls/). */
     rc = kz_http_tls_init_dir(dir, NULL, err, sizeof err);
+    if (rc)
+        return kz_cli_error("init: %s", err);
+    /* The node's Ed25519 signing key (DIR/keys/), for federation signatures. */
+    rc = kz_fed_key_init_dir(dir, NULL, err, sizeof err);
     if (rc)
         return kz_cli_error("init: %s", err);
     if (!cli->quiet)

@@ -21,8 +21,11 @@ static const kz_cmd commands[] = {
     {"init", cmd_init, 0, "create a node's data directory"},
     {"pattern", cmd_pattern, 0, "check or evaluate a STIX pattern"},
     {"serve", cmd_serve, KZ_CMD_NEEDS_DATA, "serve TAXII 2.1 over HTTPS"},
+    {"sign", cmd_sign, 0, "sign every object of a STIX bundle with the node key"},
     {"search", cmd_search, KZ_CMD_NEEDS_DATA, "full-text search of stored objects"},
+    {"trust", cmd_trust, KZ_CMD_NEEDS_DATA, "add, list or remove partners' signing keys"},
     {"validate", cmd_validate, 0, "check STIX 2.1 bundles, objects or envelopes"},
+    {"verify", cmd_verify, KZ_CMD_NEEDS_DATA, "check the signatures of a bundle's objects"},
     {"version", cmd_version, 0, "print the version"},
 };
 
