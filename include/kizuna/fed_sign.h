@@ -5,8 +5,8 @@
  *
  * What is signed (docs/federation-signatures.md has the full rules): the
  * canonical JSON (KZ_JSON_CANONICAL) of the object with the signature entry
- * extensions["extension-definition--<KZ_FED_SIG_EXT_UUID>"] removed, and with
- * `extensions` removed too when that leaves it empty. Verification removes
+ * extensions[KZ_FED_SIG_EXT_ID] removed, and with `extensions` removed too
+ * when that leaves it empty (or it was empty). Verification removes
  * exactly that entry, re-canonicalises and checks, so re-ordering members,
  * changing white space or re-serialising through any JSON library keeps a
  * signature valid, while changing any value breaks it. */

@@ -22,9 +22,9 @@ static bool key_is(const kz_json_member *m, const char *k, size_t klen)
 
 /* The content that is signed, as a read-only view over obj: a shallow
  * copy of obj's members in which `extensions` lacks the signature entry, or
- * is left out when that entry was its only member (so that signing an
- * object without extensions and verifying the signed one see the same
- * bytes). The view's member arrays are heap (kz_malloc): view_release. */
+ * is left out when nothing else is in it (so that signing an object
+ * without extensions, or with an empty one, and verifying the signed one
+ * see the same bytes). The view's member arrays are heap (kz_malloc): view_release. */
 typedef struct view {
     kz_json top, ext;
     kz_json_member *top_m, *ext_m;
@@ -66,15 +66,12 @@ static kz_err view_make(const kz_json *obj, view *v)
             return KZ_ENOMEM;
         }
         size_t ek = 0;
-        bool had_sig = false;
         for (size_t j = 0; j < en; j++) {
-            if (key_is(&e->u.obj.members[j], ext_key, EXT_KEY_LEN))
-                had_sig = true;
-            else
+            if (!key_is(&e->u.obj.members[j], ext_key, EXT_KEY_LEN))
                 v->ext_m[ek++] = e->u.obj.members[j];
         }
-        if (had_sig && ek == 0)
-            continue; /* `extensions` held only the signature: leave it out */
+        if (ek == 0)
+            continue; /* nothing but the signature (or nothing at all): leave it out */
         v->ext.u.obj.members = v->ext_m;
         v->ext.u.obj.n = v->ext.u.obj.cap = ek;
         v->top_m[k] = *m;
