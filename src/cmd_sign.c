@@ -205,6 +205,7 @@ static int sign_run(const sign_opts *so, const kz_fed_key *key)
             kz_cli_error("sign: %s", rc == KZ_EIO ? "write error" : kz_strerror(rc));
         goto done;
     }
+    rc = KZ_OK;
     if (!o.started && (rc = start(&o, s)) != KZ_OK)
         goto oom;
     if (o.kind != KZ_JSTREAM_SINGLE && !so->no_definition) {
