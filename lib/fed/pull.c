@@ -1,0 +1,362 @@
+/* pull.c - a pull subscription: pages through the remote collection with
+ * added_after from the durable checkpoint (and `next` within a round),
+ * validates and filters each object, records provenance of versions not
+ * yet held, stores the page in one store transaction and then advances the
+ * checkpoint. Why this order is crash-safe: docs/federation.md. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fed_int.h"
+#include "kizuna/arena.h"
+#include "kizuna/diag.h"
+#include "kizuna/stix.h"
+
+typedef struct page {
+    kz_arena *a;
+    kz_store_object *objs;
+    const char **vers;  /* version key of objs[i] (modified, created or "-") */
+    bool *held;
+    size_t n, cap;
+} page;
+
+static void report(const kz_fed_round_opts *o, const char *peer, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(const kz_fed_round_opts *o, const char *peer, const char *fmt, ...)
+{
+    if (!o->report)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->report(o->ctx, peer, msg);
+}
+
+static kz_err page_push(page *p, const kz_store_object *o, const char *ver)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        kz_store_object *no = kz_arena_alloc(p->a, cap * sizeof *no);
+        const char **nv = kz_arena_alloc(p->a, cap * sizeof *nv);
+        bool *nh = kz_arena_calloc(p->a, cap, sizeof *nh);
+        if (!no || !nv || !nh)
+            return KZ_ENOMEM;
+        if (p->n) {
+            memcpy(no, p->objs, p->n * sizeof *no);
+            memcpy(nv, p->vers, p->n * sizeof *nv);
+        }
+        p->objs = no;
+        p->vers = nv;
+        p->held = nh;
+        p->cap = cap;
+    }
+    p->objs[p->n] = *o;
+    p->vers[p->n] = ver;
+    p->held[p->n] = false;
+    p->n++;
+    return KZ_OK;
+}
+
+/* Marks which versions of the page the local collection already holds:
+ * one manifest query over the page's ids, every version. */
+typedef struct held_ctx {
+    page *p;
+} held_ctx;
+
+static int held_rec(void *ctx, const kz_store_record *r)
+{
+    page *p = ((held_ctx *)ctx)->p;
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->objs[i].id, r->id) != 0)
+            continue;
+        /* an SCO without timestamps has one version per id for us */
+        if (strcmp(p->vers[i], "-") == 0 || (r->version && strcmp(r->version, p->vers[i]) == 0))
+            p->held[i] = true;
+    }
+    return 0;
+}
+
+static kz_err mark_held(kz_fed *f, const char *local, page *p)
+{
+    if (p->n == 0)
+        return KZ_OK;
+    const char **ids = kz_arena_alloc(p->a, p->n * sizeof *ids);
+    if (!ids)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < p->n; i++)
+        ids[i] = p->objs[i].id;
+    kz_store_filter flt = {
+        .collection = local,
+        .ids = ids,
+        .n_ids = p->n,
+        .versions = KZ_STORE_V_ALL,
+        .all_spec_versions = true,
+    };
+    held_ctx hc = {p};
+    return kz_store_query(f->store, &flt, held_rec, &hc, NULL);
+}
+
+/* Parses, validates and filters one element; adds it to the page if kept. */
+static kz_err take_object(kz_fed *f, const kz_fed_sub *s, const kz_fed_round_opts *o,
+                          kz_fed_round_stats *st, page *p, const char *data, size_t len,
+                          size_t index)
+{
+    kz_json *v = NULL;
+    kz_json_error je;
+    char path[64];
+    snprintf(path, sizeof path, "$.objects[%zu]", index);
+    kz_err rc = kz_json_parse(p->a, data, len, NULL, &v, &je);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    if (rc || v->type != KZ_JSON_OBJECT) {
+        st->invalid++;
+        report(o, s->peer, "%s: not a JSON object, skipped", path);
+        return KZ_OK;
+    }
+    kz_diag d;
+    kz_diag_init(&d, 4);
+    rc = kz_stix_validate_object(v, path, NULL, &d);
+    if (rc) {
+        kz_diag_release(&d);
+        return rc;
+    }
+    if (d.n_errors) {
+        const char *id = kz_json_get_string(v, "id");
+        report(o, s->peer, "%s (%s): invalid, skipped: %s", path, id ? id : "no id",
+               d.n ? d.items[0].msg : "error");
+        st->invalid++;
+        kz_diag_release(&d);
+        return KZ_OK;
+    }
+    kz_diag_release(&d);
+    const char *type = kz_json_get_string(v, "type");
+    if (!kz_fed_type_allowed(s->types, type)) {
+        st->withheld++;
+        return KZ_OK;
+    }
+    if (s->tlp_max) {
+        kz_tlp t = kz_stix_object_tlp(v);
+        if (t != KZ_TLP_NONE && (int)t > kz_fed_tlp_rank(s->tlp_max)) {
+            st->withheld++;
+            return KZ_OK;
+        }
+    }
+    if (s->sig == KZ_FED_SIG_REJECT) {
+        /* signatures are not verified yet (fed_sign.h): every object counts
+         * as unsigned, which this policy refuses */
+        st->rejected++;
+        report(o, s->peer, "%s: unsigned, rejected by --signatures reject", path);
+        return KZ_OK;
+    }
+    kz_store_object so;
+    char why[256];
+    rc = kz_store_object_from_json(p->a, v, data, len, &so, why, sizeof why);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    if (rc) {
+        st->invalid++;
+        report(o, s->peer, "%s: %s, skipped", path, why);
+        return KZ_OK;
+    }
+    const char *ver = so.modified ? so.modified : so.created ? so.created : "-";
+    return page_push(p, &so, ver);
+}
+
+/* Appends "&name=escaped" to url. */
+static kz_err add_param(kz_buf *url, const char *name, const char *value)
+{
+    char *e = curl_easy_escape(NULL, value, 0);
+    if (!e)
+        return KZ_ENOMEM;
+    kz_err rc = kz_buf_printf(url, "&%s=%s", name, e);
+    curl_free(e);
+    return rc;
+}
+
+kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_round_opts *o,
+                    kz_fed_round_stats *st, char *why, size_t why_len)
+{
+    char coll_url[1400];
+    kz_err rc = fed_client_collection(c, s->remote, coll_url, sizeof coll_url, why, why_len);
+    if (rc)
+        return rc;
+    size_t limit = o->page_size ? o->page_size : 1000;
+    char *filter_after = strdup(s->checkpoint ? s->checkpoint : "");
+    char *next = NULL;
+    kz_buf url;
+    kz_buf_init(&url, 8192);
+    page p = {0};
+    p.a = kz_arena_new(0);
+    kz_store_put_result *res = NULL;
+    const char **pids = NULL, **pvers = NULL;
+    if (!p.a || !filter_after) {
+        rc = KZ_ENOMEM;
+        goto out;
+    }
+    for (size_t pages = 0; !o->max_pages || pages < o->max_pages; pages++) {
+        if (o->stop && *o->stop)
+            break;
+        kz_buf_reset(&url);
+        kz_arena_reset(p.a);
+        p.n = p.cap = 0;
+        /* every version, not only the latest (TAXII's default) */
+        rc = kz_buf_printf(&url, "%sobjects/?limit=%zu&match%%5Bversion%%5D=all", coll_url, limit);
+        if (!rc && filter_after[0])
+            rc = add_param(&url, "added_after", filter_after);
+        if (!rc && next)
+            rc = add_param(&url, "next", next);
+        if (rc)
+            goto out;
+        long status;
+        rc = fed_client_get(c, url.data, &status, why, why_len);
+        if (rc)
+            goto out;
+        size_t blen;
+        const char *body = fed_client_body(c, &blen);
+        /* the elements with their exact bytes (the store keeps what the
+         * publisher wrote), the rest of the envelope parsed at the end */
+        kz_jstream *js = kz_jstream_new_mem(body, blen, 16u << 20);
+        if (!js) {
+            rc = KZ_ENOMEM;
+            goto out;
+        }
+        kz_jstream_element el;
+        size_t n_el = 0;
+        kz_fed_envelope env = {0};
+        bool single = false;
+        while ((rc = kz_jstream_next(js, &el)) == KZ_OK) {
+            if (kz_jstream_get_kind(js) == KZ_JSTREAM_SINGLE) {
+                /* an envelope without "objects" (an empty page): the whole
+                 * document is this one element */
+                single = true;
+                rc = kz_fed_parse_envelope(p.a, el.data, el.len, &env, why, why_len);
+                break;
+            }
+            if (kz_jstream_get_kind(js) != KZ_JSTREAM_CONTAINER) {
+                snprintf(why, why_len, "peer '%s': response is not a TAXII envelope", s->peer);
+                rc = KZ_EINVALID;
+                break;
+            }
+            n_el++;
+            rc = take_object(f, s, o, st, &p, el.data, el.len, el.index);
+            if (rc)
+                break;
+        }
+        if (single) {
+            /* rc from the envelope parse */
+        } else if (rc == KZ_EOF) {
+            rc = KZ_OK;
+            const kz_json *hdr = kz_jstream_header(js);
+            if (hdr) {
+                rc = fed_envelope_check(hdr, n_el, &env, why, why_len);
+            }
+        } else if (rc != KZ_ENOMEM && rc != KZ_EINVALID) {
+            const kz_json_error *je = kz_jstream_error(js);
+            snprintf(why, why_len, "peer '%s': bad envelope: %s", s->peer, je ? je->msg : "error");
+            rc = KZ_EPARSE;
+        }
+        char *new_next = NULL;
+        if (!rc && env.next && !(new_next = strdup(env.next)))
+            rc = KZ_ENOMEM;
+        kz_jstream_free(js);
+        if (rc)
+            goto out;
+        free(next);
+        next = new_next;
+        st->pages++;
+        st->pulled += n_el;
+
+        /* 1. provenance of the versions not yet held (first delivery wins);
+         * written before the objects so that a crash in between leaves a
+         * row that the re-pulled page makes true, never a version without
+         * its provenance */
+        rc = mark_held(f, s->local, &p);
+        if (rc) {
+            snprintf(why, why_len, "local store: %s", kz_store_errmsg(f->store));
+            goto out;
+        }
+        free(pids);
+        free(pvers);
+        pids = calloc(p.n + 1, sizeof *pids);
+        pvers = calloc(p.n + 1, sizeof *pvers);
+        free(res);
+        res = calloc(p.n + 1, sizeof *res);
+        if (!pids || !pvers || !res) {
+            rc = KZ_ENOMEM;
+            goto out;
+        }
+        size_t nn = 0;
+        for (size_t i = 0; i < p.n; i++)
+            if (!p.held[i]) {
+                pids[nn] = p.objs[i].id;
+                pvers[nn++] = p.vers[i];
+            }
+        rc = fed_prov_add(f, pids, pvers, nn, s->peer, s->id);
+        if (rc) {
+            snprintf(why, why_len, "%s", f->err);
+            goto out;
+        }
+        /* 2. the page, one store transaction; a version already held is a
+         * no-op (KZ_STORE_PRESENT), which is what makes a replay harmless */
+        kz_store_put_stats ps = {0};
+        if (p.n) {
+            rc = kz_store_put_batch(f->store, s->local, p.objs, p.n, res, &ps);
+            if (rc) {
+                snprintf(why, why_len, "local store: %s", kz_store_errmsg(f->store));
+                goto out;
+            }
+        }
+        st->stored += ps.added;
+        st->present += ps.present;
+        st->rejected += ps.conflict + ps.rejected;
+        for (size_t i = 0; i < p.n; i++) {
+            if (res[i] != KZ_STORE_CONFLICT && res[i] != KZ_STORE_REJECTED)
+                continue;
+            report(o, s->peer, "%s %s: %s, not stored", p.objs[i].id, p.vers[i],
+                   res[i] == KZ_STORE_CONFLICT ? "same version with different content"
+                                               : "rejected by the store");
+            if (!p.held[i])
+                fed_prov_remove(f, p.objs[i].id, p.vers[i], s->peer);
+        }
+        /* 3. the checkpoint: the date_added of the page's last object, as
+         * the server said (X-TAXII-Date-Added-Last) */
+        const char *last = fed_client_header(c, "X-TAXII-Date-Added-Last");
+        if (last && *last) {
+            rc = fed_sub_set_checkpoint(f, s->id, last);
+            if (rc) {
+                snprintf(why, why_len, "%s", f->err);
+                goto out;
+            }
+        }
+        if (!env.more || n_el == 0)
+            break;
+        if (!next) {
+            /* more without next: continue from the checkpoint */
+            if (!last || !*last) {
+                snprintf(why, why_len, "peer '%s': more=true without next or Date-Added-Last",
+                         s->peer);
+                rc = KZ_EINVALID;
+                goto out;
+            }
+            char *fa = strdup(last);
+            if (!fa) {
+                rc = KZ_ENOMEM;
+                goto out;
+            }
+            free(filter_after);
+            filter_after = fa;
+        }
+    }
+out:
+    free(filter_after);
+    free(next);
+    free(pids);
+    free(pvers);
+    free(res);
+    kz_buf_release(&url);
+    kz_arena_free(p.a);
+    return rc;
+}
