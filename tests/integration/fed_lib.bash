@@ -1,7 +1,7 @@
 # fed_lib.bash - shared by the fed_*.sh integration tests (sourced; the
 # .bash suffix keeps CTest from running it): several real kizuna nodes on
 # 127.0.0.1 over TLS, each with a collection "intel" and a federation
-# account "fed" for its partners; objects made by gen_objects; version sets
+# account "fed" for its partners (partner: no AMBER+STRICT or RED reads); objects made by gen_objects; version sets
 # compared by (id, modified).
 set -euo pipefail
 
@@ -45,7 +45,7 @@ make_node() {
     "$KIZUNA" init "$T/$n" >/dev/null
     echo "node.org = CERT-$n" >>"$T/$n/kizuna.conf"
     k "$n" collection add intel --title "Intel $n" --tlp "$tlp" >/dev/null
-    TOKEN[$n]=$(k "$n" account add fed --org "FED-$n" --partner --read intel --write intel | tail -1)
+    TOKEN[$n]=$(k "$n" account add fed --org "FED-$n" --partner --read "*" --write "*" | tail -1)
 }
 
 # start_node NAME [serve options...]: serve on a free port, wait for it.
