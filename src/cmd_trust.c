@@ -1,7 +1,9 @@
 /* cmd_trust.c - `kizuna trust add|list|remove|show`: the partners' Ed25519
- * public keys this node accepts signatures from, and this node's own key. */
+ * public keys this node accepts signatures from, and this node's own key
+ * (keygen makes it for nodes initialised before signatures existed). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "kizuna/fed_sign.h"
@@ -11,6 +13,7 @@ static const char usage_text[] =
     "       kizuna trust list\n"
     "       kizuna trust remove NAME\n"
     "       kizuna trust show\n"
+    "       kizuna trust keygen\n"
     "\n"
     "Manages the public keys whose signatures this node accepts on objects it\n"
     "receives (docs/federation-signatures.md).\n"
@@ -18,7 +21,9 @@ static const char usage_text[] =
     "                'kizuna trust show') under NAME ([A-Za-z0-9._-], 1-64)\n"
     "  list          print every trusted NAME and KEY; 'self' is this node\n"
     "  remove NAME   stop trusting NAME\n"
-    "  show          print this node's own public key, to give to partners\n";
+    "  show          print this node's own public key, to give to partners\n"
+    "  keygen        make this node's key if it has none (nodes initialised\n"
+    "                before signatures existed); never replaces a key\n";
 
 static int trust_add(const char *dir, int argc, char **argv)
 {
@@ -81,7 +86,7 @@ static int trust_show(const char *dir, int argc, char **argv)
     kz_err rc = kz_fed_key_load_dir(dir, &k);
     if (rc == KZ_ENOTFOUND)
         return kz_cli_error("trust show: '%s/keys/ed25519.key' does not exist (run 'kizuna "
-                            "init' on this directory)", dir);
+                            "trust keygen' to make it)", dir);
     if (rc)
         return kz_cli_error("trust show: cannot load '%s/keys/ed25519.key': %s", dir,
                             kz_strerror(rc));
@@ -90,19 +95,38 @@ static int trust_show(const char *dir, int argc, char **argv)
     return KZ_EXIT_OK;
 }
 
+static int trust_keygen(const char *dir, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 2)
+        return kz_cli_usage("trust", "keygen takes no arguments");
+    char err[512], db[4200];
+    snprintf(db, sizeof db, "%s/kizuna.db", dir);
+    if (access(db, F_OK) != 0)
+        return kz_cli_error("trust keygen: no node in '%s'", dir);
+    bool made = false;
+    kz_err rc = kz_fed_key_init_dir(dir, &made, err, sizeof err);
+    if (rc)
+        return kz_cli_error("trust keygen: %s", err);
+    if (!made)
+        fprintf(stderr, "kizuna: trust keygen: '%s' already has a key (kept)\n", dir);
+    return trust_show(dir, argc, argv);
+}
+
 typedef struct trust_sub {
     const char *name;
     int (*fn)(const char *dir, int argc, char **argv);
 } trust_sub;
 
 static const trust_sub subs[] = {
-    {"add", trust_add}, {"list", trust_list}, {"remove", trust_remove}, {"show", trust_show},
+    {"add", trust_add},   {"keygen", trust_keygen}, {"list", trust_list},
+    {"remove", trust_remove}, {"show", trust_show},
 };
 
 int cmd_trust(kz_cli *cli, int argc, char **argv)
 {
     if (argc < 2)
-        return kz_cli_usage("trust", "give add, list, remove or show");
+        return kz_cli_usage("trust", "give add, keygen, list, remove or show");
     if (kz_cli_is_help(argv[1])) {
         fputs(usage_text, stdout);
         return KZ_EXIT_OK;

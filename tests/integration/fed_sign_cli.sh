@@ -3,7 +3,8 @@
 # each node's key, partners exchange keys with trust show/add, tokyo signs a
 # bundle, washington verifies it (also after a relay re-serialises it), and
 # every kind of tampering (a property, the signature, the key id) is
-# rejected; trust list/remove, --help and the usage errors.
+# rejected; single objects and arrays; trust list/remove/keygen, --help
+# and the usage errors.
 set -u
 KIZUNA=${KIZUNA:?set KIZUNA to the kizuna binary}
 SHARED=${KZ_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
@@ -127,6 +128,34 @@ grep -q "bad-signature" "$work/out" || fail "swapped key id: $(cat "$work/out")"
 expect 0 "$KIZUNA" --data "$wash" trust remove tokyo
 expect 1 "$KIZUNA" --data "$wash" verify "$work/signed.json"
 grep -q "unknown-signer" "$work/out" || fail "untrusted signer: $(cat "$work/out")"
+
+# ---- other document shapes: one object, a JSON array ----
+sed -n '2,7p' "$bundle" | sed 's/},$/}/' > "$work/one.json"
+expect 0 "$KIZUNA" --data "$tokyo" sign "$work/one.json" -o "$work/one.signed.json"
+[ "$(head -c 1 "$work/one.signed.json")" = "{" ] || fail "single object: $(head -c 80 "$work/one.signed.json")"
+grep -q '"type":"extension-definition"' "$work/one.signed.json" && fail "definition added to a single object"
+expect 0 "$KIZUNA" trust add tokyo "$tokyo_key" --data "$wash"
+expect 0 "$KIZUNA" --data "$wash" verify "$work/one.signed.json"
+grep -q '^\$	indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f	verified	tokyo' "$work/out" ||
+    fail "single object verify: $(cat "$work/out")"
+printf '[{"type":"x-a","n":1},\n{"type":"x-b","s":"\\u00e9"}]' > "$work/arr.json"
+expect 0 "$KIZUNA" --data "$tokyo" sign "$work/arr.json" -o "$work/arr.signed.json"
+expect 0 "$KIZUNA" --data "$wash" verify "$work/arr.signed.json"
+grep -q '^\$\[1\]	-	verified	tokyo' "$work/out" || fail "array verify: $(cat "$work/out")"
+grep -q "4 objects: 2 verified, 2 unsigned" "$work/out" || fail "array: $(tail -1 "$work/out")"
+expect 0 "$KIZUNA" --data "$wash" trust remove tokyo
+
+# ---- keygen: a node made before signatures gets a key, an existing key is kept ----
+mv "$tokyo/keys" "$work/keys.saved"
+expect 2 "$KIZUNA" --data "$tokyo" trust show
+grep -q "trust keygen" "$work/err" || fail "show without key: $(cat "$work/err")"
+expect 0 "$KIZUNA" --data "$tokyo" trust keygen
+[ "$(cat "$work/out")" != "$tokyo_key" ] || fail "keygen reused the old key"
+new_key=$(cat "$work/out")
+expect 0 "$KIZUNA" --data "$tokyo" trust keygen
+[ "$(cat "$work/out")" = "$new_key" ] || fail "second keygen replaced the key"
+grep -q "already has a key" "$work/err" || fail "keygen twice: $(cat "$work/err")"
+rm -rf "$tokyo/keys" && mv "$work/keys.saved" "$tokyo/keys"
 
 # ---- errors ----
 expect 2 "$KIZUNA" --data "$wash" verify "$work/missing.json"
