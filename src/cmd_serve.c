@@ -13,6 +13,7 @@
 #include "kizuna/alloc.h"
 #include "kizuna/auth.h"
 #include "kizuna/config.h"
+#include "kizuna/fed.h"
 #include "kizuna/http.h"
 #include "kizuna/log.h"
 #include "kizuna/taxii.h"
@@ -158,6 +159,7 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
     kz_auth *au = NULL;
     kz_taxii *tx = NULL;
     kz_http_server *srv = NULL;
+    kz_fed_runner *fed = NULL;
     char *cert_pem = NULL, *key_pem = NULL, *ca_pem = NULL;
     char path[4096], err[512];
 
@@ -288,15 +290,25 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
     fflush(stdout);
     kz_log(KZ_LOG_INFO, "serve", "listening on %s:%u (%s, %u threads)", host, p,
            so.plain ? "plain HTTP" : "TLS 1.2+", (unsigned)threads);
+    /* federation next to the API: fed.pull_interval / fed.push_interval */
+    err[0] = '\0';
+    kz_fed_runner_opts fo;
+    if (kz_fed_runner_config(dir, &fo, err, sizeof err) || kz_fed_runner_start(&fo, &fed)) {
+        kz_cli_error("serve: federation: %s", err[0] ? err : "cannot start");
+        goto out;
+    }
     int sig = 0;
     sigwait(&stop, &sig);
     kz_log(KZ_LOG_INFO, "serve", "signal %d: finishing %u in-flight request(s)", sig,
            kz_http_server_inflight(srv));
+    kz_fed_runner_stop(fed);
+    fed = NULL;
     kz_http_server_stop(srv, 10000);
     srv = NULL;
     kz_log(KZ_LOG_INFO, "serve", "stopped");
     ret = KZ_EXIT_OK;
 out:
+    kz_fed_runner_stop(fed);
     kz_http_server_stop(srv, 0);
     kz_taxii_free(tx);
     kz_auth_close(au);

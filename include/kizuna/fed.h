@@ -117,6 +117,26 @@ kz_err kz_fed_round(kz_fed *f, const kz_fed_round_opts *o, kz_fed_round_stats *s
 /* Versions a push subscription still has to send (its outbox depth). */
 kz_err kz_fed_outbox_depth(kz_fed *f, int64_t sub_id, int64_t *out);
 
+/* ---- continuous federation (kizuna serve) ----
+ * A background thread with its own kz_fed handle: a pull round every
+ * pull_interval_ms and a push round every push_interval_ms (0: that
+ * direction off); push rounds respect each subscription's backoff.
+ * Problems go to kz_log. */
+typedef struct kz_fed_runner kz_fed_runner;
+typedef struct kz_fed_runner_opts {
+    const char *dir;            /* data directory */
+    int64_t pull_interval_ms;   /* kizuna.conf fed.pull_interval (s), default 60 */
+    int64_t push_interval_ms;   /* kizuna.conf fed.push_interval (s), default 10 */
+} kz_fed_runner_opts;
+/* Reads fed.pull_interval / fed.push_interval (seconds, 0 = off, may be
+ * fractional like 0.5) from DIR/kizuna.conf into o (defaults if absent).
+ * KZ_EPARSE with a reason in errbuf for a bad value. */
+kz_err kz_fed_runner_config(const char *dir, kz_fed_runner_opts *o, char *errbuf, size_t errlen);
+/* Starts the thread; *out is the caller's (kz_fed_runner_stop). */
+kz_err kz_fed_runner_start(const kz_fed_runner_opts *o, kz_fed_runner **out);
+/* Asks the thread to stop between pages, joins it and frees; NULL is a no-op. */
+void kz_fed_runner_stop(kz_fed_runner *r);
+
 /* ---- provenance ---- */
 typedef struct kz_fed_prov {
     const char *id, *version, *peer;
