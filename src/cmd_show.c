@@ -104,6 +104,11 @@ static int print_prov(void *ctx, const kz_fed_prov *p)
     kz_store_format_us(p->at_us, t);
     printf("provenance:  peer %s (subscription %lld), first delivered %s\n", p->peer,
            (long long)p->sub_id, t);
+    if (p->sig_status && strcmp(p->sig_status, "verified") == 0)
+        printf("signature:   verified on arrival, signed by %s\n", p->signer ? p->signer : "?");
+    else if (p->sig_status)
+        printf("signature:   %s on arrival%s\n", p->sig_status,
+               p->marked ? " (marked unverified by the subscription)" : "");
     pc->printed = true;
     return 0;
 }

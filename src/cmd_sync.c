@@ -59,9 +59,10 @@ int cmd_sync(kz_cli *cli, int argc, char **argv)
     } else {
         if (!cli->quiet)
             printf("pulled %zu (stored %zu, already held %zu, invalid %zu, rejected %zu, "
-                   "withheld %zu); pushed %zu in %zu batches (refused %zu); errors %zu\n",
+                   "withheld %zu, signature verified %zu); pushed %zu in %zu batches "
+                   "(refused %zu); errors %zu\n",
                    st.pulled, st.stored, st.present, st.invalid, st.rejected, st.withheld,
-                   st.pushed, st.push_batches, st.push_failed, st.errors);
+                   st.verified, st.pushed, st.push_batches, st.push_failed, st.errors);
         if (st.errors)
             ex = KZ_EXIT_NEGATIVE;
     }

@@ -95,6 +95,7 @@ typedef struct kz_fed_round_stats {
     size_t pages, pulled, stored, present, invalid, rejected;
     size_t pushed, push_batches, push_failed, withheld;
     size_t errors;
+    size_t verified;         /* pulled objects whose signature verified */
 } kz_fed_round_stats;
 
 typedef struct kz_fed_round_opts {
@@ -142,6 +143,9 @@ typedef struct kz_fed_prov {
     const char *id, *version, *peer;
     int64_t sub_id;
     int64_t at_us;           /* when it was first delivered */
+    const char *sig_status;  /* signature on arrival: "verified", "unsigned", ...; NULL: not recorded */
+    const char *signer;      /* trust name of the signer when verified */
+    bool marked;             /* stored unverified under --signatures mark */
 } kz_fed_prov;
 typedef int (*kz_fed_prov_fn)(void *ctx, const kz_fed_prov *p);
 /* Every recorded provenance of object id (all its versions). */

@@ -34,7 +34,13 @@ static const char schema_sql[] =
     " last_success_us INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
     "CREATE TABLE IF NOT EXISTS fed_provenance("
     " id TEXT NOT NULL, version TEXT NOT NULL, peer TEXT NOT NULL, sub_id INTEGER NOT NULL,"
-    " at_us INTEGER NOT NULL, PRIMARY KEY(id, version)) WITHOUT ROWID;";
+    " at_us INTEGER NOT NULL, PRIMARY KEY(id, version)) WITHOUT ROWID;"
+    /* the signature verdict on arrival of each version first delivered by
+     * a peer (fed_sign.h): status name, signer (trust name) and whether the
+     * subscription's policy marked it as unverified */
+    "CREATE TABLE IF NOT EXISTS fed_verify("
+    " id TEXT NOT NULL, version TEXT NOT NULL, status TEXT NOT NULL, signer TEXT,"
+    " key_id TEXT, marked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(id, version)) WITHOUT ROWID;";
 
 int64_t fed_now_us(void)
 {
@@ -529,7 +535,7 @@ kz_err fed_sub_push_failed(kz_fed *f, int64_t id, int attempts, int64_t next_try
 
 /* ---- provenance ---- */
 kz_err fed_prov_add(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                    const char *peer, int64_t sub_id)
+                    const char *peer, int64_t sub_id, const fed_sig_rec *sigs)
 {
     if (n == 0)
         return KZ_OK;
@@ -556,6 +562,28 @@ kz_err fed_prov_add(kz_fed *f, const char *const *ids, const char *const *versio
         }
     }
     sqlite3_finalize(st);
+    if (sigs) {
+        rc = prep(f, "INSERT OR IGNORE INTO fed_verify(id,version,status,signer,key_id,marked)"
+                     " VALUES(?,?,?,?,?,?)",
+                  &st);
+        if (rc)
+            goto fail;
+        for (size_t i = 0; i < n; i++) {
+            sqlite3_reset(st);
+            bind_text(st, 1, ids[i]);
+            bind_text(st, 2, versions[i]);
+            bind_text(st, 3, sigs[i].status);
+            bind_text(st, 4, sigs[i].signer);
+            bind_text(st, 5, sigs[i].key_id);
+            sqlite3_bind_int(st, 6, sigs[i].marked);
+            if (sqlite3_step(st) != SQLITE_DONE) {
+                rc = fed_dberr(f, "verification record");
+                sqlite3_finalize(st);
+                goto fail;
+            }
+        }
+        sqlite3_finalize(st);
+    }
     if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = fed_dberr(f, "commit");
         goto fail;
@@ -594,8 +622,9 @@ bool fed_prov_from(kz_fed *f, const char *id, const char *version, const char *p
 kz_err kz_fed_provenance(kz_fed *f, const char *id, kz_fed_prov_fn fn, void *ctx)
 {
     sqlite3_stmt *st;
-    kz_err rc = prep(f, "SELECT id,version,peer,sub_id,at_us FROM fed_provenance WHERE id=?"
-                        " ORDER BY version",
+    kz_err rc = prep(f, "SELECT p.id,p.version,p.peer,p.sub_id,p.at_us,v.status,v.signer,v.marked"
+                        " FROM fed_provenance p LEFT JOIN fed_verify v"
+                        " ON v.id=p.id AND v.version=p.version WHERE p.id=? ORDER BY p.version",
                      &st);
     if (rc)
         return rc;
@@ -603,7 +632,8 @@ kz_err kz_fed_provenance(kz_fed *f, const char *id, kz_fed_prov_fn fn, void *ctx
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         kz_fed_prov p = {col(st, 0), col(st, 1), col(st, 2), sqlite3_column_int64(st, 3),
-                         sqlite3_column_int64(st, 4)};
+                         sqlite3_column_int64(st, 4), col(st, 5), col(st, 6),
+                         sqlite3_column_int(st, 7) != 0};
         if (fn(ctx, &p))
             break;
     }

@@ -35,8 +35,14 @@ kz_err fed_sub_push_done(kz_fed *f, int64_t id, int64_t cursor_us);
 kz_err fed_sub_push_failed(kz_fed *f, int64_t id, int attempts, int64_t next_try_us,
                            const char *error);
 /* Provenance rows (INSERT OR IGNORE: the first delivery wins), one transaction. */
+typedef struct fed_sig_rec {
+    const char *status; /* kz_fed_sig_status_name */
+    const char *signer; /* trust name or NULL */
+    const char *key_id; /* or NULL */
+    bool marked;        /* stored under --signatures mark without verification */
+} fed_sig_rec;
 kz_err fed_prov_add(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                    const char *peer, int64_t sub_id);
+                    const char *peer, int64_t sub_id, const fed_sig_rec *sigs);
 kz_err fed_prov_remove(kz_fed *f, const char *id, const char *version, const char *peer);
 /* Whether (id, version) was delivered by peer. */
 bool fed_prov_from(kz_fed *f, const char *id, const char *version, const char *peer);

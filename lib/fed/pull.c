@@ -11,6 +11,7 @@
 #include "fed_int.h"
 #include "kizuna/arena.h"
 #include "kizuna/diag.h"
+#include "kizuna/fed_sign.h"
 #include "kizuna/stix.h"
 
 typedef struct page {
@@ -18,6 +19,7 @@ typedef struct page {
     kz_store_object *objs;
     const char **vers;  /* version key of objs[i] (modified, created or "-") */
     bool *held;
+    fed_sig_rec *sigs;  /* the signature verdict of objs[i] */
     size_t n, cap;
 } page;
 
@@ -35,19 +37,22 @@ static void report(const kz_fed_round_opts *o, const char *peer, const char *fmt
     o->report(o->ctx, peer, msg);
 }
 
-static kz_err page_push(page *p, const kz_store_object *o, const char *ver)
+static kz_err page_push(page *p, const kz_store_object *o, const char *ver, const fed_sig_rec *sig)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 256;
         kz_store_object *no = kz_arena_alloc(p->a, cap * sizeof *no);
         const char **nv = kz_arena_alloc(p->a, cap * sizeof *nv);
         bool *nh = kz_arena_calloc(p->a, cap, sizeof *nh);
-        if (!no || !nv || !nh)
+        fed_sig_rec *ns = kz_arena_alloc(p->a, cap * sizeof *ns);
+        if (!no || !nv || !nh || !ns)
             return KZ_ENOMEM;
         if (p->n) {
             memcpy(no, p->objs, p->n * sizeof *no);
             memcpy(nv, p->vers, p->n * sizeof *nv);
+            memcpy(ns, p->sigs, p->n * sizeof *ns);
         }
+        p->sigs = ns;
         p->objs = no;
         p->vers = nv;
         p->held = nh;
@@ -56,6 +61,7 @@ static kz_err page_push(page *p, const kz_store_object *o, const char *ver)
     p->objs[p->n] = *o;
     p->vers[p->n] = ver;
     p->held[p->n] = false;
+    p->sigs[p->n] = *sig;
     p->n++;
     return KZ_OK;
 }
@@ -101,8 +107,8 @@ static kz_err mark_held(kz_fed *f, const char *local, page *p)
 
 /* Parses, validates and filters one element; adds it to the page if kept. */
 static kz_err take_object(kz_fed *f, const kz_fed_sub *s, const kz_fed_round_opts *o,
-                          kz_fed_round_stats *st, page *p, const char *data, size_t len,
-                          size_t index)
+                          kz_fed_round_stats *st, page *p, const kz_fed_trust *trust,
+                          const char *data, size_t len, size_t index)
 {
     kz_json *v = NULL;
     kz_json_error je;
@@ -144,13 +150,31 @@ static kz_err take_object(kz_fed *f, const kz_fed_sub *s, const kz_fed_round_opt
             return KZ_OK;
         }
     }
-    if (s->sig == KZ_FED_SIG_REJECT) {
-        /* signatures are not verified yet (fed_sign.h): every object counts
-         * as unsigned, which this policy refuses */
+    /* end-to-end signature: verified against the keys this node trusts;
+     * a bad signature is refused under every policy, unsigned and
+     * unknown-signer objects as the subscription says. kz_fed_sigpolicy
+     * lists accept, mark, reject in the order of kz_fed_sig_policy. */
+    kz_fed_verify_result vr;
+    rc = kz_fed_verify_object(v, trust, &vr);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    kz_fed_sig_decision dec = kz_fed_sig_decide((kz_fed_sig_policy)s->sig, vr.status);
+    if (dec == KZ_FED_REJECT) {
+        const char *id = kz_json_get_string(v, "id");
         st->rejected++;
-        report(o, s->peer, "%s: unsigned, rejected by --signatures reject", path);
+        report(o, s->peer, "%s (%s): %s%s%s, rejected", path, id ? id : "no id",
+               kz_fed_sig_status_name(vr.status), vr.reason && *vr.reason ? ": " : "",
+               vr.reason ? vr.reason : "");
         return KZ_OK;
     }
+    if (vr.status == KZ_FED_SIG_VERIFIED)
+        st->verified++;
+    fed_sig_rec sr = {
+        .status = kz_fed_sig_status_name(vr.status),
+        .signer = vr.signer[0] ? kz_arena_strdup(p->a, vr.signer) : NULL,
+        .key_id = vr.key_id[0] ? kz_arena_strdup(p->a, vr.key_id) : NULL,
+        .marked = dec == KZ_FED_STORE_MARKED,
+    };
     kz_store_object so;
     char why[256];
     rc = kz_store_object_from_json(p->a, v, data, len, &so, why, sizeof why);
@@ -162,7 +186,7 @@ static kz_err take_object(kz_fed *f, const kz_fed_sub *s, const kz_fed_round_opt
         return KZ_OK;
     }
     const char *ver = so.modified ? so.modified : so.created ? so.created : "-";
-    return page_push(p, &so, ver);
+    return page_push(p, &so, ver, &sr);
 }
 
 /* Appends "&name=escaped" to url. */
@@ -192,8 +216,16 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
     p.a = kz_arena_new(0);
     kz_store_put_result *res = NULL;
     const char **pids = NULL, **pvers = NULL;
+    fed_sig_rec *psigs = NULL;
+    kz_fed_trust *trust = NULL;
     if (!p.a || !filter_after) {
         rc = KZ_ENOMEM;
+        goto out;
+    }
+    /* the partners' keys, read once per subscription and round */
+    rc = kz_fed_trust_load(f->dir, &trust);
+    if (rc) {
+        snprintf(why, why_len, "cannot read the trusted keys: %s", kz_strerror(rc));
         goto out;
     }
     for (size_t pages = 0; !o->max_pages || pages < o->max_pages; pages++) {
@@ -241,7 +273,7 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
                 break;
             }
             n_el++;
-            rc = take_object(f, s, o, st, &p, el.data, el.len, el.index);
+            rc = take_object(f, s, o, st, &p, trust, el.data, el.len, el.index);
             if (rc)
                 break;
         }
@@ -280,11 +312,13 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         }
         free(pids);
         free(pvers);
+        free(psigs);
         pids = calloc(p.n + 1, sizeof *pids);
         pvers = calloc(p.n + 1, sizeof *pvers);
+        psigs = calloc(p.n + 1, sizeof *psigs);
         free(res);
         res = calloc(p.n + 1, sizeof *res);
-        if (!pids || !pvers || !res) {
+        if (!pids || !pvers || !res || !psigs) {
             rc = KZ_ENOMEM;
             goto out;
         }
@@ -292,9 +326,10 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         for (size_t i = 0; i < p.n; i++)
             if (!p.held[i]) {
                 pids[nn] = p.objs[i].id;
+                psigs[nn] = p.sigs[i];
                 pvers[nn++] = p.vers[i];
             }
-        rc = fed_prov_add(f, pids, pvers, nn, s->peer, s->id);
+        rc = fed_prov_add(f, pids, pvers, nn, s->peer, s->id, psigs);
         if (rc) {
             snprintf(why, why_len, "%s", f->err);
             goto out;
@@ -351,6 +386,8 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         }
     }
 out:
+    kz_fed_trust_free(trust);
+    free(psigs);
     free(filter_after);
     free(next);
     free(pids);

@@ -128,8 +128,8 @@ static void test_peers_and_state(void **state)
 
     /* provenance: the first delivery wins */
     const char *ids[] = {"indicator--1"}, *vers[] = {"2024-01-01T00:00:00Z"};
-    assert_int_equal(fed_prov_add(f, ids, vers, 1, "tokyo", id), KZ_OK);
-    assert_int_equal(fed_prov_add(f, ids, vers, 1, "canberra", id), KZ_OK);
+    assert_int_equal(fed_prov_add(f, ids, vers, 1, "tokyo", id, NULL), KZ_OK);
+    assert_int_equal(fed_prov_add(f, ids, vers, 1, "canberra", id, NULL), KZ_OK);
     char who[64] = "";
     assert_int_equal(kz_fed_provenance(f, "indicator--1", count_prov, who), KZ_OK);
     assert_string_equal(who, "tokyo");
