@@ -3,6 +3,7 @@
  * id ("ed25519:" + base64url of the public key) partners exchange. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,10 +21,20 @@ static const char key_file_head[] =
     "# kizuna node signing key (Ed25519 seed, base64url). Keep secret: whoever\n"
     "# holds it can sign objects in this node's name. Public key id: ";
 
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static int sodium_status;
+
+static void sodium_start(void)
+{
+    sodium_status = sodium_init();
+}
+
 kz_err kz_fed_sodium_ready(void)
 {
-    /* sodium_init is idempotent and thread-safe; 1 means "already done". */
-    return sodium_init() < 0 ? KZ_ECRYPTO : KZ_OK;
+    /* sodium_init is idempotent but takes a global lock on every call;
+     * verification runs per object on every worker thread, so once only. */
+    pthread_once(&sodium_once, sodium_start);
+    return sodium_status < 0 ? KZ_ECRYPTO : KZ_OK;
 }
 
 void kz_fed_key_id_format(const uint8_t pk[KZ_FED_PUBKEY_BYTES], char out[KZ_FED_KEY_ID_SIZE])

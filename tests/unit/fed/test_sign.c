@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "kizuna/alloc.h"
 #include "kizuna/fed_sign.h"
@@ -479,6 +480,20 @@ static void test_node_dir(void **state)
     assert_int_equal(kz_fed_trust_load(node, &t), KZ_OK);
     assert_int_equal(kz_fed_trust_count(t), 1);
     kz_fed_trust_free(t);
+
+    /* a row that no longer parses is reported, not skipped */
+    sqlite3 *db = NULL;
+    snprintf(path, sizeof path, "%s/kizuna.db", node);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO fed_trust(name, key) VALUES ('x', 'junk')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(kz_fed_trust_load(node, &t), KZ_ECORRUPT);
+    assert_null(t);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM fed_trust WHERE name = 'x'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    snprintf(path, sizeof path, "%s/keys/ed25519.key", node);
 
     /* a damaged key file is refused, not half-used */
     FILE *fp = fopen(path, "w");
