@@ -109,6 +109,14 @@ json.dump(b, open(sys.argv[2], "w"), indent=4, ensure_ascii=True)' "$work/signed
     expect 0 "$KIZUNA" --data "$wash" verify "$work/relayed.json"
 fi
 
+# ---- through a node's store: import on washington, export, still verified ----
+expect 0 "$KIZUNA" --data "$wash" collection add intel
+expect 0 "$KIZUNA" --data "$wash" import --collection intel "$work/signed.json"
+"$KIZUNA" --data "$wash" export --collection intel > "$work/exported.json" 2> "$work/err" ||
+    fail "export: $(cat "$work/err")"
+expect 0 "$KIZUNA" --data "$wash" verify "$work/exported.json"
+grep -q "2 verified" "$work/out" || fail "after the store: $(tail -1 "$work/out")"
+
 # ---- tampering ----
 sed 's/東京 C2 server/東京 C2 server (benign)/' "$work/signed.json" > "$work/t1.json"
 expect 1 "$KIZUNA" --data "$wash" verify "$work/t1.json"
