@@ -145,7 +145,8 @@ int cmd_show(kz_cli *cli, int argc, char **argv)
             .ids = ids,
             .n_ids = 1,
             .versions = KZ_STORE_V_ALL,
-            .all_spec_versions = true,
+            .spec_versions = kz_fed_all_specs,
+            .n_spec_versions = 2,
             .want_json = true,
         };
         sc.cur_coll = c;

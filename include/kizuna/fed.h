@@ -151,6 +151,10 @@ typedef int (*kz_fed_prov_fn)(void *ctx, const kz_fed_prov *p);
 /* Every recorded provenance of object id (all its versions). */
 kz_err kz_fed_provenance(kz_fed *f, const char *id, kz_fed_prov_fn fn, void *ctx);
 
+/* {"2.0", "2.1"}: every spec_version, for store queries that must see
+ * every version whatever the store's default spec_version filter. */
+extern const char *const kz_fed_all_specs[2];
+
 /* ---- policy helpers (pure) ---- */
 /* Rank of a TLP name: clear 0, green 1, amber 2, amber+strict 3, red 4;
  * -1 for NULL/"" (unmarked), -2 for an unknown name. */

@@ -4,6 +4,8 @@
 
 #include "fed_int.h"
 
+const char *const kz_fed_all_specs[2] = {"2.0", "2.1"};
+
 static const char *const tlp_names[] = {"clear", "green", "amber", "amber+strict", "red"};
 
 int kz_fed_tlp_rank(const char *tlp)

@@ -14,6 +14,8 @@
 #include "kizuna/fed_sign.h"
 #include "kizuna/stix.h"
 
+#define HELD_CHUNK 256
+
 typedef struct page {
     kz_arena *a;
     kz_store_object *objs;
@@ -94,15 +96,22 @@ static kz_err mark_held(kz_fed *f, const char *local, page *p)
         return KZ_ENOMEM;
     for (size_t i = 0; i < p->n; i++)
         ids[i] = p->objs[i].id;
-    kz_store_filter flt = {
-        .collection = local,
-        .ids = ids,
-        .n_ids = p->n,
-        .versions = KZ_STORE_V_ALL,
-        .all_spec_versions = true,
-    };
+    /* the store binds at most 1024 values per query: ids in chunks */
     held_ctx hc = {p};
-    return kz_store_query(f->store, &flt, held_rec, &hc, NULL);
+    for (size_t at = 0; at < p->n; at += HELD_CHUNK) {
+        kz_store_filter flt = {
+            .collection = local,
+            .ids = ids + at,
+            .n_ids = p->n - at < HELD_CHUNK ? p->n - at : HELD_CHUNK,
+            .versions = KZ_STORE_V_ALL,
+            .spec_versions = kz_fed_all_specs,
+            .n_spec_versions = 2,
+        };
+        kz_err rc = kz_store_query(f->store, &flt, held_rec, &hc, NULL);
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
 }
 
 /* Parses, validates and filters one element; adds it to the page if kept. */
@@ -307,7 +316,8 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
          * its provenance */
         rc = mark_held(f, s->local, &p);
         if (rc) {
-            snprintf(why, why_len, "local store: %s", kz_store_errmsg(f->store));
+            snprintf(why, why_len, "local store (held versions): %s: %s", kz_strerror(rc),
+                     kz_store_errmsg(f->store));
             goto out;
         }
         free(pids);
@@ -340,7 +350,8 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         if (p.n) {
             rc = kz_store_put_batch(f->store, s->local, p.objs, p.n, res, &ps);
             if (rc) {
-                snprintf(why, why_len, "local store: %s", kz_store_errmsg(f->store));
+                snprintf(why, why_len, "local store: %s: %s", kz_strerror(rc),
+                         kz_store_errmsg(f->store));
                 goto out;
             }
         }

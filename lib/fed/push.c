@@ -151,7 +151,8 @@ kz_err fed_push_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
             .has_added_after = cursor > 0,
             .added_after_us = cursor,
             .versions = KZ_STORE_V_ALL,
-            .all_spec_versions = true,
+            .spec_versions = kz_fed_all_specs,
+            .n_spec_versions = 2,
             .limit = PUSH_BATCH,
             .want_json = true,
         };
@@ -244,7 +245,8 @@ kz_err kz_fed_outbox_depth(kz_fed *f, int64_t sub_id, int64_t *out)
         .has_added_after = d.cursor > 0,
         .added_after_us = d.cursor,
         .versions = KZ_STORE_V_ALL,
-        .all_spec_versions = true,
+        .spec_versions = kz_fed_all_specs,
+        .n_spec_versions = 2,
     };
     rc = kz_store_count(f->store, &flt, out);
     if (rc)
