@@ -71,6 +71,24 @@ k washington peer status >"$T/status.out" || fail "peer status"
 grep -q "pull" "$T/status.out" || fail "status: $(cat "$T/status.out")"
 grep -q 'error -' "$T/status.out" || fail "status shows an error: $(cat "$T/status.out")"
 
+echo "== TLS: an unknown certificate fails; --insecure works and warns on every use"
+k washington peer add tokyo-noca --url "https://127.0.0.1:${PORT[tokyo]}/taxii2/" --token "${TOKEN[tokyo]}" >/dev/null
+k washington collection add insecure --tlp green >/dev/null
+k washington subscribe pull tokyo-noca "Intel tokyo" --into insecure >/dev/null
+rc=0; k washington sync --peer tokyo-noca >/dev/null 2>"$T/noca.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "unverifiable certificate accepted ($rc)"
+grep -qi 'certificate\|SSL\|TLS' "$T/noca.err" || fail "no TLS reason: $(cat "$T/noca.err")"
+k washington peer remove tokyo-noca
+k washington peer add tokyo-insecure --url "https://127.0.0.1:${PORT[tokyo]}/taxii2/" --token "${TOKEN[tokyo]}" \
+    --insecure >/dev/null 2>"$T/insecure.err"
+grep -q 'NOT be checked' "$T/insecure.err" || fail "peer add --insecure did not warn"
+k washington subscribe pull tokyo-insecure "Intel tokyo" --into insecure >/dev/null
+for i in 1 2; do
+    k washington sync --peer tokyo-insecure >/dev/null 2>"$T/insecure$i.err" || fail "insecure sync"
+    grep -q 'NOT checked (--insecure)' "$T/insecure$i.err" || fail "sync $i with --insecure did not warn"
+done
+k washington peer show tokyo-insecure | grep -q 'NOT VERIFIED' || fail "peer show hides --insecure"
+
 echo "== an unreachable peer is an error on it, not a crash"
 stop_node tokyo
 rc=0; k washington sync >/dev/null 2>"$T/sync5.err" || rc=$?
