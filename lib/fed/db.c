@@ -34,7 +34,8 @@ static const char schema_sql[] =
     " last_success_us INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
     "CREATE TABLE IF NOT EXISTS fed_provenance("
     " id TEXT NOT NULL, version TEXT NOT NULL, peer TEXT NOT NULL, sub_id INTEGER NOT NULL,"
-    " at_us INTEGER NOT NULL, PRIMARY KEY(id, version)) WITHOUT ROWID;"
+    " at_us INTEGER NOT NULL, pending INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(id, version)) WITHOUT ROWID;"
     /* the signature verdict on arrival of each version first delivered by
      * a peer (fed_sign.h): status name, signer (trust name) and whether the
      * subscription's policy marked it as unverified */
@@ -533,18 +534,44 @@ kz_err fed_sub_push_failed(kz_fed *f, int64_t id, int attempts, int64_t next_try
                  id, attempts, next_try_us, error, "outbox");
 }
 
-/* ---- provenance ---- */
-kz_err fed_prov_add(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                    const char *peer, int64_t sub_id, const fed_sig_rec *sigs)
+/* ---- provenance ----
+ * Two steps around the store's transaction (pull.c): stage writes a
+ * pending row for every version of the page that has none (first delivery
+ * wins), settle confirms or drops them from the store's verdicts and
+ * advances the checkpoint, in one transaction. */
+static kz_err begin(kz_fed *f)
+{
+    if (sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fed_dberr(f, "begin");
+    return KZ_OK;
+}
+
+static kz_err commit(kz_fed *f)
+{
+    if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        kz_err rc = fed_dberr(f, "commit");
+        sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return KZ_OK;
+}
+
+kz_err fed_prov_stage(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
+                      const char *peer, int64_t sub_id, const fed_sig_rec *sigs, bool *inserted)
 {
     if (n == 0)
         return KZ_OK;
-    if (sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fed_dberr(f, "begin");
-    sqlite3_stmt *st;
-    kz_err rc = prep(f, "INSERT OR IGNORE INTO fed_provenance(id,version,peer,sub_id,at_us)"
-                        " VALUES(?,?,?,?,?)",
-                     &st);
+    sqlite3_stmt *st = NULL, *sv = NULL;
+    kz_err rc = begin(f);
+    if (rc)
+        return rc;
+    rc = prep(f, "INSERT OR IGNORE INTO fed_provenance(id,version,peer,sub_id,at_us,pending)"
+                 " VALUES(?,?,?,?,?,1)",
+              &st);
+    if (!rc)
+        rc = prep(f, "INSERT OR REPLACE INTO fed_verify(id,version,status,signer,key_id,marked)"
+                     " VALUES(?,?,?,?,?,?)",
+                  &sv);
     if (rc)
         goto fail;
     int64_t now = fed_now_us();
@@ -557,59 +584,126 @@ kz_err fed_prov_add(kz_fed *f, const char *const *ids, const char *const *versio
         sqlite3_bind_int64(st, 5, now);
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = fed_dberr(f, "provenance");
-            sqlite3_finalize(st);
+            goto fail;
+        }
+        inserted[i] = sqlite3_changes(f->db) == 1;
+        if (!inserted[i] || !sigs)
+            continue;
+        sqlite3_reset(sv);
+        bind_text(sv, 1, ids[i]);
+        bind_text(sv, 2, versions[i]);
+        bind_text(sv, 3, sigs[i].status);
+        bind_text(sv, 4, sigs[i].signer);
+        bind_text(sv, 5, sigs[i].key_id);
+        sqlite3_bind_int(sv, 6, sigs[i].marked);
+        if (sqlite3_step(sv) != SQLITE_DONE) {
+            rc = fed_dberr(f, "verification record");
             goto fail;
         }
     }
     sqlite3_finalize(st);
-    if (sigs) {
-        rc = prep(f, "INSERT OR IGNORE INTO fed_verify(id,version,status,signer,key_id,marked)"
-                     " VALUES(?,?,?,?,?,?)",
-                  &st);
-        if (rc)
-            goto fail;
-        for (size_t i = 0; i < n; i++) {
-            sqlite3_reset(st);
-            bind_text(st, 1, ids[i]);
-            bind_text(st, 2, versions[i]);
-            bind_text(st, 3, sigs[i].status);
-            bind_text(st, 4, sigs[i].signer);
-            bind_text(st, 5, sigs[i].key_id);
-            sqlite3_bind_int(st, 6, sigs[i].marked);
-            if (sqlite3_step(st) != SQLITE_DONE) {
-                rc = fed_dberr(f, "verification record");
-                sqlite3_finalize(st);
-                goto fail;
-            }
-        }
-        sqlite3_finalize(st);
-    }
-    if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = fed_dberr(f, "commit");
-        goto fail;
-    }
-    return KZ_OK;
+    sqlite3_finalize(sv);
+    return commit(f);
 fail:
+    sqlite3_finalize(st);
+    sqlite3_finalize(sv);
     sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
-kz_err fed_prov_remove(kz_fed *f, const char *id, const char *version, const char *peer)
+/* What settle does with a version's pending row: confirm it (as delivered
+ * by this peer), confirm it as it stands, or drop it. */
+enum { CONFIRM_OURS, CONFIRM_AS_IS, DROP };
+
+static const char sql_confirm_ours[] =
+    "UPDATE fed_provenance SET pending=0, peer=?3, sub_id=?4, at_us=?5"
+    " WHERE id=?1 AND version=?2 AND pending=1";
+static const char sql_confirm_as_is[] =
+    "UPDATE fed_provenance SET pending=0 WHERE id=?1 AND version=?2 AND pending=1";
+static const char sql_drop[] = "DELETE FROM fed_provenance WHERE id=?1 AND version=?2 AND pending=1";
+static const char *const settle_sql[] = {sql_confirm_ours, sql_confirm_as_is, sql_drop};
+
+kz_err fed_prov_settle(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
+                       const kz_store_put_result *res, const bool *inserted, const char *peer,
+                       int64_t sub_id, int64_t sub_for_checkpoint, const char *checkpoint)
 {
-    sqlite3_stmt *st;
-    kz_err rc = prep(f, "DELETE FROM fed_provenance WHERE id=? AND version=? AND peer=?", &st);
+    sqlite3_stmt *st[3] = {NULL, NULL, NULL}, *dv = NULL, *ck = NULL;
+    kz_err rc = begin(f);
     if (rc)
         return rc;
-    bind_text(st, 1, id);
-    bind_text(st, 2, version);
-    bind_text(st, 3, peer);
-    return step_done(f, st, "provenance");
+    for (int k = 0; k < 3 && !rc; k++)
+        rc = prep(f, settle_sql[k], &st[k]);
+    if (!rc)
+        rc = prep(f, "DELETE FROM fed_verify WHERE id=? AND version=?", &dv);
+    if (!rc)
+        rc = prep(f,
+                  "INSERT INTO fed_checkpoint(sub_id,added_after) VALUES(?1,?2)"
+                  " ON CONFLICT(sub_id) DO UPDATE SET added_after=?2",
+                  &ck);
+    if (rc)
+        goto fail;
+    int64_t now = fed_now_us();
+    for (size_t i = 0; i < n; i++) {
+        int what;
+        if (res[i] == KZ_STORE_ADDED)
+            what = CONFIRM_OURS; /* stored now: whatever was pending was not */
+        else if (res[i] == KZ_STORE_PRESENT)
+            /* held before this page: our fresh row is not the first
+             * delivery; a row left pending by an attempt that crashed after
+             * its store commit is (see docs/federation.md) */
+            what = inserted[i] ? DROP : CONFIRM_AS_IS;
+        else
+            what = DROP;
+        sqlite3_stmt *q = st[what];
+        sqlite3_reset(q);
+        bind_text(q, 1, ids[i]);
+        bind_text(q, 2, versions[i]);
+        if (what == CONFIRM_OURS) {
+            bind_text(q, 3, peer);
+            sqlite3_bind_int64(q, 4, sub_id);
+            sqlite3_bind_int64(q, 5, now);
+        }
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = fed_dberr(f, "provenance");
+            goto fail;
+        }
+        if (what == DROP && sqlite3_changes(f->db) > 0) {
+            sqlite3_reset(dv);
+            bind_text(dv, 1, ids[i]);
+            bind_text(dv, 2, versions[i]);
+            if (sqlite3_step(dv) != SQLITE_DONE) {
+                rc = fed_dberr(f, "verification record");
+                goto fail;
+            }
+        }
+    }
+    if (checkpoint && *checkpoint) {
+        sqlite3_bind_int64(ck, 1, sub_for_checkpoint);
+        bind_text(ck, 2, checkpoint);
+        if (sqlite3_step(ck) != SQLITE_DONE) {
+            rc = fed_dberr(f, "checkpoint");
+            goto fail;
+        }
+    }
+    for (int k = 0; k < 3; k++)
+        sqlite3_finalize(st[k]);
+    sqlite3_finalize(dv);
+    sqlite3_finalize(ck);
+    return commit(f);
+fail:
+    for (int k = 0; k < 3; k++)
+        sqlite3_finalize(st[k]);
+    sqlite3_finalize(dv);
+    sqlite3_finalize(ck);
+    sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 bool fed_prov_from(kz_fed *f, const char *id, const char *version, const char *peer)
 {
     sqlite3_stmt *st;
-    if (prep(f, "SELECT 1 FROM fed_provenance WHERE id=? AND version=? AND peer=?", &st))
+    if (prep(f, "SELECT 1 FROM fed_provenance WHERE id=? AND version=? AND peer=? AND pending=0",
+             &st))
         return false;
     bind_text(st, 1, id);
     bind_text(st, 2, version);
@@ -624,7 +718,8 @@ kz_err kz_fed_provenance(kz_fed *f, const char *id, kz_fed_prov_fn fn, void *ctx
     sqlite3_stmt *st;
     kz_err rc = prep(f, "SELECT p.id,p.version,p.peer,p.sub_id,p.at_us,v.status,v.signer,v.marked"
                         " FROM fed_provenance p LEFT JOIN fed_verify v"
-                        " ON v.id=p.id AND v.version=p.version WHERE p.id=? ORDER BY p.version",
+                        " ON v.id=p.id AND v.version=p.version WHERE p.id=? AND p.pending=0"
+                        " ORDER BY p.version",
                      &st);
     if (rc)
         return rc;

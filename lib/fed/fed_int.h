@@ -34,16 +34,22 @@ kz_err fed_sub_note(kz_fed *f, int64_t id, bool ok, const char *error);
 kz_err fed_sub_push_done(kz_fed *f, int64_t id, int64_t cursor_us);
 kz_err fed_sub_push_failed(kz_fed *f, int64_t id, int attempts, int64_t next_try_us,
                            const char *error);
-/* Provenance rows (INSERT OR IGNORE: the first delivery wins), one transaction. */
 typedef struct fed_sig_rec {
     const char *status; /* kz_fed_sig_status_name */
     const char *signer; /* trust name or NULL */
     const char *key_id; /* or NULL */
     bool marked;        /* stored under --signatures mark without verification */
 } fed_sig_rec;
-kz_err fed_prov_add(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                    const char *peer, int64_t sub_id, const fed_sig_rec *sigs);
-kz_err fed_prov_remove(kz_fed *f, const char *id, const char *version, const char *peer);
+/* Pull provenance, around the store's transaction of a page: stage
+ * writes a pending row (and the signature verdict) for each version that
+ * has no provenance yet, inserted[i] telling which; settle, after the
+ * store's verdicts res[], confirms or drops them and (if checkpoint is not
+ * NULL) advances sub_for_checkpoint's checkpoint, in one transaction. */
+kz_err fed_prov_stage(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
+                      const char *peer, int64_t sub_id, const fed_sig_rec *sigs, bool *inserted);
+kz_err fed_prov_settle(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
+                       const kz_store_put_result *res, const bool *inserted, const char *peer,
+                       int64_t sub_id, int64_t sub_for_checkpoint, const char *checkpoint);
 /* Whether (id, version) was delivered by peer. */
 bool fed_prov_from(kz_fed *f, const char *id, const char *version, const char *peer);
 

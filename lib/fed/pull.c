@@ -14,13 +14,11 @@
 #include "kizuna/fed_sign.h"
 #include "kizuna/stix.h"
 
-#define HELD_CHUNK 256
-
 typedef struct page {
     kz_arena *a;
     kz_store_object *objs;
     const char **vers;  /* version key of objs[i] (modified, created or "-") */
-    bool *held;
+    bool *held;         /* staged: a fresh provenance row was written for objs[i] */
     fed_sig_rec *sigs;  /* the signature verdict of objs[i] */
     size_t n, cap;
 } page;
@@ -65,52 +63,6 @@ static kz_err page_push(page *p, const kz_store_object *o, const char *ver, cons
     p->held[p->n] = false;
     p->sigs[p->n] = *sig;
     p->n++;
-    return KZ_OK;
-}
-
-/* Marks which versions of the page the local collection already holds:
- * one manifest query over the page's ids, every version. */
-typedef struct held_ctx {
-    page *p;
-} held_ctx;
-
-static int held_rec(void *ctx, const kz_store_record *r)
-{
-    page *p = ((held_ctx *)ctx)->p;
-    for (size_t i = 0; i < p->n; i++) {
-        if (strcmp(p->objs[i].id, r->id) != 0)
-            continue;
-        /* an SCO without timestamps has one version per id for us */
-        if (strcmp(p->vers[i], "-") == 0 || (r->version && strcmp(r->version, p->vers[i]) == 0))
-            p->held[i] = true;
-    }
-    return 0;
-}
-
-static kz_err mark_held(kz_fed *f, const char *local, page *p)
-{
-    if (p->n == 0)
-        return KZ_OK;
-    const char **ids = kz_arena_alloc(p->a, p->n * sizeof *ids);
-    if (!ids)
-        return KZ_ENOMEM;
-    for (size_t i = 0; i < p->n; i++)
-        ids[i] = p->objs[i].id;
-    /* the store binds at most 1024 values per query: ids in chunks */
-    held_ctx hc = {p};
-    for (size_t at = 0; at < p->n; at += HELD_CHUNK) {
-        kz_store_filter flt = {
-            .collection = local,
-            .ids = ids + at,
-            .n_ids = p->n - at < HELD_CHUNK ? p->n - at : HELD_CHUNK,
-            .versions = KZ_STORE_V_ALL,
-            .spec_versions = kz_fed_all_specs,
-            .n_spec_versions = 2,
-        };
-        kz_err rc = kz_store_query(f->store, &flt, held_rec, &hc, NULL);
-        if (rc)
-            return rc;
-    }
     return KZ_OK;
 }
 
@@ -225,7 +177,6 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
     p.a = kz_arena_new(0);
     kz_store_put_result *res = NULL;
     const char **pids = NULL, **pvers = NULL;
-    fed_sig_rec *psigs = NULL;
     kz_fed_trust *trust = NULL;
     if (!p.a || !filter_after) {
         rc = KZ_ENOMEM;
@@ -310,36 +261,25 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         st->pages++;
         st->pulled += n_el;
 
-        /* 1. provenance of the versions not yet held (first delivery wins);
-         * written before the objects so that a crash in between leaves a
-         * row that the re-pulled page makes true, never a version without
-         * its provenance */
-        rc = mark_held(f, s->local, &p);
-        if (rc) {
-            snprintf(why, why_len, "local store (held versions): %s: %s", kz_strerror(rc),
-                     kz_store_errmsg(f->store));
-            goto out;
-        }
+        /* 1. pending provenance (and signature verdict) for every version
+         * of the page that has none yet; written before the objects so that
+         * a crash between the two leaves a pending row, never a stored
+         * version without its provenance */
         free(pids);
         free(pvers);
-        free(psigs);
         pids = calloc(p.n + 1, sizeof *pids);
         pvers = calloc(p.n + 1, sizeof *pvers);
-        psigs = calloc(p.n + 1, sizeof *psigs);
         free(res);
         res = calloc(p.n + 1, sizeof *res);
-        if (!pids || !pvers || !res || !psigs) {
+        if (!pids || !pvers || !res) {
             rc = KZ_ENOMEM;
             goto out;
         }
-        size_t nn = 0;
-        for (size_t i = 0; i < p.n; i++)
-            if (!p.held[i]) {
-                pids[nn] = p.objs[i].id;
-                psigs[nn] = p.sigs[i];
-                pvers[nn++] = p.vers[i];
-            }
-        rc = fed_prov_add(f, pids, pvers, nn, s->peer, s->id, psigs);
+        for (size_t i = 0; i < p.n; i++) {
+            pids[i] = p.objs[i].id;
+            pvers[i] = p.vers[i];
+        }
+        rc = fed_prov_stage(f, pids, pvers, p.n, s->peer, s->id, p.sigs, p.held);
         if (rc) {
             snprintf(why, why_len, "%s", f->err);
             goto out;
@@ -364,18 +304,16 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
             report(o, s->peer, "%s %s: %s, not stored", p.objs[i].id, p.vers[i],
                    res[i] == KZ_STORE_CONFLICT ? "same version with different content"
                                                : "rejected by the store");
-            if (!p.held[i])
-                fed_prov_remove(f, p.objs[i].id, p.vers[i], s->peer);
         }
-        /* 3. the checkpoint: the date_added of the page's last object, as
-         * the server said (X-TAXII-Date-Added-Last) */
+        /* 3. one transaction: provenance confirmed (versions stored now) or
+         * dropped (held before, refused), and the checkpoint advanced to
+         * the date_added of the page's last object as the server said
+         * (X-TAXII-Date-Added-Last) */
         const char *last = fed_client_header(c, "X-TAXII-Date-Added-Last");
-        if (last && *last) {
-            rc = fed_sub_set_checkpoint(f, s->id, last);
-            if (rc) {
-                snprintf(why, why_len, "%s", f->err);
-                goto out;
-            }
+        rc = fed_prov_settle(f, pids, pvers, p.n, res, p.held, s->peer, s->id, s->id, last);
+        if (rc) {
+            snprintf(why, why_len, "%s", f->err);
+            goto out;
         }
         if (!env.more || n_el == 0)
             break;
@@ -398,7 +336,6 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
     }
 out:
     kz_fed_trust_free(trust);
-    free(psigs);
     free(filter_after);
     free(next);
     free(pids);

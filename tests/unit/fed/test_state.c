@@ -128,13 +128,58 @@ static void test_peers_and_state(void **state)
 
     /* provenance: the first delivery wins */
     const char *ids[] = {"indicator--1"}, *vers[] = {"2024-01-01T00:00:00Z"};
-    assert_int_equal(fed_prov_add(f, ids, vers, 1, "tokyo", id, NULL), KZ_OK);
-    assert_int_equal(fed_prov_add(f, ids, vers, 1, "canberra", id, NULL), KZ_OK);
+    bool ins[1];
+    kz_store_put_result added[1] = {KZ_STORE_ADDED}, present[1] = {KZ_STORE_PRESENT};
     char who[64] = "";
-    assert_int_equal(kz_fed_provenance(f, "indicator--1", count_prov, who), KZ_OK);
+    assert_int_equal(fed_prov_stage(f, ids, vers, 1, "tokyo", id, NULL, ins), KZ_OK);
+    assert_true(ins[0]);
+    /* pending rows are not provenance yet */
+    assert_int_equal(kz_fed_provenance(f, ids[0], count_prov, who), KZ_OK);
+    assert_string_equal(who, "");
+    assert_int_equal(fed_prov_settle(f, ids, vers, 1, added, ins, "tokyo", id, id,
+                                     "2026-02-02T00:00:00Z"),
+                     KZ_OK);
+    assert_int_equal(kz_fed_provenance(f, ids[0], count_prov, who), KZ_OK);
+    assert_string_equal(who, "tokyo");
+    /* a later delivery by someone else changes nothing */
+    assert_int_equal(fed_prov_stage(f, ids, vers, 1, "canberra", id, NULL, ins), KZ_OK);
+    assert_false(ins[0]);
+    assert_int_equal(fed_prov_settle(f, ids, vers, 1, present, ins, "canberra", id, id, NULL),
+                     KZ_OK);
+    assert_int_equal(kz_fed_provenance(f, ids[0], count_prov, who), KZ_OK);
     assert_string_equal(who, "tokyo");
     assert_true(fed_prov_from(f, ids[0], vers[0], "tokyo"));
     assert_false(fed_prov_from(f, ids[0], vers[0], "canberra"));
+    memset(&ss, 0, sizeof ss);
+    kz_fed_sub_list(f, NULL, see_sub, &ss);
+    assert_string_equal(ss.pull_checkpoint, "2026-02-02T00:00:00Z"); /* settled with it */
+
+    /* crash after the store committed, before settle: the replay finds the
+     * version PRESENT and the row pending - it is confirmed */
+    const char *id2[] = {"indicator--2"};
+    assert_int_equal(fed_prov_stage(f, id2, vers, 1, "tokyo", id, NULL, ins), KZ_OK);
+    assert_int_equal(fed_prov_stage(f, id2, vers, 1, "tokyo", id, NULL, ins), KZ_OK);
+    assert_false(ins[0]);
+    assert_int_equal(fed_prov_settle(f, id2, vers, 1, present, ins, "tokyo", id, id, NULL), KZ_OK);
+    who[0] = 0;
+    kz_fed_provenance(f, id2[0], count_prov, who);
+    assert_string_equal(who, "tokyo");
+    /* crash before the store committed (canberra's attempt), then tokyo
+     * stores it: tokyo delivered it first */
+    const char *id3[] = {"indicator--3"};
+    assert_int_equal(fed_prov_stage(f, id3, vers, 1, "canberra", id, NULL, ins), KZ_OK);
+    assert_int_equal(fed_prov_stage(f, id3, vers, 1, "tokyo", id, NULL, ins), KZ_OK);
+    assert_int_equal(fed_prov_settle(f, id3, vers, 1, added, ins, "tokyo", id, id, NULL), KZ_OK);
+    who[0] = 0;
+    kz_fed_provenance(f, id3[0], count_prov, who);
+    assert_string_equal(who, "tokyo");
+    /* held before (published locally): the fresh row is dropped */
+    const char *id4[] = {"indicator--4"};
+    assert_int_equal(fed_prov_stage(f, id4, vers, 1, "tokyo", id, NULL, ins), KZ_OK);
+    assert_int_equal(fed_prov_settle(f, id4, vers, 1, present, ins, "tokyo", id, id, NULL), KZ_OK);
+    who[0] = 0;
+    kz_fed_provenance(f, id4[0], count_prov, who);
+    assert_string_equal(who, "");
 
     /* removing the peer removes its subscriptions and their state */
     assert_int_equal(kz_fed_peer_remove(f, "tokyo"), KZ_OK);
