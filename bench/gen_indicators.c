@@ -83,6 +83,30 @@ static void csv_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* objects.id_hash (schema 3): must stay byte-for-byte the same function as
+ * kz_store_id_hash in lib/store/cursor.c; bench/store.sh checks that both
+ * contenders stored the same id_hash for every row. */
+static uint64_t id_hash(const char *id, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)id;
+    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w = 0;
+        for (int k = 7; k >= 0; k--)
+            w = w << 8 | p[i + (size_t)k];
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
 static uint64_t fnv(const char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -152,11 +176,13 @@ int main(int argc, char **argv)
             char vkey[40];
             snprintf(vkey, sizeof vkey, "2025-%02u-%02uT%02u:%02u:%02u.000000000Z", month, day, hh,
                      mm, ss);
-            fprintf(c, "%" PRIu64 ",\"indicator--%s\",\"%s\",\"indicator\","
+            char id[64];
+            snprintf(id, sizeof id, "indicator--%s", uuid);
+            fprintf(c, "%" PRIu64 ",%" PRId64 ",\"%s\",\"%s\",\"indicator\","
                        "\"2025-%02u-%02uT%02u:%02u:%02u.000Z\",\"2.1\",0,0,\"green\",%" PRId64
                        ",%" PRIu64 ",",
-                    i + 1, uuid, vkey, month, day, hh, mm, ss, (int64_t)fnv(json, (size_t)len),
-                    (uint64_t)(1700000000000000ULL + i));
+                    i + 1, (int64_t)id_hash(id, strlen(id)), id, vkey, month, day, hh, mm, ss,
+                    (int64_t)fnv(json, (size_t)len), (uint64_t)(1700000000000000ULL + i));
             csv_str(c, json);
             fputc('\n', c);
         }

@@ -213,7 +213,7 @@ typedef struct kz_store_filter {
     size_t n_types;
     const char *const *ids;          /* match[id] */
     size_t n_ids;
-    const char *const *spec_versions; /* match[spec_version]; none: all */
+    const char *const *spec_versions; /* match[spec_version], OR-ed; none: see below */
     size_t n_spec_versions;
     unsigned versions;               /* KZ_STORE_V_* mask; 0 with no timestamps: LAST */
     const char *const *version_ts;   /* match[version]=<timestamp>, RFC 3339 */
@@ -221,6 +221,11 @@ typedef struct kz_store_filter {
     size_t limit;                    /* 0: no limit (callers should always page) */
     const char *next;                /* cursor from the previous page, or NULL */
     bool want_json;                  /* false: a manifest (no object bytes read) */
+    /* With no spec_versions, TAXII's default applies: only the latest
+     * spec_version the collection holds for each object (an object shared
+     * as 2.0 and later as 2.1 shows only its 2.1 versions). true: every
+     * spec_version (no spec_version filter at all). */
+    bool all_spec_versions;
 } kz_store_filter;
 
 typedef struct kz_store_record {
@@ -271,6 +276,14 @@ kz_err kz_store_delete_object(kz_store *s, const char *collection, const char *i
  * Records carry json only if want_json. Best matches first. */
 kz_err kz_store_search(kz_store *s, const char *query, const char *type, size_t limit,
                        bool want_json, kz_store_record_fn fn, void *ctx);
+
+/* Full-text indexing of a bulk import is batched: kz_store_import_fd
+ * queues each object's text durably in the object's own transaction and
+ * indexes the queue in big batches, all of it before returning. This
+ * indexes up to max (0: all) bodies still queued (left by an import that
+ * was killed, say) in one write transaction; *n_indexed (optional) gets
+ * how many. kz_store_search on a writable handle does it first by itself. */
+kz_err kz_store_index_pending(kz_store *s, size_t max, size_t *n_indexed);
 
 /* Integrity check (PRAGMA integrity_check + the store's own invariants).
  * fn gets each problem as a line; *ok tells whether all is well. */

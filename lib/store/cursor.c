@@ -34,6 +34,31 @@ uint64_t kz_store_hash(const void *data, size_t len, uint64_t h)
     return h;
 }
 
+uint64_t kz_store_id_hash(const char *id, size_t len)
+{
+    /* Stored in objects.id_hash (schema 3): it must never change and must
+     * not depend on the host, so bytes are read little-endian explicitly
+     * and the result is finished with the splitmix64 mixer (every input
+     * bit reaches every output bit, so the index keys spread evenly). */
+    const unsigned char *p = (const unsigned char *)id;
+    uint64_t h = KZ_STORE_HASH_INIT ^ (uint64_t)len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w = 0;
+        for (int k = 7; k >= 0; k--)
+            w = w << 8 | p[i + (size_t)k];
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
 static void put64(unsigned char *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--) {
@@ -149,5 +174,8 @@ uint64_t kz_store_filter_hash(const kz_store_filter *f, const char *coll_id)
     h = hash_list(h, 's', f->spec_versions, f->n_spec_versions);
     h = kz_store_hash(&f->versions, sizeof f->versions, h);
     h = hash_list(h, 'v', f->version_ts, f->n_version_ts);
+    /* Only when set, so cursors issued before the field existed stay valid. */
+    if (f->all_spec_versions)
+        h = kz_store_hash("all-spec", 8, h);
     return h;
 }

@@ -295,7 +295,11 @@ kz_err kz_store_import_fd(kz_store *s, const char *collection, int fd,
     pthread_cond_init(&m.cv, NULL);
     pthread_mutex_init(&m.cb_mu, NULL);
     pthread_t th;
+    /* Full-text bodies go to the durable queue and are indexed in big
+     * batches (store_int.h fts_defer); the rest is indexed below. */
+    s->fts_defer = true;
     if (pthread_create(&th, NULL, writer, &m) != 0) {
+        s->fts_defer = false;
         rc = KZ_ENOMEM;
         goto sync_out;
     }
@@ -334,6 +338,13 @@ kz_err kz_store_import_fd(kz_store *s, const char *collection, int fd,
     kz_err wrc = drain(&m, th);
     if (!rc)
         rc = wrc;
+    s->fts_defer = false;
+    /* What the writer left queued is indexed before returning, so that a
+     * search after the import finds everything it stored. A failure here
+     * loses nothing: the queue stays, and the next import, search or
+     * kz_store_index_pending indexes it. */
+    if (!rc)
+        rc = s->ops->index_pending(s, 0, NULL);
     if (o->on_progress) {
         pthread_mutex_lock(&m.cb_mu);
         o->on_progress(o->ctx, kz_jstream_bytes_read(js), r->objects);

@@ -333,6 +333,7 @@ static kz_err prepare(kz_store *s, const kz_store_filter *f, kz_store_q *q,
     q->versions = f->versions;
     if (!q->versions && !f->n_version_ts)
         q->versions = KZ_STORE_V_LAST;
+    q->latest_spec = !f->n_spec_versions && !f->all_spec_versions;
     if (use_cursor && f->next && *f->next) {
         kz_store_cursor c;
         if (kz_store_cursor_decode(f->next, strlen(f->next), &c) ||
@@ -425,6 +426,9 @@ kz_err kz_store_delete_object(kz_store *s, const char *collection, const char *i
     }
     if (!df.versions && !df.n_version_ts)
         df.versions = KZ_STORE_V_ALL;
+    /* Deleting keeps its documented default, every version of the id
+     * (so also every spec_version), rather than the query's TAXII default. */
+    df.all_spec_versions = !df.n_spec_versions;
     df.collection = collection;
     if (df.n_version_ts > MAX_VERSION_TS)
         return KZ_EINVAL;
@@ -499,6 +503,15 @@ kz_err kz_store_search(kz_store *s, const char *query, const char *type, size_t 
         return rc;
     }
     return s->ops->search(s, fq, type, limit ? limit : 20, want_json, fn, ctx);
+}
+
+kz_err kz_store_index_pending(kz_store *s, size_t max, size_t *n_indexed)
+{
+    if (n_indexed)
+        *n_indexed = 0;
+    if (!s)
+        return KZ_EINVAL;
+    return s->ops->index_pending(s, max, n_indexed);
 }
 
 kz_err kz_store_check(kz_store *s, kz_store_line_fn fn, void *ctx, bool *ok)

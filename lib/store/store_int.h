@@ -29,6 +29,8 @@ typedef struct kz_store_q {
     const char **vkeys;      /* f->version_ts normalised to version keys */
     size_t n_vkeys;
     unsigned versions;       /* KZ_STORE_V_* after defaulting (LAST if 0 and no ts) */
+    bool latest_spec;        /* no spec_versions given: only each object's latest
+                                spec_version (TAXII default), unless f->all_spec_versions */
 } kz_store_q;
 
 /* One object's derived keys, computed by the front (the version rule). */
@@ -64,11 +66,16 @@ typedef struct kz_store_ops {
     kz_err (*search)(struct kz_store *s, const char *fts_query, const char *type, size_t limit,
                      bool want_json, kz_store_record_fn fn, void *ctx);
     kz_err (*check)(struct kz_store *s, kz_store_line_fn fn, void *ctx, bool *ok);
+    /* Indexes up to max (0: all) queued full-text bodies in one write
+     * transaction; *n (optional) gets how many. */
+    kz_err (*index_pending)(struct kz_store *s, size_t max, size_t *n);
 } kz_store_ops;
 
 struct kz_store {
     const kz_store_ops *ops;
     void *be;                /* backend state, owned by the backend */
+    bool fts_defer;          /* bulk import running: full-text indexing may lag
+                                (batched), until the import drains the queue */
     char errmsg[256];
 };
 
@@ -86,6 +93,10 @@ kz_err kz_store_vkey(const char *ts, char out[KZ_TIME_MAX]);
  * conflict check, and the cursor filter hash). */
 uint64_t kz_store_hash(const void *data, size_t len, uint64_t h);
 #define KZ_STORE_HASH_INIT 0xcbf29ce484222325ULL
+/* The 64-bit key of an object id (objects.id_hash, schema 3): the index
+ * key instead of the long id text. Stable across hosts and releases (it is
+ * stored); not collision-free, so every lookup also compares the id. */
+uint64_t kz_store_id_hash(const char *id, size_t len);
 
 /* Cursor: (date_added, rowid) of the last delivered record and a hash of
  * the filter that produced it, as base64url. */

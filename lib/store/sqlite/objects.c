@@ -47,9 +47,11 @@ static bool same_content(kz_store *s, int64_t okey, const kz_store_object *o, kz
     return eq;
 }
 
-/* Finds an existing version: *okey 0 when there is none. */
+/* Finds an existing version: *okey 0 when there is none. Together with
+ * the insert that follows it in the same write transaction this is what
+ * keeps (id, vkey) unique (schema 3 has no unique index on the texts). */
 static kz_err find_existing(kz_store *s, const kz_store_object *o, const kz_store_vinfo *vi,
-                            int64_t *okey, uint64_t *hash)
+                            int64_t id_hash, int64_t *okey, uint64_t *hash)
 {
     sqlite3_stmt *st = sq_get(s, vi->versionless ? SQ_OBJ_FIND_VERSIONLESS : SQ_OBJ_FIND);
     if (!st)
@@ -57,6 +59,7 @@ static kz_err find_existing(kz_store *s, const kz_store_object *o, const kz_stor
     sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
     if (!vi->versionless)
         sqlite3_bind_text(st, 2, vi->vkey, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, id_hash);
     int src = sqlite3_step(st);
     *okey = 0;
     if (src == SQLITE_ROW) {
@@ -71,9 +74,10 @@ static kz_err find_existing(kz_store *s, const kz_store_object *o, const kz_stor
     return KZ_OK;
 }
 
-/* Inserts a new version; *okey 0 if (id, vkey) was already there. */
+/* Inserts a new version (the caller has checked that (id, vkey) is not
+ * stored) and queues its full-text body; *okey gets its key. */
 static kz_err insert_object(kz_store *s, const kz_store_object *o, const kz_store_vinfo *vi,
-                            int64_t added_us, uint64_t hash, int64_t *okey)
+                            int64_t id_hash, int64_t added_us, uint64_t hash, int64_t *okey)
 {
     char vkey[KZ_TIME_MAX], version[KZ_TIME_MAX];
     const char *vk = vi->vkey, *ver = vi->version;
@@ -100,15 +104,15 @@ static kz_err insert_object(kz_store *s, const kz_store_object *o, const kz_stor
     sqlite3_bind_int64(st, 9, (sqlite3_int64)hash);
     sqlite3_bind_int64(st, 10, added_us);
     sqlite3_bind_blob(st, 11, o->json, (int)o->json_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, id_hash);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
         return sq_err(s, src);
-    sqlite3 *db = SQ(s)->db;
-    *okey = sqlite3_changes(db) ? sqlite3_last_insert_rowid(db) : 0;
-    if (*okey && o->fts_text && *o->fts_text)
-        return sq_fts_insert(s, *okey, o->fts_text);
-    return KZ_OK;
+    *okey = sqlite3_last_insert_rowid(SQ(s)->db);
+    if (!o->fts_text || !*o->fts_text)
+        return KZ_OK;
+    return s->fts_defer ? sq_fts_queue(s, *okey, o->fts_text) : sq_fts_insert(s, *okey, o->fts_text);
 }
 
 /* Adds okey to the collection at added_us; *added false if it was a member. */
@@ -184,29 +188,18 @@ kz_err sq_put_batch(kz_store *s, int64_t coll, const kz_store_object *objs,
             continue;
         }
         uint64_t h = kz_store_hash(o->json, o->json_len, KZ_STORE_HASH_INIT);
+        int64_t idh = (int64_t)kz_store_id_hash(o->id, strlen(o->id));
         int64_t okey = 0;
         uint64_t old_hash = 0;
         bool is_new = false;
-        if (vi[i].versionless) {
-            rc = find_existing(s, o, &vi[i], &okey, &old_hash);
-            if (rc)
-                goto done;
-        }
+        rc = find_existing(s, o, &vi[i], idh, &okey, &old_hash);
+        if (rc)
+            goto done;
         if (!okey) {
-            rc = insert_object(s, o, &vi[i], next, h, &okey);
+            rc = insert_object(s, o, &vi[i], idh, next, h, &okey);
             if (rc)
                 goto done;
-            is_new = okey != 0;
-            if (!okey) {
-                rc = find_existing(s, o, &vi[i], &okey, &old_hash);
-                if (rc)
-                    goto done;
-                if (!okey) {
-                    rc = KZ_EINTERNAL;
-                    kz_store_set_error(s, "version of %s vanished during insert", o->id);
-                    goto done;
-                }
-            }
+            is_new = true;
         }
         if (!is_new && old_hash != h && !same_content(s, okey, o, &rc)) {
             if (rc)
@@ -230,6 +223,12 @@ kz_err sq_put_batch(kz_store *s, int64_t coll, const kz_store_object *objs,
     }
     if (next != first_next)
         rc = set_last_added(s, coll, next - 1, next - first_next);
+    /* A plain put_batch indexed each body in this same transaction
+     * (search sees what was just written). A bulk import (fts_defer)
+     * queued them instead and indexes them in big batches, here once
+     * enough wait, and the rest when it ends (kz_store_import_fd). */
+    if (!rc && s->fts_defer && SQ(s)->fts_queued >= SQ_FTS_DRAIN_AT)
+        rc = sq_fts_drain(s, 0, NULL);
 done:
     rc = sq_write_end(s, rc);
     if (!rc && stats) {

@@ -82,8 +82,20 @@ static void qb_versions(qb *q, const kz_store_q *kq)
             continue;
         qb_add(q, " OR o.vkey = (SELECT ");
         qb_add(q, sel[i].agg);
-        qb_add(q, "(o2.vkey) FROM objects o2 JOIN members m2 ON m2.okey = o2.okey"
-                  " AND m2.ckey = m.ckey WHERE o2.id = o.id)");
+        /* CROSS JOIN fixes the loop order: the object's versions by
+         * objects_by_id, then members_by_object. Left to itself (no
+         * ANALYZE statistics) the planner walks every member of the
+         * collection per row. */
+        qb_add(q, "(o2.vkey) FROM objects o2 CROSS JOIN members m2 ON m2.okey = o2.okey"
+                  " AND m2.ckey = m.ckey WHERE o2.id_hash = o.id_hash AND o2.id = o.id");
+        /* Under the default spec_version rule, first and last are taken
+         * among the versions of the latest spec_version (the one the row
+         * has), as the OASIS reference server filters: spec_version, then
+         * version. An object stored as 2.1 and later again as 2.0 thus
+         * shows its last 2.1 version rather than nothing. */
+        if (kq->latest_spec)
+            qb_add(q, " AND o2.spec_version = o.spec_version");
+        qb_add(q, ")");
     }
     if (kq->n_vkeys) {
         qb_add(q, " OR o.vkey IN (");
@@ -97,19 +109,54 @@ static void qb_versions(qb *q, const kz_store_q *kq)
     qb_add(q, ")");
 }
 
+/* " AND o.id_hash IN (...) AND o.id IN (...)": the hash finds the rows
+ * through objects_by_id, the text rules out hash collisions. */
+static void qb_ids(qb *q, const char *const *ids, size_t n)
+{
+    if (!n)
+        return;
+    qb_add(q, " AND o.id_hash IN (");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            qb_add(q, ",");
+        qb_int(q, (int64_t)kz_store_id_hash(ids[i], strlen(ids[i])));
+    }
+    qb_add(q, ")");
+    qb_in(q, "o.id", ids, n);
+}
+
+/* TAXII 2.1 match[spec_version]: "The default value when the parameter is
+ * absent is to return only the latest spec_version the server holds for
+ * each object" - here, among the object's versions in this collection.
+ * Spec versions are "2.0", "2.1": text order is version order. */
+static void qb_latest_spec(qb *q)
+{
+    qb_add(q, " AND o.spec_version = (SELECT max(o3.spec_version) FROM objects o3"
+              " CROSS JOIN members m3 ON m3.okey = o3.okey AND m3.ckey = m.ckey"
+              " WHERE o3.id_hash = o.id_hash AND o3.id = o.id)");
+}
+
 /* The FROM/WHERE shared by query, count and delete. */
 static void qb_where(qb *q, const kz_store_q *kq, const char *const *ids, size_t n_ids)
 {
     const kz_store_filter *f = kq->f;
-    qb_add(q, " FROM members m JOIN objects o ON o.okey = m.okey WHERE m.ckey = ");
+    /* With ids, start from their versions (objects_by_id) and sort the
+     * few rows, rather than walking the whole collection in date_added
+     * order (which is what the planner picks without statistics). */
+    if (n_ids)
+        qb_add(q, " FROM objects o CROSS JOIN members m ON m.okey = o.okey WHERE m.ckey = ");
+    else
+        qb_add(q, " FROM members m JOIN objects o ON o.okey = m.okey WHERE m.ckey = ");
     qb_int(q, kq->coll);
     if (kq->has_after) {
         qb_add(q, " AND m.added_us > ");
         qb_int(q, kq->after_us);
     }
     qb_in(q, "o.type", f->types, f->n_types);
-    qb_in(q, "o.id", ids, n_ids);
+    qb_ids(q, ids, n_ids);
     qb_in(q, "o.spec_version", f->spec_versions, f->n_spec_versions);
+    if (kq->latest_spec)
+        qb_latest_spec(q);
     qb_versions(q, kq);
 }
 

@@ -20,6 +20,11 @@ typedef enum sq_stmt {
     SQ_OBJ_JSON,
     SQ_MEMBER_INSERT,
     SQ_FTS_INSERT,
+    SQ_FTS_QUEUE,
+    SQ_FTS_QUEUE_HI,
+    SQ_FTS_DRAIN,
+    SQ_FTS_DEQUEUE,
+    SQ_FTS_PENDING,
     SQ_MAX
 } sq_stmt;
 
@@ -40,6 +45,7 @@ typedef struct sq {
     uint64_t qtick;
     int explicit_tx;   /* inside kz_store_begin .. commit/rollback */
     int schema;        /* user_version after migrations */
+    int64_t fts_queued; /* bodies this handle queued since its last drain (a hint) */
 } sq;
 
 #define SQ(s) ((sq *)(s)->be)
@@ -57,7 +63,20 @@ kz_err sq_write_begin(kz_store *s);
 kz_err sq_write_end(kz_store *s, kz_err rc);
 
 /* fts.c */
+/* A deferring writer (bulk import) indexes the queue once this many bodies
+ * wait; measured in docs/internals/store.md. */
+#define SQ_FTS_DRAIN_AT 50000
+/* Indexes okey's full-text body now. */
 kz_err sq_fts_insert(kz_store *s, int64_t okey, const char *text);
+/* Queues okey's full-text body (same transaction as the object). */
+kz_err sq_fts_queue(kz_store *s, int64_t okey, const char *text);
+/* Indexes up to max queued bodies (0: all) inside the current write
+ * transaction; *n (optional) gets how many. */
+kz_err sq_fts_drain(kz_store *s, size_t max, size_t *n);
+/* Number of queued bodies. */
+kz_err sq_fts_pending(kz_store *s, int64_t *out);
+/* The index_pending op: sq_fts_drain in its own write transaction. */
+kz_err sq_index_pending(kz_store *s, size_t max, size_t *n);
 
 /* The ops, one per file. */
 kz_err sq_open(kz_store *s, const char *path, const kz_store_opts *o);

@@ -341,6 +341,86 @@ static void test_paging_concurrent(void **state)
 
 /* Readers are never blocked by a writer: while one handle holds an open
  * write transaction, another reads the last committed state at once. */
+/* Object n at day d in spec_version sv ("2.0" objects carry their
+ * spec_version too: STIX 2.0 had none, but the store reads the field). */
+static kz_store_object spec_obj(fixture *fx, unsigned n, int d, const char *sv)
+{
+    kz_store_object o = fx_obj(fx, "indicator", n, fx_day(d), "s");
+    char id[96];
+    fx_id(id, sizeof id, "indicator", n);
+    char *json = kz_arena_printf(fx->a,
+                                 "{\"type\":\"indicator\",\"spec_version\":\"%s\",\"id\":\"%s\","
+                                 "\"created\":\"2020-01-01T00:00:00.000Z\",\"modified\":\"%s\"}",
+                                 sv, id, fx_day(d));
+    assert_non_null(json);
+    o.json = json;
+    o.json_len = strlen(json);
+    o.spec_version = sv;
+    return o;
+}
+
+/* TAXII 2.1 match[spec_version] absent: only the latest spec_version the
+ * collection holds for each object. 5: day 1 as 2.0, day 2 as 2.1; 6: day
+ * 1 as 2.0 only; 7: day 1 as 2.1, day 2 as 2.0 (re-shared in the older
+ * spec); 8: days 1 and 2 as 2.1. */
+static void test_spec_version_default(void **state)
+{
+    fixture *fx = *state;
+    fx_coll(fx, "s");
+    fx_put1(fx, "s", spec_obj(fx, 5, 1, "2.0"), KZ_STORE_ADDED);
+    fx_put1(fx, "s", spec_obj(fx, 6, 1, "2.0"), KZ_STORE_ADDED);
+    fx_put1(fx, "s", spec_obj(fx, 7, 1, "2.1"), KZ_STORE_ADDED);
+    fx_put1(fx, "s", spec_obj(fx, 8, 1, "2.1"), KZ_STORE_ADDED);
+    fx_put1(fx, "s", spec_obj(fx, 5, 2, "2.1"), KZ_STORE_ADDED);
+    fx_put1(fx, "s", spec_obj(fx, 7, 2, "2.0"), KZ_STORE_ADDED);
+    fx_put1(fx, "s", spec_obj(fx, 8, 2, "2.1"), KZ_STORE_ADDED);
+    fx_rec r;
+    int64_t n = 0;
+    /* every version: 5's 2.0 version and 7's 2.0 version are hidden */
+    kz_store_filter f = {.collection = "s", .versions = KZ_STORE_V_ALL};
+    assert_string_equal(run(fx, &f, &r), "6@1;7@1;8@1;5@2;8@2;");
+    assert_int_equal(kz_store_count(fx->s, &f, &n), KZ_OK);
+    assert_int_equal(n, 5);
+    /* last (the default) and first are taken among the latest spec's
+     * versions: 7 shows its 2.1 version, not nothing */
+    kz_store_filter l = {.collection = "s"};
+    assert_string_equal(run(fx, &l, &r), "6@1;7@1;5@2;8@2;");
+    assert_int_equal(kz_store_count(fx->s, &l, &n), KZ_OK);
+    assert_int_equal(n, 4);
+    l.versions = KZ_STORE_V_FIRST;
+    assert_string_equal(run(fx, &l, &r), "6@1;7@1;8@1;5@2;");
+    /* all_spec_versions: the behaviour before the default existed */
+    f.all_spec_versions = true;
+    assert_string_equal(run(fx, &f, &r), "5@1;6@1;7@1;8@1;5@2;7@2;8@2;");
+    kz_store_filter la = {.collection = "s", .all_spec_versions = true};
+    assert_string_equal(run(fx, &la, &r), "6@1;5@2;7@2;8@2;");
+    /* an explicit match[spec_version] replaces the default */
+    const char *sv[1] = {"2.0"};
+    kz_store_filter e = {.collection = "s", .versions = KZ_STORE_V_ALL, .spec_versions = sv,
+                         .n_spec_versions = 1};
+    assert_string_equal(run(fx, &e, &r), "5@1;6@1;7@2;");
+    /* the versions endpoint follows the default too */
+    char id5[96];
+    fx_id(id5, sizeof id5, "indicator", 5);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(kz_store_versions(fx->s, "s", id5, 0, NULL, fx_collect, &r, NULL), KZ_OK);
+    assert_string_equal(r.buf, "5@2;");
+    /* a cursor from an all_spec_versions query is not valid for the default */
+    kz_store_filter p = {.collection = "s", .versions = KZ_STORE_V_ALL, .limit = 2,
+                         .all_spec_versions = true};
+    kz_store_page pg;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(kz_store_query(fx->s, &p, fx_collect, &r, &pg), KZ_OK);
+    assert_true(pg.more);
+    p.next = pg.next;
+    p.all_spec_versions = false;
+    assert_int_equal(kz_store_query(fx->s, &p, fx_collect, &r, NULL), KZ_EINVAL);
+    /* delete keeps its default: every version of the id, whatever its spec */
+    size_t nd = 0;
+    assert_int_equal(kz_store_delete_object(fx->s, "s", id5, NULL, &nd), KZ_OK);
+    assert_int_equal(nd, 2);
+}
+
 static void test_reader_not_blocked(void **state)
 {
     fixture *fx = *state;
@@ -374,6 +454,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_versions_and_delete, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_paging_concurrent, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reader_not_blocked, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_spec_version_default, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,7 +258,7 @@ static void test_reopen(void **state)
     fixture *fx = *state;
     fx_coll(fx, "c");
     fx_put1(fx, "c", fx_obj(fx, "indicator", 1, fx_day(1), "a"), KZ_STORE_ADDED);
-    assert_int_equal(kz_store_schema_version(fx->s), 2);
+    assert_int_equal(kz_store_schema_version(fx->s), 3);
     kz_store_close(fx->s);
     fx->s = NULL;
     kz_store_opts o = {.sync = KZ_STORE_SYNC_OFF};
