@@ -75,27 +75,37 @@ static void qb_versions(qb *q, const kz_store_q *kq)
     qb_add(q, " AND (0");
     static const struct {
         unsigned bit;
-        const char *agg;
-    } sel[] = {{KZ_STORE_V_LAST, "max"}, {KZ_STORE_V_FIRST, "min"}};
+        const char *agg;    /* the version among all of the id's */
+        const char *order;  /* ... among those of its latest spec_version */
+    } sel[] = {{KZ_STORE_V_LAST, "max", "DESC"}, {KZ_STORE_V_FIRST, "min", "ASC"}};
+    /* CROSS JOIN fixes the loop order: the object's versions by
+     * objects_by_id, then members_by_object. Left to itself (no ANALYZE
+     * statistics) the planner walks every member of the collection per
+     * row. */
+    static const char from[] = " FROM objects o2 CROSS JOIN members m2 ON m2.okey = o2.okey"
+                               " AND m2.ckey = m.ckey WHERE o2.id_hash = o.id_hash AND o2.id = o.id";
     for (size_t i = 0; i < sizeof sel / sizeof sel[0]; i++) {
         if (!(kq->versions & sel[i].bit))
             continue;
-        qb_add(q, " OR o.vkey = (SELECT ");
-        qb_add(q, sel[i].agg);
-        /* CROSS JOIN fixes the loop order: the object's versions by
-         * objects_by_id, then members_by_object. Left to itself (no
-         * ANALYZE statistics) the planner walks every member of the
-         * collection per row. */
-        qb_add(q, "(o2.vkey) FROM objects o2 CROSS JOIN members m2 ON m2.okey = o2.okey"
-                  " AND m2.ckey = m.ckey WHERE o2.id_hash = o.id_hash AND o2.id = o.id");
-        /* Under the default spec_version rule, first and last are taken
-         * among the versions of the latest spec_version (the one the row
-         * has), as the OASIS reference server filters: spec_version, then
-         * version. An object stored as 2.1 and later again as 2.0 thus
-         * shows its last 2.1 version rather than nothing. */
-        if (kq->latest_spec)
-            qb_add(q, " AND o2.spec_version = o.spec_version");
-        qb_add(q, ")");
+        if (kq->latest_spec) {
+            /* The default spec_version rule: first and last are taken
+             * among the versions of the latest spec_version, as the OASIS
+             * reference server filters (spec_version, then version), so
+             * an object stored as 2.1 and re-shared as 2.0 shows its last
+             * 2.1 version rather than nothing. One subquery does both
+             * rules: the row must be the id's top version in that order. */
+            qb_add(q, " OR o.okey = (SELECT o2.okey");
+            qb_add(q, from);
+            qb_add(q, " ORDER BY o2.spec_version DESC, o2.vkey ");
+            qb_add(q, sel[i].order);
+            qb_add(q, " LIMIT 1)");
+        } else {
+            qb_add(q, " OR o.vkey = (SELECT ");
+            qb_add(q, sel[i].agg);
+            qb_add(q, "(o2.vkey)");
+            qb_add(q, from);
+            qb_add(q, ")");
+        }
     }
     if (kq->n_vkeys) {
         qb_add(q, " OR o.vkey IN (");
@@ -155,7 +165,9 @@ static void qb_where(qb *q, const kz_store_q *kq, const char *const *ids, size_t
     qb_in(q, "o.type", f->types, f->n_types);
     qb_ids(q, ids, n_ids);
     qb_in(q, "o.spec_version", f->spec_versions, f->n_spec_versions);
-    if (kq->latest_spec)
+    /* first / last alone imply the latest spec_version (qb_versions);
+     * every version and exact timestamps need the test of their own */
+    if (kq->latest_spec && ((kq->versions & KZ_STORE_V_ALL) || kq->n_vkeys))
         qb_latest_spec(q);
     qb_versions(q, kq);
 }
