@@ -11,6 +11,7 @@
 
 #include "fed_int.h"
 #include "kizuna/arena.h"
+#include <sodium.h>
 
 #define HDR_MAX (64u << 10)
 
@@ -23,7 +24,33 @@ struct fed_client {
     char *disc_url;
     char api_root[1024];
     char name[KZ_FED_NAME_MAX + 1];
+    unsigned char settings[32]; /* hash of the peer settings it was made for */
+    /* remote collection (id or title) -> its URL, resolved once */
+    struct {
+        char *remote, *url;
+    } colls[8];
 };
+
+static void settings_hash(const kz_fed_peer *p, unsigned char out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    const char *f[] = {p->name, p->url, p->token, p->user, p->ca_file, p->client_cert, p->client_key};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        const char *v = f[i] ? f[i] : "";
+        crypto_generichash_update(&st, (const unsigned char *)v, strlen(v) + 1);
+    }
+    unsigned char ins = p->insecure;
+    crypto_generichash_update(&st, &ins, 1);
+    crypto_generichash_final(&st, out, 32);
+}
+
+bool fed_client_matches(const fed_client *c, const kz_fed_peer *p)
+{
+    unsigned char h[32];
+    settings_hash(p, h);
+    return memcmp(h, c->settings, 32) == 0;
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
@@ -63,6 +90,10 @@ void fed_client_free(fed_client *c)
     kz_buf_release(&c->body);
     kz_buf_release(&c->hdr);
     free(c->disc_url);
+    for (size_t i = 0; i < sizeof c->colls / sizeof c->colls[0]; i++) {
+        free(c->colls[i].remote);
+        free(c->colls[i].url);
+    }
     free(c);
 }
 
@@ -76,6 +107,7 @@ kz_err fed_client_new(const kz_fed_peer *p, fed_client **out, char *why, size_t 
     kz_buf_init(&c->body, KZ_FED_MAX_RESPONSE);
     kz_buf_init(&c->hdr, HDR_MAX);
     snprintf(c->name, sizeof c->name, "%s", p->name);
+    settings_hash(p, c->settings);
     c->disc_url = strdup(p->url);
     c->curl = curl_easy_init();
     if (!c->curl || !c->disc_url)
@@ -305,6 +337,12 @@ static kz_err resolve_root(fed_client *c, kz_arena *a, char *why, size_t why_len
 kz_err fed_client_collection(fed_client *c, const char *remote, char *url, size_t url_len,
                              char *why, size_t why_len)
 {
+    size_t slots = sizeof c->colls / sizeof c->colls[0];
+    for (size_t i = 0; i < slots; i++)
+        if (c->colls[i].remote && strcmp(c->colls[i].remote, remote) == 0) {
+            snprintf(url, url_len, "%s", c->colls[i].url);
+            return KZ_OK;
+        }
     kz_arena *a = kz_arena_new(0);
     if (!a)
         return KZ_ENOMEM;
@@ -341,6 +379,18 @@ kz_err fed_client_collection(fed_client *c, const char *remote, char *url, size_
         found = remote;
     }
     snprintf(url, url_len, "%scollections/%s/", c->api_root, found);
+    for (size_t i = 0; i < slots; i++) {
+        if (c->colls[i].remote)
+            continue;
+        c->colls[i].remote = strdup(remote);
+        c->colls[i].url = strdup(url);
+        if (!c->colls[i].remote || !c->colls[i].url) {
+            free(c->colls[i].remote);
+            free(c->colls[i].url);
+            c->colls[i].remote = c->colls[i].url = NULL;
+        }
+        break;
+    }
 out:
     kz_arena_free(a);
     return rc;

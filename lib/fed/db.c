@@ -119,6 +119,8 @@ void kz_fed_close(kz_fed *f)
 {
     if (!f)
         return;
+    for (size_t i = 0; i < FED_CLIENT_CACHE; i++)
+        fed_client_free(f->clients[i]);
     if (f->db)
         sqlite3_close_v2(f->db);
     kz_store_close(f->store);

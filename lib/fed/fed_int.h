@@ -8,8 +8,14 @@
 #include "kizuna/buf.h"
 #include "kizuna/fed.h"
 
+#define FED_CLIENT_CACHE 16
+
 struct kz_fed {
     sqlite3 *db;      /* fed_* tables, DIR/kizuna.db, our own connection */
+    /* TAXII clients kept between rounds (connections, TLS sessions, the
+     * resolved API root and collection URLs), one per peer; a client is
+     * dropped on any error of its peer and when the peer's settings change */
+    struct fed_client *clients[FED_CLIENT_CACHE];
     kz_store *store;  /* objects, only through store.h */
     char dir[1024];
     char err[256];
@@ -56,6 +62,8 @@ bool fed_prov_from(kz_fed *f, const char *id, const char *version, const char *p
 /* ---- TAXII client (client.c) ---- */
 typedef struct fed_client fed_client;
 kz_err fed_client_new(const kz_fed_peer *p, fed_client **out, char *why, size_t why_len);
+/* Whether c was made for exactly these peer settings. */
+bool fed_client_matches(const fed_client *c, const kz_fed_peer *p);
 void fed_client_free(fed_client *c);
 /* GET url (absolute, or relative to the api root once resolved); the body
  * is left in c's buffer (fed_client_body). *status gets the HTTP status. */

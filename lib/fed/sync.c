@@ -73,9 +73,20 @@ static kz_err run_peer(kz_fed *f, const char *peer, sub_list *l, const kz_fed_ro
         return rc;
     fed_client *c = NULL;
     char why[512] = "";
-    rc = fed_client_new(&pr.p, &c, why, sizeof why);
-    if (rc)
-        goto out;
+    /* a kept client for this peer, if its settings are unchanged */
+    size_t slot = FED_CLIENT_CACHE;
+    for (size_t i = 0; i < FED_CLIENT_CACHE; i++) {
+        if (f->clients[i] && fed_client_matches(f->clients[i], &pr.p)) {
+            c = f->clients[i];
+            f->clients[i] = NULL;
+            break;
+        }
+    }
+    if (!c) {
+        rc = fed_client_new(&pr.p, &c, why, sizeof why);
+        if (rc)
+            goto out;
+    }
     bool peer_ok = true;
     char first_err[512] = "";
     for (size_t i = 0; i < l->n; i++) {
@@ -105,6 +116,17 @@ static kz_err run_peer(kz_fed *f, const char *peer, sub_list *l, const kz_fed_ro
         }
     }
     fed_peer_note(f, peer, peer_ok, first_err);
+    /* keep the client for the next round unless its peer failed (a fresh
+     * connection, discovery and collection lookup then) */
+    for (size_t i = 0; peer_ok && !rc && i < FED_CLIENT_CACHE; i++)
+        if (!f->clients[i]) {
+            slot = i;
+            break;
+        }
+    if (slot < FED_CLIENT_CACHE) {
+        f->clients[slot] = c;
+        c = NULL;
+    }
 out:
     if (rc && why[0])
         say(o, peer, why);
