@@ -1,6 +1,8 @@
 /* test_store.c - unit tests for lib/store (front and SQLite backend):
  * collections, batched writes and their per-object outcomes, the version
  * rule, TLP, explicit transactions, reopening, search and the check. */
+#include <sqlite3.h>
+
 #include "kizuna/alloc.h"
 #include "unit/store/store_fixture.h"
 
@@ -326,6 +328,54 @@ static void test_search(void **state)
     assert_int_equal(kz_store_search(fx->s, "   ", NULL, 10, false, search_cb, &r), KZ_EINVAL);
 }
 
+static void sql(fixture *fx, const char *text)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, text, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Bodies left in fts_queue (as by an import killed before it indexed
+ * them) are indexed by a search on a writable handle and by
+ * kz_store_index_pending; a read-only handle does not see them yet. */
+static void test_fts_queue(void **state)
+{
+    fixture *fx = *state;
+    fx_coll(fx, "c");
+    fx_put1(fx, "c", fx_obj(fx, "indicator", 1, fx_day(1), "quokka"), KZ_STORE_ADDED);
+    fx_put1(fx, "c", fx_obj(fx, "indicator", 2, fx_day(1), "quoll"), KZ_STORE_ADDED);
+    sql(fx, "INSERT INTO fts_queue(okey, body) SELECT okey, 'wombat' FROM objects"
+            " WHERE id LIKE '%001'");
+    kz_store *ro = NULL;
+    kz_store_opts o = {.readonly = true};
+    assert_int_equal(kz_store_open(fx->db, &o, &ro), KZ_OK);
+    fx_rec r = {0};
+    assert_int_equal(kz_store_search(ro, "wombat", NULL, 10, false, search_cb, &r), KZ_OK);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(kz_store_search(fx->s, "wombat", NULL, 10, false, search_cb, &r), KZ_OK);
+    assert_string_equal(r.buf, "1@1;");
+    memset(&r, 0, sizeof r);
+    assert_int_equal(kz_store_search(ro, "wombat", NULL, 10, false, search_cb, &r), KZ_OK);
+    assert_string_equal(r.buf, "1@1;");
+    sql(fx, "INSERT INTO fts_queue(okey, body) SELECT okey, 'numbat' FROM objects");
+    size_t n = 0;
+    assert_int_equal(kz_store_index_pending(fx->s, 1, &n), KZ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(kz_store_index_pending(fx->s, 0, &n), KZ_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(kz_store_index_pending(fx->s, 0, &n), KZ_OK);
+    assert_int_equal(n, 0);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(kz_store_search(ro, "numbat", NULL, 10, false, search_cb, &r), KZ_OK);
+    assert_int_equal(r.n, 2);
+    bool ok = false;
+    assert_int_equal(kz_store_check(fx->s, NULL, NULL, &ok), KZ_OK);
+    assert_true(ok);
+    kz_store_close(ro);
+}
+
 static void test_check(void **state)
 {
     fixture *fx = *state;
@@ -413,6 +463,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_not_a_kizuna_db, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_search, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fts_queue, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_check, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_oom_sweep, fx_setup, fx_teardown),
         cmocka_unit_test(test_time_helpers),
