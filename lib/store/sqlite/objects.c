@@ -112,7 +112,8 @@ static kz_err insert_object(kz_store *s, const kz_store_object *o, const kz_stor
     *okey = sqlite3_last_insert_rowid(SQ(s)->db);
     if (!o->fts_text || !*o->fts_text)
         return KZ_OK;
-    return s->fts_defer ? sq_fts_queue(s, *okey, o->fts_text) : sq_fts_insert(s, *okey, o->fts_text);
+    return s->fts_defer ? sq_fts_queue(s, *okey, o->fts_text)
+                        : sq_fts_insert(s, *okey, o->fts_text);
 }
 
 /* Adds okey to the collection at added_us; *added false if it was a member. */

@@ -75,15 +75,16 @@ static void qb_versions(qb *q, const kz_store_q *kq)
     qb_add(q, " AND (0");
     static const struct {
         unsigned bit;
-        const char *agg;    /* the version among all of the id's */
-        const char *order;  /* ... among those of its latest spec_version */
+        const char *agg;   /* the version among all of the id's */
+        const char *order; /* ... among those of its latest spec_version */
     } sel[] = {{KZ_STORE_V_LAST, "max", "DESC"}, {KZ_STORE_V_FIRST, "min", "ASC"}};
     /* CROSS JOIN fixes the loop order: the object's versions by
      * objects_by_id, then members_by_object. Left to itself (no ANALYZE
      * statistics) the planner walks every member of the collection per
      * row. */
-    static const char from[] = " FROM objects o2 CROSS JOIN members m2 ON m2.okey = o2.okey"
-                               " AND m2.ckey = m.ckey WHERE o2.id_hash = o.id_hash AND o2.id = o.id";
+    static const char from[] =
+        " FROM objects o2 CROSS JOIN members m2 ON m2.okey = o2.okey"
+        " AND m2.ckey = m.ckey WHERE o2.id_hash = o.id_hash AND o2.id = o.id";
     for (size_t i = 0; i < sizeof sel / sizeof sel[0]; i++) {
         if (!(kq->versions & sel[i].bit))
             continue;
