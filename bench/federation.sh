@@ -40,7 +40,9 @@ trap cleanup EXIT
 k() { local n=$1; shift; "$kizuna" --data "$work/$n" "$@"; }
 mknode() {
     "$kizuna" init "$work/$1" >/dev/null
-    echo "node.org = BENCH-$1" >>"$work/$1/kizuna.conf"
+    # no background federation while throughput is measured: only the
+    # `kizuna sync` under test pulls or pushes
+    printf 'node.org = BENCH-%s\nfed.pull_interval = 0\nfed.push_interval = 0\n' "$1" >>"$work/$1/kizuna.conf"
     k "$1" collection add intel --title intel --tlp green >/dev/null
     k "$1" collection add pushed --title pushed --tlp green >/dev/null
     TOK[$1]=$(k "$1" account add fed --org "FED-$1" --read '*' --write '*' | tail -1)
@@ -167,6 +169,7 @@ PY
 
 say "latency with pull every 1 s ($samples samples)"
 stop dst
+sed -i '/^fed\./d' "$work/dst/kizuna.conf"
 printf 'fed.pull_interval = 1\nfed.push_interval = 0\n' >>"$work/dst/kizuna.conf"
 serve dst
 lat_pull=$(latency pull intel)
@@ -176,6 +179,7 @@ printf 'fed.pull_interval = 0\nfed.push_interval = 0\n' >>"$work/dst/kizuna.conf
 serve dst
 say "latency with push every 50 ms ($samples samples)"
 stop src
+sed -i '/^fed\./d' "$work/src/kizuna.conf"
 printf 'fed.pull_interval = 0\nfed.push_interval = 0.05\n' >>"$work/src/kizuna.conf"
 serve src
 lat_push=$(latency push pushed)

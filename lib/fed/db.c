@@ -25,6 +25,7 @@ static const char schema_sql[] =
     /* pull: the added_after of the next page; advanced after each stored page */
     "CREATE TABLE IF NOT EXISTS fed_checkpoint("
     " sub_id INTEGER PRIMARY KEY, added_after TEXT NOT NULL DEFAULT '',"
+    " added_after_us INTEGER NOT NULL DEFAULT 0,"
     " last_success_us INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
     /* push: the outbox of a push subscription is its local collection after
      * cursor_us (date_added, strictly increasing); retry state next to it */
@@ -638,9 +639,13 @@ kz_err fed_prov_settle(kz_fed *f, const char *const *ids, const char *const *ver
     if (!rc)
         rc = prep(f, "DELETE FROM fed_verify WHERE id=? AND version=?", &dv);
     if (!rc)
+        /* never backwards: two processes pulling the same subscription at
+         * once (a `kizuna sync` next to serve's runner) settle pages out of
+         * order; -1: a timestamp we cannot parse, taken as it comes */
         rc = prep(f,
-                  "INSERT INTO fed_checkpoint(sub_id,added_after) VALUES(?1,?2)"
-                  " ON CONFLICT(sub_id) DO UPDATE SET added_after=?2",
+                  "INSERT INTO fed_checkpoint(sub_id,added_after,added_after_us) VALUES(?1,?2,?3)"
+                  " ON CONFLICT(sub_id) DO UPDATE SET added_after=?2, added_after_us=?3"
+                  " WHERE ?3 = -1 OR ?3 >= added_after_us",
                   &ck);
     if (rc)
         goto fail;
@@ -680,8 +685,12 @@ kz_err fed_prov_settle(kz_fed *f, const char *const *ids, const char *const *ver
         }
     }
     if (checkpoint && *checkpoint) {
+        int64_t us = -1;
+        if (kz_store_parse_us(checkpoint, &us) != KZ_OK)
+            us = -1;
         sqlite3_bind_int64(ck, 1, sub_for_checkpoint);
         bind_text(ck, 2, checkpoint);
+        sqlite3_bind_int64(ck, 3, us);
         if (sqlite3_step(ck) != SQLITE_DONE) {
             rc = fed_dberr(f, "checkpoint");
             goto fail;

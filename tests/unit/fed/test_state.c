@@ -153,6 +153,19 @@ static void test_peers_and_state(void **state)
     memset(&ss, 0, sizeof ss);
     kz_fed_sub_list(f, NULL, see_sub, &ss);
     assert_string_equal(ss.pull_checkpoint, "2026-02-02T00:00:00Z"); /* settled with it */
+    /* a page settled late by a second puller never moves it back */
+    assert_int_equal(fed_prov_settle(f, ids, vers, 1, present, ins, "tokyo", id, id,
+                                     "2026-02-01T00:00:00.5Z"),
+                     KZ_OK);
+    memset(&ss, 0, sizeof ss);
+    kz_fed_sub_list(f, NULL, see_sub, &ss);
+    assert_string_equal(ss.pull_checkpoint, "2026-02-02T00:00:00Z");
+    assert_int_equal(fed_prov_settle(f, ids, vers, 1, present, ins, "tokyo", id, id,
+                                     "2026-02-02T00:00:00.000001Z"),
+                     KZ_OK);
+    memset(&ss, 0, sizeof ss);
+    kz_fed_sub_list(f, NULL, see_sub, &ss);
+    assert_string_equal(ss.pull_checkpoint, "2026-02-02T00:00:00.000001Z");
 
     /* crash after the store committed, before settle: the replay finds the
      * version PRESENT and the row pending - it is confirmed */
