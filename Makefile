@@ -2,6 +2,7 @@
 #   make          release build in build/ (build/kizuna)
 #   make test     deps, sanitizer build with clang (ASan+UBSan, libFuzzer) in build-test/, every test
 #   make run      build and run the sample node (see README)
+#   make demo     two nodes on loopback: tokyo publishes a signed report, washington receives it
 #   make fuzz     each fuzz target for FUZZ_SECONDS (default 300)
 #   make bench    benchmarks (see bench/README.md); heavy, not part of test
 BUILD      ?= build
@@ -10,7 +11,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 TEST_FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build test run fuzz bench clean format check-style
+.PHONY: all deps build test run demo fuzz bench clean format check-style
 
 all: build
 
@@ -30,6 +31,9 @@ test: deps
 
 run: build
 	@scripts/run.sh $(BUILD)/kizuna
+
+demo: build
+	@scripts/demo.sh $(BUILD)
 
 fuzz: deps
 	@CC=clang cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKZ_SANITIZE=ON -DKZ_FUZZ=ON -DKZ_WERROR=ON \
