@@ -1,6 +1,7 @@
 /* envelope.c - parsing the TAXII 2.1 responses the client reads: the
  * envelope of an objects page and the status resource of a POST. Pure
  * functions over bytes (fuzzed by fuzz/fuzz_fed_envelope.c). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,9 +60,13 @@ kz_err fed_envelope_check(const kz_json *v, size_t n_streamed, kz_fed_envelope *
         }
         e->objects = objs;
     }
-    if (e->more && !e->objects && n_streamed == 0) {
-        /* more without objects would page forever */
-        snprintf(why, why_len, "$.more is true on an empty page");
+    bool empty = n_streamed == 0 && (!e->objects || e->objects->u.arr.n == 0);
+    if (e->more && empty && !e->next) {
+        /* more on an empty page is fine with a `next` to follow (a server
+         * that filters a page by TLP may withhold all of it, kizuna's own
+         * included); without one the client could only ask again for the
+         * same page, forever */
+        snprintf(why, why_len, "$.more is true on an empty page without next");
         return KZ_EINVALID;
     }
     return KZ_OK;

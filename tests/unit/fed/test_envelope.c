@@ -34,6 +34,11 @@ static const env_case env_cases[] = {
     {"next a number", "{\"next\":3}", KZ_EINVALID, false, NULL, 0, "$.next"},
     {"next empty", "{\"next\":\"\"}", KZ_EINVALID, false, NULL, 0, "$.next"},
     {"more on an empty page", "{\"more\":true}", KZ_EINVALID, false, NULL, 0, "empty page"},
+    {"more on an empty objects array", "{\"more\":true,\"objects\":[]}", KZ_EINVALID, false,
+     NULL, 0, "without next"},
+    /* a page the server's TLP filter emptied: follow next (fuzz-found) */
+    {"more, next, no objects left", "{\"more\":true,\"next\":\"\\ud83d\\ude00\",\"objects\":[]}",
+     KZ_OK, true, "\xf0\x9f\x98\x80", 0, NULL},
     {"duplicate member", "{\"more\":true,\"more\":false}", KZ_EPARSE, false, NULL, 0, NULL},
 };
 
