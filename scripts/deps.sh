@@ -10,7 +10,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libsodium-dev uuid-dev libpcre2-dev libhyperscan-dev libpsl-dev publicsuffix libunistring-dev
   libcmocka-dev
-  curl openssl
+  curl openssl python3 procps
 )
 # Extra packages for `make bench` only.
 if [ "${1:-}" = "--bench" ]; then
