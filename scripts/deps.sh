@@ -2,11 +2,12 @@
 # deps.sh - installs the Debian 12 packages kizuna builds, tests and runs with.
 # Idempotent and quiet when everything is present; runs `apt-get update` only
 # when something is missing. Needs root (or sudo) only in that case.
+# (No jansson: kizuna parses JSON itself, see docs/internals/json.md.)
 set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
-  libjansson-dev libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev
+  libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libsodium-dev uuid-dev libpcre2-dev libhyperscan-dev libpsl-dev publicsuffix libunistring-dev
   libcmocka-dev
