@@ -144,6 +144,25 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+/* Write transactions of this module: BEGIN IMMEDIATE takes the write lock
+ * up front; a failed COMMIT rolls back. */
+static kz_err begin(kz_fed *f)
+{
+    if (sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fed_dberr(f, "begin");
+    return KZ_OK;
+}
+
+static kz_err commit(kz_fed *f)
+{
+    if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        kz_err rc = fed_dberr(f, "commit");
+        sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return KZ_OK;
+}
+
 static kz_err step_done(kz_fed *f, sqlite3_stmt *st, const char *what)
 {
     int r = sqlite3_step(st);
@@ -297,10 +316,11 @@ void fed_peer_release(fed_peer_rec *r)
 
 kz_err kz_fed_peer_remove(kz_fed *f, const char *name)
 {
-    if (sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fed_dberr(f, "begin");
+    kz_err rc = begin(f);
+    if (rc)
+        return rc;
     sqlite3_stmt *st;
-    kz_err rc = prep(f, "DELETE FROM fed_peer WHERE name=?", &st);
+    rc = prep(f, "DELETE FROM fed_peer WHERE name=?", &st);
     if (rc)
         goto fail;
     bind_text(st, 1, name);
@@ -324,11 +344,7 @@ kz_err kz_fed_peer_remove(kz_fed *f, const char *name)
         if (rc)
             goto fail;
     }
-    if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = fed_dberr(f, "commit");
-        goto fail;
-    }
-    return KZ_OK;
+    return commit(f);
 fail:
     sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -451,9 +467,9 @@ kz_err kz_fed_sub_remove(kz_fed *f, int64_t id)
     static const char *const dels[] = {"DELETE FROM fed_sub WHERE id=?1",
                                        "DELETE FROM fed_checkpoint WHERE sub_id=?1",
                                        "DELETE FROM fed_outbox WHERE sub_id=?1"};
-    if (sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fed_dberr(f, "begin");
-    kz_err rc = KZ_OK;
+    kz_err rc = begin(f);
+    if (rc)
+        return rc;
     int removed = 0;
     for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
         sqlite3_stmt *st;
@@ -471,11 +487,7 @@ kz_err kz_fed_sub_remove(kz_fed *f, int64_t id)
         rc = fed_seterr(f, KZ_ENOTFOUND, "no subscription %lld", (long long)id);
         goto fail;
     }
-    if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = fed_dberr(f, "commit");
-        goto fail;
-    }
-    return KZ_OK;
+    return commit(f);
 fail:
     sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -542,23 +554,6 @@ kz_err fed_sub_push_failed(kz_fed *f, int64_t id, int attempts, int64_t next_try
  * pending row for every version of the page that has none (first delivery
  * wins), settle confirms or drops them from the store's verdicts and
  * advances the checkpoint, in one transaction. */
-static kz_err begin(kz_fed *f)
-{
-    if (sqlite3_exec(f->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fed_dberr(f, "begin");
-    return KZ_OK;
-}
-
-static kz_err commit(kz_fed *f)
-{
-    if (sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        kz_err rc = fed_dberr(f, "commit");
-        sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
-    return KZ_OK;
-}
-
 kz_err fed_prov_stage(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
                       const char *peer, int64_t sub_id, const fed_sig_rec *sigs, bool *inserted)
 {

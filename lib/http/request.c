@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kizuna/codec.h"
 #include "kizuna/http.h"
 
 const char *kz_http_header(const kz_http_request *r, const char *name)
@@ -39,17 +40,6 @@ kz_err kz_http_response_header(kz_http_response *resp, const char *name, const c
     return KZ_OK;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..len) into a new arena string; plus_space turns '+' into ' '
  * (form encoding, query strings only). A decoded NUL is refused: every
  * consumer treats these as C strings and must not see a truncated value. */
@@ -64,7 +54,7 @@ static kz_err decode(kz_arena *a, const char *s, size_t len, bool plus_space, ch
         if (c == '%') {
             if (i + 2 >= len)
                 return KZ_EPARSE;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            int h = kz_hex_value((unsigned char)s[i + 1]), l = kz_hex_value((unsigned char)s[i + 2]);
             if (h < 0 || l < 0)
                 return KZ_EPARSE;
             c = (char)(h * 16 + l);

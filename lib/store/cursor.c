@@ -2,9 +2,8 @@
  * base64url) and the filter hash that binds a cursor to its query. */
 #include <string.h>
 
+#include "kizuna/codec.h"
 #include "store/store_int.h"
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Wire form: 1 version byte + 3 x 8 bytes big-endian = 25 bytes -> 34
  * base64url characters without padding. */
@@ -77,68 +76,25 @@ static uint64_t get64(const unsigned char *p)
 
 void kz_store_cursor_encode(const kz_store_cursor *c, char out[KZ_STORE_CURSOR_MAX])
 {
-    unsigned char raw[CURSOR_RAW + 2] = {0};
+    unsigned char raw[CURSOR_RAW];
     raw[0] = KZ_STORE_CURSOR_VERSION;
     put64(raw + 1, (uint64_t)c->added_us);
     put64(raw + 9, (uint64_t)c->rowid);
     put64(raw + 17, c->filter_hash);
-    size_t o = 0;
-    for (size_t i = 0; i < CURSOR_RAW; i += 3) {
-        uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
-        size_t left = CURSOR_RAW - i;
-        out[o++] = b64url[(v >> 18) & 63];
-        out[o++] = b64url[(v >> 12) & 63];
-        if (left > 1)
-            out[o++] = b64url[(v >> 6) & 63];
-        if (left > 2)
-            out[o++] = b64url[v & 63];
-    }
-    out[o] = '\0';
-}
-
-static int b64val(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '-')
-        return 62;
-    if (ch == '_')
-        return 63;
-    return -1;
+    /* CURSOR_TEXT + 1 <= KZ_STORE_CURSOR_MAX, so this never fails */
+    kz_base64_encode(raw, CURSOR_RAW, true, false, out, KZ_STORE_CURSOR_MAX);
 }
 
 kz_err kz_store_cursor_decode(const char *text, size_t len, kz_store_cursor *out)
 {
     if (!text || len != CURSOR_TEXT)
         return KZ_EINVAL;
-    unsigned char raw[CURSOR_RAW + 2] = {0};
+    unsigned char raw[CURSOR_RAW + 2];
     size_t o = 0;
-    for (size_t i = 0; i < len; i += 4) {
-        size_t chunk = len - i < 4 ? len - i : 4;
-        uint32_t v = 0;
-        for (size_t j = 0; j < 4; j++) {
-            int d = 0;
-            if (j < chunk) {
-                d = b64val((unsigned char)text[i + j]);
-                if (d < 0)
-                    return KZ_EINVAL;
-            }
-            v = v << 6 | (uint32_t)d;
-        }
-        raw[o++] = (unsigned char)(v >> 16);
-        if (chunk > 2)
-            raw[o++] = (unsigned char)(v >> 8);
-        if (chunk > 3)
-            raw[o++] = (unsigned char)v;
-        /* The last group of 2 characters carries 12 bits for 8: the 4
-         * spare bits must be zero, so that one cursor has one spelling. */
-        if (chunk == 2 && (v & 0x00ffff) != 0)
-            return KZ_EINVAL;
-    }
+    /* The decoder refuses non-zero spare bits in the last group, so that
+     * one cursor has exactly one spelling. */
+    if (kz_base64_decode(text, len, true, false, raw, sizeof raw, &o) != KZ_OK)
+        return KZ_EINVAL;
     if (o != CURSOR_RAW || raw[0] != KZ_STORE_CURSOR_VERSION)
         return KZ_EINVAL;
     int64_t added = (int64_t)get64(raw + 1), rowid = (int64_t)get64(raw + 9);
