@@ -290,6 +290,64 @@ kz_err kz_store_index_pending(kz_store *s, size_t max, size_t *n_indexed);
 typedef void (*kz_store_line_fn)(void *ctx, const char *line);
 kz_err kz_store_check(kz_store *s, kz_store_line_fn fn, void *ctx, bool *ok);
 
+/* ---- another module's own tables in the same transaction ----
+ * A module that keeps tables of its own in the node database (federation:
+ * fed_*) sometimes has to write them in the SAME transaction as objects (a
+ * pull checkpoint together with the page it covers). kz_store_exec runs one
+ * statement of such a module on the store's own connection:
+ *  - inside kz_store_begin .. kz_store_commit it joins that transaction,
+ *    so kz_store_rollback undoes it together with any put_batch; a failed
+ *    statement undoes only itself and leaves the transaction open (the
+ *    caller decides to roll back);
+ *  - outside one it is a transaction of its own (autocommit).
+ * Only for the caller's own tables, never the store's (their layout is the
+ * backend's business and changes with its schema version). Keep the SQL to
+ * what SQLite and PostgreSQL share (INSERT ... ON CONFLICT DO ..., no
+ * INSERT OR ...); parameters are numbered ?1, ?2, ... Prepared statements
+ * are kept by SQL text for the handle's life (a few dozen at most: pass
+ * constant texts, not texts built per call). */
+typedef enum kz_store_vtype {
+    KZ_STORE_VNULL = 0,
+    KZ_STORE_VINT,   /* 64-bit integer */
+    KZ_STORE_VTEXT   /* NUL-terminated UTF-8; text NULL binds SQL NULL */
+} kz_store_vtype;
+
+typedef struct kz_store_value {
+    kz_store_vtype type;
+    int64_t i;
+    const char *text;
+} kz_store_value;
+
+static inline kz_store_value kz_store_vint(int64_t i)
+{
+    kz_store_value v = {KZ_STORE_VINT, i, NULL};
+    return v;
+}
+
+/* t NULL is SQL NULL; "" is the empty string. */
+static inline kz_store_value kz_store_vtext(const char *t)
+{
+    kz_store_value v = {t ? KZ_STORE_VTEXT : KZ_STORE_VNULL, 0, t};
+    return v;
+}
+
+#define KZ_STORE_EXEC_MAX 32 /* parameters of one statement, columns of one row */
+
+/* One result row: n column values, valid only during the call (a column
+ * that is neither NULL nor an integer is delivered as text). A nonzero
+ * return stops (not an error). */
+typedef int (*kz_store_row_fn)(void *ctx, const kz_store_value *cols, size_t n);
+
+/* Runs ONE statement (trailing text other than spaces and one ';' is
+ * KZ_EINVAL) with n parameters (n <= KZ_STORE_EXEC_MAX), calling fn (may be
+ * NULL) for each row; *changes (optional) gets the rows it inserted,
+ * updated or deleted. Errors, with kz_store_errmsg: KZ_EDB (bad SQL, no
+ * such table, ...), KZ_EEXIST (a constraint), KZ_EBUSY, KZ_EINVAL (a
+ * parameter count that does not match the SQL), KZ_ETOOBIG (more than
+ * KZ_STORE_EXEC_MAX columns), KZ_ENOMEM. */
+kz_err kz_store_exec(kz_store *s, const char *sql, const kz_store_value *params, size_t n,
+                     kz_store_row_fn fn, void *ctx, int64_t *changes);
+
 /* ---- helpers ---- */
 /* Microseconds since the epoch of t (truncating). */
 int64_t kz_store_time_us(const kz_time *t);

@@ -262,6 +262,16 @@ done:
     return rc;
 }
 
+kz_err kz_store_exec(kz_store *s, const char *sql, const kz_store_value *params, size_t n,
+                     kz_store_row_fn fn, void *ctx, int64_t *changes)
+{
+    if (changes)
+        *changes = 0;
+    if (!s || !sql || !*sql || n > KZ_STORE_EXEC_MAX || (n && !params))
+        return KZ_EINVAL;
+    return s->ops->exec(s, sql, params, n, fn, ctx, changes);
+}
+
 kz_err kz_store_begin(kz_store *s)
 {
     return s->ops->begin(s);

@@ -69,6 +69,9 @@ typedef struct kz_store_ops {
     /* Indexes up to max (0: all) queued full-text bodies in one write
      * transaction; *n (optional) gets how many. */
     kz_err (*index_pending)(struct kz_store *s, size_t max, size_t *n);
+    /* kz_store_exec after the front's argument checks. */
+    kz_err (*exec)(struct kz_store *s, const char *sql, const kz_store_value *params, size_t n,
+                   kz_store_row_fn fn, void *ctx, int64_t *changes);
 } kz_store_ops;
 
 struct kz_store {

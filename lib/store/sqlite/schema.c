@@ -380,6 +380,7 @@ kz_err sq_open(kz_store *s, const char *path, const kz_store_opts *o)
 void sq_close(kz_store *s)
 {
     sq *q = SQ(s);
+    sq_run_cache_free(s);
     for (int i = 0; i < SQ_MAX; i++)
         sqlite3_finalize(q->st[i]);
     for (int i = 0; i < SQ_QCACHE; i++) {
@@ -490,4 +491,5 @@ const kz_store_ops kz_store_sqlite_ops = {
     .search = sq_search,
     .check = sq_check,
     .index_pending = sq_index_pending,
+    .exec = sq_run,
 };

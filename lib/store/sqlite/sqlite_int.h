@@ -46,6 +46,7 @@ typedef struct sq {
     int explicit_tx;   /* inside kz_store_begin .. commit/rollback */
     int schema;        /* user_version after migrations */
     int64_t fts_queued; /* bodies this handle queued since its last drain (a hint) */
+    struct sq_xcache *xcache; /* kz_store_exec's statements by SQL text (exec.c) */
 } sq;
 
 #define SQ(s) ((sq *)(s)->be)
@@ -77,6 +78,11 @@ kz_err sq_fts_drain(kz_store *s, size_t max, size_t *n);
 kz_err sq_fts_pending(kz_store *s, int64_t *out);
 /* The index_pending op: sq_fts_drain in its own write transaction. */
 kz_err sq_index_pending(kz_store *s, size_t max, size_t *n);
+
+/* exec.c: the exec op, and freeing its statement cache (before close). */
+kz_err sq_run(kz_store *s, const char *sql, const kz_store_value *params, size_t n,
+              kz_store_row_fn fn, void *ctx, int64_t *changes);
+void sq_run_cache_free(kz_store *s);
 
 /* The ops, one per file. */
 kz_err sq_open(kz_store *s, const char *path, const kz_store_opts *o);
