@@ -1,0 +1,447 @@
+/* ipset.c - IP address parsing and RFC 5952 formatting, and the prefix set
+ * of ipset.h: one open-addressing table per (family, prefix length). */
+#include "kizuna/ipset.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "kizuna/alloc.h"
+
+/* ---- parsing and formatting ---- */
+
+static bool parse_v4(const char *s, size_t n, uint8_t out[4])
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part) {
+            if (i >= n || s[i] != '.')
+                return false;
+            i++;
+        }
+        size_t start = i;
+        unsigned v = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 3)
+            v = v * 10 + (unsigned)(s[i++] - '0');
+        size_t digits = i - start;
+        if (!digits || v > 255 || (digits > 1 && s[start] == '0'))
+            return false;
+        out[part] = (uint8_t)v;
+    }
+    return i == n;
+}
+
+static void mask_bits(kz_ipaddr *ip, bool *host_bits)
+{
+    unsigned total = ip->family == 4 ? 32 : 128;
+    bool any = false;
+    for (unsigned bit = ip->prefix; bit < total; bit++) {
+        uint8_t m = (uint8_t)(0x80u >> (bit & 7));
+        if (ip->a[bit >> 3] & m) {
+            any = true;
+            ip->a[bit >> 3] &= (uint8_t)~m;
+        }
+    }
+    if (host_bits)
+        *host_bits = any;
+}
+
+kz_err kz_ip_parse(const char *text, size_t len, kz_ipaddr *out, bool *host_bits)
+{
+    if (!text || !out)
+        return KZ_EINVAL;
+    size_t alen = len;
+    const char *slash = memchr(text, '/', len);
+    unsigned prefix = 0;
+    bool has_prefix = false;
+    if (slash) {
+        alen = (size_t)(slash - text);
+        size_t plen = len - alen - 1;
+        if (!plen || plen > 3)
+            return KZ_EPARSE;
+        for (size_t i = 0; i < plen; i++) {
+            char c = slash[1 + i];
+            if (c < '0' || c > '9')
+                return KZ_EPARSE;
+            prefix = prefix * 10 + (unsigned)(c - '0');
+        }
+        if (plen > 1 && slash[1] == '0')
+            return KZ_EPARSE;
+        has_prefix = true;
+    }
+    kz_ipaddr ip;
+    memset(&ip, 0, sizeof ip);
+    if (memchr(text, ':', alen)) {
+        char buf[64];
+        if (alen >= sizeof buf || memchr(text, '%', alen))
+            return KZ_EPARSE;
+        memcpy(buf, text, alen);
+        buf[alen] = '\0';
+        if (inet_pton(AF_INET6, buf, ip.a) != 1)
+            return KZ_EPARSE;
+        ip.family = 6;
+        ip.prefix = 128;
+    } else {
+        if (!parse_v4(text, alen, ip.a))
+            return KZ_EPARSE;
+        ip.family = 4;
+        ip.prefix = 32;
+    }
+    if (has_prefix) {
+        if (prefix > ip.prefix)
+            return KZ_EPARSE;
+        ip.prefix = (uint8_t)prefix;
+    }
+    mask_bits(&ip, host_bits);
+    *out = ip;
+    return KZ_OK;
+}
+
+/* Appends to out at *n, never past cap - 1 (cap >= KZ_IP_TEXT_MAX is
+ * required, so nothing is ever cut). */
+static void put(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+    if (*n + len >= cap)
+        len = cap - 1 - *n;
+    memcpy(out + *n, s, len);
+    *n += len;
+}
+
+static void put_uint(char *out, size_t cap, size_t *n, unsigned v, unsigned base)
+{
+    char tmp[8];
+    size_t k = sizeof tmp;
+    do {
+        tmp[--k] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    put(out, cap, n, tmp + k, sizeof tmp - k);
+}
+
+static void put_v4(char *out, size_t cap, size_t *n, const uint8_t *a)
+{
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            put(out, cap, n, ".", 1);
+        put_uint(out, cap, n, a[i], 10);
+    }
+}
+
+size_t kz_ip_format(const kz_ipaddr *ip, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (!cap)
+        return 0;
+    if (ip->family == 4) {
+        put_v4(out, cap, &n, ip->a);
+    } else {
+        unsigned g[8];
+        for (int i = 0; i < 8; i++)
+            g[i] = ((unsigned)ip->a[2 * i] << 8) | ip->a[2 * i + 1];
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        int groups = 8;
+        bool v4tail = memcmp(ip->a, mapped, 12) == 0;
+        if (v4tail)
+            groups = 6;
+        /* RFC 5952 4.2: the longest run of >= 2 zero groups, the first if tied. */
+        int best = -1, best_len = 0;
+        for (int i = 0; i < groups;) {
+            if (g[i]) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < groups && !g[j])
+                j++;
+            if (j - i > best_len && j - i >= 2) {
+                best = i;
+                best_len = j - i;
+            }
+            i = j;
+        }
+        for (int i = 0; i < groups;) {
+            if (i == best) {
+                put(out, cap, &n, "::", 2);
+                i += best_len;
+                continue;
+            }
+            if (i && i != best + best_len)
+                put(out, cap, &n, ":", 1);
+            put_uint(out, cap, &n, g[i], 16);
+            i++;
+        }
+        if (v4tail) {
+            if (best + best_len != 6)
+                put(out, cap, &n, ":", 1);
+            put_v4(out, cap, &n, ip->a + 12);
+        }
+    }
+    if (ip->prefix < (ip->family == 4 ? 32 : 128)) {
+        put(out, cap, &n, "/", 1);
+        put_uint(out, cap, &n, ip->prefix, 10);
+    }
+    out[n] = '\0';
+    return n;
+}
+
+bool kz_ip_contains(const kz_ipaddr *p, const kz_ipaddr *x)
+{
+    if (p->family != x->family || x->prefix < p->prefix)
+        return false;
+    unsigned full = p->prefix >> 3, rest = p->prefix & 7;
+    if (memcmp(p->a, x->a, full))
+        return false;
+    if (!rest)
+        return true;
+    uint8_t m = (uint8_t)(0xffu << (8 - rest));
+    return (p->a[full] & m) == (x->a[full] & m);
+}
+
+/* ---- the set ---- */
+
+#define EMPTY UINT32_MAX /* a value never stored: marks a free slot */
+
+typedef struct slot4 {
+    uint32_t key, val;
+} slot4;
+
+typedef struct slot6 {
+    uint64_t hi, lo;
+    uint32_t val;
+} slot6;
+
+typedef struct table {
+    void *slots; /* slot4 or slot6 */
+    size_t cap, count;
+} table;
+
+struct kz_ipset {
+    table v4[33];
+    table v6[129];
+    size_t count;
+    /* The prefix lengths that have a table, longest first, so that a
+     * lookup probes only those (typically a handful). */
+    uint8_t lens4[33], lens6[129];
+    uint8_t nlens4, nlens6;
+};
+
+static void note_len(uint8_t *lens, uint8_t *n, uint8_t len)
+{
+    size_t i = *n;
+    while (i > 0 && lens[i - 1] < len) {
+        lens[i] = lens[i - 1];
+        i--;
+    }
+    lens[i] = len;
+    (*n)++;
+}
+
+static inline uint64_t h64(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)(a ^ 0x9e3779b97f4a7c15ull) * (b ^ 0xd6e8feb86659fd93ull);
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static void key6(const kz_ipaddr *x, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t h = 0, l = 0;
+    for (int i = 0; i < 8; i++) {
+        h = (h << 8) | x->a[i];
+        l = (l << 8) | x->a[8 + i];
+    }
+    *hi = h;
+    *lo = l;
+}
+
+static inline uint32_t key4(const uint8_t *a)
+{
+    return ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) | ((uint32_t)a[2] << 8) | a[3];
+}
+
+static kz_err table_init(table *t, size_t esz)
+{
+    t->cap = 8;
+    t->slots = kz_malloc(t->cap * esz);
+    if (!t->slots)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (esz == sizeof(slot4))
+            ((slot4 *)t->slots)[i].val = EMPTY;
+        else
+            ((slot6 *)t->slots)[i].val = EMPTY;
+    }
+    return KZ_OK;
+}
+
+static slot4 *find4(const table *t, uint32_t k)
+{
+    size_t mask = t->cap - 1, i = (size_t)h64(k, 1) & mask;
+    slot4 *s = t->slots;
+    while (s[i].val != EMPTY && s[i].key != k)
+        i = (i + 1) & mask;
+    return &s[i];
+}
+
+static slot6 *find6(const table *t, uint64_t hi, uint64_t lo)
+{
+    size_t mask = t->cap - 1, i = (size_t)h64(hi, lo) & mask;
+    slot6 *s = t->slots;
+    while (s[i].val != EMPTY && (s[i].hi != hi || s[i].lo != lo))
+        i = (i + 1) & mask;
+    return &s[i];
+}
+
+static kz_err grow(table *t, bool v6)
+{
+    table nt = {NULL, t->cap * 2, t->count};
+    size_t esz = v6 ? sizeof(slot6) : sizeof(slot4);
+    nt.slots = kz_malloc(nt.cap * esz);
+    if (!nt.slots)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < nt.cap; i++) {
+        if (v6)
+            ((slot6 *)nt.slots)[i].val = EMPTY;
+        else
+            ((slot4 *)nt.slots)[i].val = EMPTY;
+    }
+    for (size_t i = 0; i < t->cap; i++) {
+        if (v6) {
+            slot6 *o = &((slot6 *)t->slots)[i];
+            if (o->val != EMPTY)
+                *find6(&nt, o->hi, o->lo) = *o;
+        } else {
+            slot4 *o = &((slot4 *)t->slots)[i];
+            if (o->val != EMPTY)
+                *find4(&nt, o->key) = *o;
+        }
+    }
+    kz_free(t->slots);
+    *t = nt;
+    return KZ_OK;
+}
+
+kz_ipset *kz_ipset_new(void)
+{
+    return kz_calloc(1, sizeof(kz_ipset));
+}
+
+void kz_ipset_free(kz_ipset *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i <= 32; i++)
+        kz_free(s->v4[i].slots);
+    for (int i = 0; i <= 128; i++)
+        kz_free(s->v6[i].slots);
+    kz_free(s);
+}
+
+kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *existing)
+{
+    if (!s || !p || value == EMPTY || (p->family != 4 && p->family != 6) ||
+        p->prefix > (p->family == 4 ? 32 : 128))
+        return KZ_EINVAL;
+    kz_ipaddr m = *p;
+    mask_bits(&m, NULL);
+    bool v6 = m.family == 6;
+    table *t = v6 ? &s->v6[m.prefix] : &s->v4[m.prefix];
+    if (!t->slots) {
+        if (table_init(t, v6 ? sizeof(slot6) : sizeof(slot4)))
+            return KZ_ENOMEM;
+        if (v6)
+            note_len(s->lens6, &s->nlens6, m.prefix);
+        else
+            note_len(s->lens4, &s->nlens4, m.prefix);
+    }
+    uint64_t hi = 0, lo = 0;
+    uint32_t k = 0;
+    if (v6)
+        key6(&m, &hi, &lo);
+    else
+        k = key4(m.a);
+    uint32_t *val = v6 ? &find6(t, hi, lo)->val : &find4(t, k)->val;
+    if (*val != EMPTY) {
+        if (existing)
+            *existing = *val;
+        return KZ_EEXIST;
+    }
+    if ((t->count + 1) * 4 > t->cap * 3) {
+        if (grow(t, v6))
+            return KZ_ENOMEM;
+    }
+    if (v6) {
+        slot6 *sl = find6(t, hi, lo);
+        sl->hi = hi;
+        sl->lo = lo;
+        sl->val = value;
+    } else {
+        slot4 *sl = find4(t, k);
+        sl->key = k;
+        sl->val = value;
+    }
+    t->count++;
+    s->count++;
+    return KZ_OK;
+}
+
+size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, size_t max)
+{
+    size_t found = 0;
+    if (!s || !x || !s->count)
+        return 0;
+    if (x->family == 4) {
+        uint32_t k = key4(x->a);
+        for (unsigned li = 0; li < s->nlens4; li++) {
+            unsigned len = s->lens4[li];
+            const table *t = &s->v4[len];
+            if (!t->count)
+                continue;
+            uint32_t mk = len ? k & (uint32_t)(0xffffffffu << (32 - len)) : 0;
+            const slot4 *sl = find4(t, mk);
+            if (sl->val != EMPTY) {
+                if (found < max)
+                    vals[found] = sl->val;
+                found++;
+            }
+        }
+    } else if (x->family == 6) {
+        uint64_t hi, lo;
+        key6(x, &hi, &lo);
+        for (unsigned li = 0; li < s->nlens6; li++) {
+            unsigned len = s->lens6[li];
+            const table *t = &s->v6[len];
+            if (!t->count)
+                continue;
+            uint64_t mh = hi, ml = lo;
+            if (len <= 64) {
+                ml = 0;
+                mh = len ? hi & (~0ull << (64 - len)) : 0;
+            } else if (len < 128) {
+                ml = lo & (~0ull << (128 - len));
+            }
+            const slot6 *sl = find6(t, mh, ml);
+            if (sl->val != EMPTY) {
+                if (found < max)
+                    vals[found] = sl->val;
+                found++;
+            }
+        }
+    }
+    return found;
+}
+
+size_t kz_ipset_count(const kz_ipset *s)
+{
+    return s ? s->count : 0;
+}
+
+size_t kz_ipset_bytes(const kz_ipset *s)
+{
+    if (!s)
+        return 0;
+    size_t b = sizeof *s;
+    for (int i = 0; i <= 32; i++)
+        b += s->v4[i].cap * sizeof(slot4);
+    for (int i = 0; i <= 128; i++)
+        b += s->v6[i].cap * sizeof(slot6);
+    return b;
+}
