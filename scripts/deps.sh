@@ -10,6 +10,7 @@ PKGS=(
   libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql
   libsodium-dev uuid-dev libpcre2-dev libhyperscan-dev libpsl-dev publicsuffix libunistring-dev
+  libidn2-dev zlib1g-dev
   libcmocka-dev
   curl openssl python3 procps
 )
