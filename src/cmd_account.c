@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
     "usage: kizuna account add NAME --org ORG [--read C1,C2] [--write C1] [--red C1]\n"
-    "                          [--tlp-max LEVEL] [--partner] [--client-cert FILE]\n"
+    "                          [--tlp-max LEVEL] [--partner] [--peer] [--client-cert FILE]\n"
     "       kizuna account list\n"
     "       kizuna account remove NAME\n"
     "       kizuna account rotate NAME\n"
@@ -23,10 +23,15 @@ static const char usage_text[] =
     "        --tlp-max       the most it may ever read: clear, green, amber,\n"
     "                        amber+strict or red (default red)\n"
     "        --partner       a partner organisation with need-to-know (TLP:AMBER)\n"
+    "        --peer          a partner NODE's account (its federation push): what it\n"
+    "                        POSTs is stored as received, never signed by this node\n"
+    "                        (other accounts are local tools whose objects the node\n"
+    "                        signs and publishes as its own)\n"
     "        --client-cert   PEM certificate the account must present (mutual TLS)\n"
     "        Accounts whose ORG is the node's organisation (node.org in kizuna.conf)\n"
     "        also read TLP:AMBER+STRICT.\n"
-    "list    one line per account: name, org, kind, read, write, red, tlp-max\n"
+    "list    one line per account: name, org, kind, read, write, red, tlp-max,\n"
+    "        then 'peer' for a partner node's account, 'client-cert' if bound\n"
     "remove  deletes an account\n"
     "rotate  replaces an account's token and prints the new one\n"
     "Clients send HTTP Basic (NAME and token) or 'Authorization: Bearer TOKEN'.\n";
@@ -78,6 +83,8 @@ static int acc_add(kz_cli *cli, int argc, char **argv)
                                     argv[i]);
         } else if (strcmp(o, "--partner") == 0)
             a.partner = true;
+        else if (strcmp(o, "--peer") == 0)
+            a.peer = true;
         else if (strcmp(o, "--client-cert") == 0 && has)
             cert = argv[++i];
         else if (o[0] == '-')
@@ -119,8 +126,8 @@ static int acc_add(kz_cli *cli, int argc, char **argv)
     if (rc)
         return kz_cli_error("account: cannot add '%s': %s", name, kz_strerror(rc));
     if (!cli->quiet)
-        printf("account '%s' added (org %s%s); its token, shown only now:\n", name, a.org,
-               a.partner ? ", partner" : "");
+        printf("account '%s' added (org %s%s%s); its token, shown only now:\n", name, a.org,
+               a.partner ? ", partner" : "", a.peer ? ", peer node" : "");
     printf("%s\n", token);
     return KZ_EXIT_OK;
 }
@@ -128,9 +135,9 @@ static int acc_add(kz_cli *cli, int argc, char **argv)
 static int print_one(void *ctx, const kz_account *a)
 {
     (void)ctx;
-    printf("%s\torg=%s\t%s\tread=%s\twrite=%s\tred=%s\ttlp-max=%s%s\n", a->name, a->org,
+    printf("%s\torg=%s\t%s\tread=%s\twrite=%s\tred=%s\ttlp-max=%s%s%s\n", a->name, a->org,
            a->partner ? "partner" : "-", a->read[0] ? a->read : "-", a->write[0] ? a->write : "-",
-           a->red[0] ? a->red : "-", kz_stix_tlp_name(a->tlp_max),
+           a->red[0] ? a->red : "-", kz_stix_tlp_name(a->tlp_max), a->peer ? "\tpeer" : "",
            a->cert_sha256[0] ? "\tclient-cert" : "");
     return 0;
 }

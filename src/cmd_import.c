@@ -1,5 +1,6 @@
 /* cmd_import.c - `kizuna import`: streams STIX bundles (or TAXII envelopes,
- * arrays, single objects) into a collection with kz_store_import_fd, and
+ * arrays, single objects) into a collection with kz_store_import_fd,
+ * signing what it publishes with the node key (fed_publish.h), and
  * reports every rejected object with its index and reason. */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kizuna/fed_publish.h"
 #include "kizuna/store.h"
 
 static const char usage_text[] =
@@ -22,6 +24,14 @@ static const char usage_text[] =
     "twice adds nothing. A malformed or truncated document keeps the batches\n"
     "committed before the damage and drops the rest.\n"
     "\n"
+    "Objects are published by this node: each one without a kizuna signature is\n"
+    "signed with the node key (DIR/keys/ed25519.key) over its RFC 8785 canonical\n"
+    "JSON and stored in that signed, canonical form; the kizuna-signature\n"
+    "extension-definition and its identity are added to the collection. Objects\n"
+    "already signed (by this node or a partner) and the predefined TLP markings\n"
+    "are stored as they are. Without a node key objects are stored unsigned (with\n"
+    "a warning). kizuna.conf 'sign_on_publish = false' turns signing off.\n"
+    "\n"
     "options:\n"
     "  -c, --collection C   target collection (required)\n"
     "  --batch N            objects per transaction (default 5000; a batch is also\n"
@@ -30,6 +40,7 @@ static const char usage_text[] =
     "                       rolled back if anything is rejected\n"
     "  --max-object BYTES   reject larger objects (default 4194304)\n"
     "  --no-validate        skip STIX validation (the store still checks ids and versions)\n"
+    "  --no-sign            store objects as read, unsigned\n"
     "  --report-batches     print a line on stdout after each committed batch\n"
     "  -q, --quiet          no summary\n"
     "\n"
@@ -97,6 +108,69 @@ static void on_commit(void *ctx, size_t first, size_t last)
     }
 }
 
+/* kz_store_import_opts.transform: signs what the node publishes. */
+static kz_err sign_one(void *ctx, kz_arena *a, const kz_json *obj, kz_json **out_obj,
+                       const char **out_json, size_t *out_len, char *why, size_t why_len)
+{
+    const kz_fed_key *key = ctx;
+    kz_err rc = kz_fed_publish_sign(a, obj, key, out_obj, out_json, out_len);
+    if (rc && rc != KZ_ENOMEM)
+        snprintf(why, why_len, "cannot be signed: %s",
+                 rc == KZ_EINVAL ? "a number without canonical JSON form" : kz_strerror(rc));
+    return rc;
+}
+
+/* The extension-definition a signature refers to, and its identity, in
+ * the collection (once: "present" afterwards), so that receivers can
+ * resolve the extension. */
+static kz_err add_ext_objects(kz_store *s, const char *coll)
+{
+    kz_arena *a = kz_arena_new(1 << 14);
+    if (!a)
+        return KZ_ENOMEM;
+    const char *txt[2];
+    size_t len[2];
+    kz_store_object o[2];
+    kz_err rc = kz_fed_publish_ext_json(a, &txt[0], &len[0], &txt[1], &len[1]);
+    for (int i = 0; i < 2 && !rc; i++) {
+        kz_json *v = NULL;
+        char why[200];
+        rc = kz_json_parse(a, txt[i], len[i], NULL, &v, NULL);
+        if (!rc)
+            rc = kz_store_object_from_json(a, v, txt[i], len[i], &o[i], why, sizeof why);
+    }
+    if (!rc)
+        rc = kz_store_put_batch(s, coll, o, 2, NULL, NULL);
+    kz_arena_free(a);
+    return rc;
+}
+
+/* The node key when objects are to be signed; *key NULL (and a warning)
+ * when the node has none. Nonzero: an error was reported. */
+static int signing_key(kz_cli *cli, bool no_sign, kz_fed_key **key)
+{
+    *key = NULL;
+    if (no_sign)
+        return 0;
+    bool on = true;
+    char err[512];
+    if (kz_fed_publish_config(cli->data_dir, &on, err, sizeof err))
+        return kz_cli_error("import: %s", err);
+    if (!on)
+        return 0;
+    kz_err rc = kz_fed_key_load_dir(cli->data_dir, key);
+    if (rc == KZ_ENOTFOUND) {
+        fprintf(stderr,
+                "kizuna: import: warning: no node key in '%s/keys' ('kizuna trust keygen' "
+                "makes one): objects are stored unsigned\n",
+                cli->data_dir);
+        return 0;
+    }
+    if (rc)
+        return kz_cli_error("import: cannot load the node key: %s", kz_strerror(rc));
+    return 0;
+}
+
 static int parse_size(const char *opt, const char *v, size_t min, size_t max, size_t *out)
 {
     char *end = NULL;
@@ -114,7 +188,8 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
     kz_store_import_opts o = {.on_reject = on_reject, .on_commit = on_commit,
                               .on_progress = on_progress, .ctx = &m};
     const char *coll = NULL;
-    bool atomic = false;
+    bool atomic = false, no_sign = false;
+    kz_fed_key *key = NULL;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     size_t n_files = 0;
     int ret = KZ_EXIT_ERROR;
@@ -143,6 +218,8 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
             atomic = true;
         } else if (strcmp(a, "--no-validate") == 0) {
             o.no_validate = true;
+        } else if (strcmp(a, "--no-sign") == 0) {
+            no_sign = true;
         } else if (strcmp(a, "--report-batches") == 0) {
             m.report_batches = true;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -168,6 +245,12 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
     /* --atomic: nothing is committed per batch, so there is nothing to report */
     if (atomic)
         m.report_batches = false;
+    if (signing_key(cli, no_sign, &key))
+        goto done;
+    if (key) {
+        o.transform = sign_one;
+        o.transform_ctx = key;
+    }
     char err[512];
     kz_err rc = kz_store_open_dir(cli->data_dir, false, &s, err, sizeof err);
     if (rc) {
@@ -217,6 +300,14 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
         tot.stats.present += r.stats.present;
         tot.stats.conflict += r.stats.conflict;
         tot.stats.rejected += r.stats.rejected;
+        tot.transformed += r.transformed;
+    }
+    if (tot.transformed && (rc = add_ext_objects(s, coll)) != KZ_OK) {
+        kz_cli_error("import: cannot store the signature extension-definition: %s",
+                     rc == KZ_ENOMEM ? "out of memory" : kz_store_errmsg(s));
+        if (atomic)
+            kz_store_rollback(s);
+        goto done;
     }
     size_t rejected = tot.invalid + tot.stats.conflict + tot.stats.rejected;
     if (atomic) {
@@ -232,12 +323,17 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
             goto done;
         }
     }
-    if (!cli->quiet)
-        printf("%zu objects read: %zu added, %zu already present, %zu rejected (%zu conflicts)\n",
+    if (!cli->quiet) {
+        printf("%zu objects read: %zu added, %zu already present, %zu rejected (%zu conflicts)",
                tot.objects, tot.stats.added, tot.stats.present, rejected, tot.stats.conflict);
+        if (key)
+            printf(", %zu signed by this node", tot.transformed);
+        putchar('\n');
+    }
     ret = io_error ? KZ_EXIT_ERROR : doc_error || rejected ? KZ_EXIT_NEGATIVE : KZ_EXIT_OK;
 done:
     kz_store_close(s);
+    kz_fed_key_free(key);
     free(files);
     return ret;
 }

@@ -14,6 +14,7 @@
 #include "kizuna/auth.h"
 #include "kizuna/config.h"
 #include "kizuna/fed.h"
+#include "kizuna/fed_publish.h"
 #include "kizuna/http.h"
 #include "kizuna/log.h"
 #include "kizuna/taxii.h"
@@ -33,7 +34,11 @@ static const char usage_text[] =
     "--org names the node's organisation (TLP:AMBER+STRICT readers); default\n"
     "node.org from kizuna.conf. Other settings there: serve.listen, serve.threads,\n"
     "taxii.title, taxii.description, taxii.contact, taxii.api_root,\n"
-    "taxii.status_days (how long status resources are kept, default 7).\n"
+    "taxii.status_days (how long status resources are kept, default 7),\n"
+    "sign_on_publish (default true): objects POSTed by an account that is not a\n"
+    "peer node's (account add --peer) are signed with the node key before they\n"
+    "are stored, unless already signed; what peers post is stored as received.\n"
+    "The account that first delivered each POSTed version is recorded (kizuna show).\n"
     "Read responses are kept in memory until the database changes (any commit,\n"
     "from any process); --no-response-cache turns that off.\n"
     "Stops cleanly on SIGTERM or SIGINT. Access log lines go to stderr.\n";
@@ -44,6 +49,81 @@ typedef struct serve_opts {
     unsigned long long max_body;
     bool plain, no_log, no_cache;
 } serve_opts;
+
+/* What the TAXII server's hooks need: the node key (NULL: no signing) and
+ * the POST provenance log. Lives for the whole of serve. */
+typedef struct publish_ctx {
+    kz_fed_key *key;
+    kz_fed_postlog *log;
+    kz_arena *arena; /* the extension-definition texts */
+    const char *extra[2];
+} publish_ctx;
+
+/* kz_taxii_opts.publish: the node publishes what local tools post, as its
+ * own, signed; a peer node's objects were written elsewhere and are
+ * stored as received (signing them would claim their authorship). */
+static kz_err publish_hook(void *ctx, const kz_account *acct, kz_arena *a, const kz_json *obj,
+                           const char **out, size_t *out_len, char *why, size_t why_len)
+{
+    publish_ctx *pc = ctx;
+    *out = NULL;
+    *out_len = 0;
+    if (!pc->key || acct->peer)
+        return KZ_OK;
+    kz_json *signed_obj = NULL;
+    kz_err rc = kz_fed_publish_sign(a, obj, pc->key, &signed_obj, out, out_len);
+    if (rc && rc != KZ_ENOMEM)
+        snprintf(why, why_len, "cannot be signed: %s",
+                 rc == KZ_EINVAL ? "a number without canonical JSON form" : kz_strerror(rc));
+    return rc;
+}
+
+/* kz_taxii_opts.on_added: who delivered each new version first. */
+static void added_hook(void *ctx, const kz_account *acct, const char *coll_id,
+                       const char *const *ids, const char *const *versions, size_t n)
+{
+    publish_ctx *pc = ctx;
+    kz_err rc = kz_fed_postlog_record(pc->log, acct->name, ids, versions, n);
+    if (rc)
+        kz_log(KZ_LOG_WARN, "serve",
+               "provenance of %zu version(s) posted by '%s' to %s not recorded: %s", n,
+               acct->name, coll_id, kz_strerror(rc));
+}
+
+/* Opens what the hooks need. Nonzero: an error was reported. */
+static int publish_open(const char *dir, publish_ctx *pc)
+{
+    char err[512];
+    bool on = true;
+    if (kz_fed_publish_config(dir, &on, err, sizeof err))
+        return kz_cli_error("serve: %s", err);
+    if (kz_fed_postlog_open(dir, &pc->log, err, sizeof err))
+        return kz_cli_error("serve: %s", err);
+    pc->arena = kz_arena_new(1 << 14);
+    size_t l0, l1;
+    if (!pc->arena || kz_fed_publish_ext_json(pc->arena, &pc->extra[0], &l0, &pc->extra[1], &l1))
+        return kz_cli_error("serve: out of memory");
+    if (!on)
+        return 0;
+    kz_err rc = kz_fed_key_load_dir(dir, &pc->key);
+    if (rc == KZ_ENOTFOUND) {
+        kz_log(KZ_LOG_WARN, "serve",
+               "no node key in '%s/keys' ('kizuna trust keygen' makes one): posted objects are "
+               "stored unsigned",
+               dir);
+        return 0;
+    }
+    if (rc)
+        return kz_cli_error("serve: cannot load the node key: %s", kz_strerror(rc));
+    return 0;
+}
+
+static void publish_close(publish_ctx *pc)
+{
+    kz_fed_key_free(pc->key);
+    kz_fed_postlog_close(pc->log);
+    kz_arena_free(pc->arena);
+}
 
 static bool parse_ulong(const char *s, unsigned long long max, unsigned long long *out)
 {
@@ -160,6 +240,7 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
     kz_taxii *tx = NULL;
     kz_http_server *srv = NULL;
     kz_fed_runner *fed = NULL;
+    publish_ctx pub = {0};
     char *cert_pem = NULL, *key_pem = NULL, *ca_pem = NULL;
     char path[4096], err[512];
 
@@ -208,6 +289,8 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
         kz_cli_error("serve: %s", err);
         goto out;
     }
+    if (publish_open(dir, &pub))
+        goto out;
     kz_taxii_opts to = {
         .data_dir = dir,
         .node_org = org,
@@ -220,6 +303,11 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
         .plain_http = so.plain,
         .no_cache = so.no_cache,
         .status_days = (unsigned)status_days,
+        .publish = publish_hook,
+        .on_added = added_hook,
+        .hook_ctx = &pub,
+        .publish_extra = pub.extra,
+        .n_publish_extra = 2,
     };
     if (kz_taxii_new(&to, au, &tx, err, sizeof err)) {
         kz_cli_error("serve: %s", err);
@@ -311,6 +399,7 @@ out:
     kz_fed_runner_stop(fed);
     kz_http_server_stop(srv, 0);
     kz_taxii_free(tx);
+    publish_close(&pub);
     kz_auth_close(au);
     kz_config_free(conf);
     kz_free(cert_pem);

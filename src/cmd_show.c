@@ -6,14 +6,16 @@
 
 #include "cli.h"
 #include "kizuna/fed.h"
+#include "kizuna/fed_publish.h"
 
 static const char usage_text[] =
     "usage: kizuna show [--all] ID\n"
     "\n"
     "Prints the latest version of the object ID as stored (with --all, every\n"
     "version), the collections that hold it, and its provenance: for each\n"
-    "version, the peer that delivered it first and when, or 'local' if it was\n"
-    "published on this node.\n"
+    "version, the peer that delivered it first and when, or the account that\n"
+    "first POSTed it over TAXII and when, or 'local' if it was published on\n"
+    "this node otherwise (kizuna import).\n"
     "\n"
     "exit status: 0 found, 1 not found, 2 error\n";
 
@@ -113,6 +115,18 @@ static int print_prov(void *ctx, const kz_fed_prov *p)
     return 0;
 }
 
+static int print_post_prov(void *ctx, const kz_fed_post_prov *p)
+{
+    prov_ctx *pc = ctx;
+    if (strcmp(p->version, pc->version) != 0)
+        return 0;
+    char t[KZ_TIME_MAX];
+    kz_store_format_us(p->at_us, t);
+    printf("provenance:  delivered first by account %s via TAXII POST at %s\n", p->account, t);
+    pc->printed = true;
+    return 0;
+}
+
 int cmd_show(kz_cli *cli, int argc, char **argv)
 {
     bool all = false;
@@ -135,6 +149,10 @@ int cmd_show(kz_cli *cli, int argc, char **argv)
     char err[256] = "";
     if (kz_fed_open(cli->data_dir, &f, err, sizeof err))
         return kz_cli_error("show: %s", err[0] ? err : "cannot open the node");
+    /* POST provenance; without it (an error opening it) show still works */
+    kz_fed_postlog *pl = NULL;
+    if (kz_fed_postlog_open(cli->data_dir, &pl, err, sizeof err))
+        pl = NULL;
     show_ctx sc = {.s = kz_fed_store(f), .id = id};
     int ex = KZ_EXIT_OK;
     kz_err rc = kz_store_collection_list(sc.s, add_coll, &sc);
@@ -164,8 +182,11 @@ int cmd_show(kz_cli *cli, int argc, char **argv)
         for (size_t i = all ? 0 : sc.n - 1; i < sc.n; i++) {
             printf("version:     %s\ncollections: %s\n", sc.v[i].version, sc.v[i].colls);
             prov_ctx pc = {sc.v[i].version, false};
-            if (kz_fed_provenance(f, id, print_prov, &pc) == KZ_OK && !pc.printed)
-                printf("provenance:  local (not received through federation)\n");
+            kz_err prc = kz_fed_provenance(f, id, print_prov, &pc);
+            if (prc == KZ_OK && !pc.printed && pl)
+                prc = kz_fed_postlog_get(pl, id, print_post_prov, &pc);
+            if (prc == KZ_OK && !pc.printed)
+                printf("provenance:  local (not received through federation or TAXII POST)\n");
             printf("%s\n", sc.v[i].json);
         }
     }
@@ -178,6 +199,7 @@ int cmd_show(kz_cli *cli, int argc, char **argv)
         free(sc.coll_ids[c]);
         free(sc.coll_alias[c]);
     }
+    kz_fed_postlog_close(pl);
     kz_fed_close(f);
     return ex;
 }

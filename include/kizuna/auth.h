@@ -43,6 +43,11 @@ typedef struct kz_account {
     kz_tlp tlp_max;                    /* the most it may ever read (KZ_TLP_RED: no cap) */
     char cert_sha256[KZ_AUTH_FPR_MAX]; /* bound client certificate or "" */
     int64_t created_us;
+    /* A partner NODE's account (kizuna account add --peer): what it POSTs
+     * was written elsewhere and is stored as received, never signed by
+     * this node. Other accounts are local tools (MISP, OpenCTI, scripts)
+     * whose objects the node publishes as its own. */
+    bool peer;
 } kz_account;
 
 typedef struct kz_auth kz_auth;

@@ -166,6 +166,15 @@ kz_err kz_store_rollback(kz_store *s);
 typedef void (*kz_store_reject_fn)(void *ctx, size_t index, const char *path, const char *why);
 typedef void (*kz_store_commit_fn)(void *ctx, size_t first_index, size_t last_index);
 typedef void (*kz_store_progress_fn)(void *ctx, uint64_t bytes, size_t objects);
+/* An optional rewrite of each valid object before it is stored (signing
+ * what a node publishes, fed_publish.h), called on the parsing thread with
+ * the parsed object. Leave *out_obj NULL to store the received bytes, or
+ * set *out_obj to the new object and *out_json and *out_len to its exact bytes,
+ * all in arena a (valid until the next call). KZ_ENOMEM fails the import;
+ * any other error rejects this one object with the reason in why. */
+typedef kz_err (*kz_store_transform_fn)(void *ctx, kz_arena *a, const kz_json *obj,
+                                        kz_json **out_obj, const char **out_json, size_t *out_len,
+                                        char *why, size_t why_len);
 
 typedef struct kz_store_import_opts {
     size_t batch;          /* objects per transaction; 0: 5000 */
@@ -176,6 +185,8 @@ typedef struct kz_store_import_opts {
     kz_store_commit_fn on_commit;     /* after each batch's COMMIT */
     kz_store_progress_fn on_progress; /* now and then, from the parsing thread */
     void *ctx;
+    kz_store_transform_fn transform;  /* NULL: objects are stored as received */
+    void *transform_ctx;
 } kz_store_import_opts;
 
 typedef struct kz_store_import_result {
@@ -186,6 +197,7 @@ typedef struct kz_store_import_result {
     bool doc_error;            /* malformed, truncated or not a bundle: see doc_msg */
     char doc_msg[256];
     size_t doc_dropped;        /* objects of the uncommitted batch dropped on doc_error */
+    size_t transformed;        /* objects the transform rewrote (queued for storing) */
 } kz_store_import_result;
 
 /* Imports fd into collection (alias or id). Returns KZ_OK even when

@@ -15,12 +15,31 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kizuna/arena.h"
 #include "kizuna/auth.h"
 #include "kizuna/error.h"
 #include "kizuna/http.h"
+#include "kizuna/json.h"
 
 #define KZ_TAXII_MEDIA "application/taxii+json;version=2.1"
 #define KZ_TAXII_STIX_MEDIA "application/stix+json;version=2.1"
+
+/* Publish hook: called for every valid POSTed object, outside the store's
+ * transaction, with the parsed object and the posting account. Leave *out
+ * NULL to store the received bytes, or set *out and *out_len to the bytes to
+ * store instead (in arena a, valid until the request's objects are
+ * stored): `kizuna serve` signs what local tools post (fed_publish.h).
+ * KZ_ENOMEM fails the request (500); any other error fails this object,
+ * with why as the status message. Called from several workers at once. */
+typedef kz_err (*kz_taxii_publish_fn)(void *ctx, const kz_account *acct, kz_arena *a,
+                                      const kz_json *obj, const char **out, size_t *out_len,
+                                      char *why, size_t why_len);
+/* Added hook: after a POST's objects are committed, the versions the store
+ * reported as added (ids[i], versions[i]: `modified`, else `created`, NULL
+ * for an object with neither) to collection coll_id, and the account that
+ * posted them. Its failure is logged, never the request's. */
+typedef void (*kz_taxii_added_fn)(void *ctx, const kz_account *acct, const char *coll_id,
+                                  const char *const *ids, const char *const *versions, size_t n);
 
 typedef struct kz_taxii_opts {
     const char *data_dir;      /* the node: DIR/kizuna.db, DIR/kizuna.conf */
@@ -37,6 +56,14 @@ typedef struct kz_taxii_opts {
     bool plain_http;           /* served without TLS (URLs in discovery say http) */
     bool no_cache;             /* do not keep read responses in memory */
     unsigned status_days;      /* status resources are kept this long; 0: 7 */
+    kz_taxii_publish_fn publish; /* NULL: objects are stored as received */
+    kz_taxii_added_fn on_added;  /* NULL: nothing is told */
+    void *hook_ctx;              /* for both hooks; must outlive the kz_taxii */
+    /* Objects (JSON text, borrowed) stored in the same transaction whenever
+     * the publish hook rewrote an object of the request: the
+     * extension-definition that a signature refers to, and its identity. */
+    const char *const *publish_extra;
+    size_t n_publish_extra;
 } kz_taxii_opts;
 
 typedef struct kz_taxii kz_taxii;

@@ -16,7 +16,16 @@ static const char schema_sql[] =
     " read TEXT NOT NULL DEFAULT '', write TEXT NOT NULL DEFAULT '',"
     " red TEXT NOT NULL DEFAULT '', tlp_max TEXT NOT NULL DEFAULT 'red',"
     " cert_sha256 TEXT NOT NULL DEFAULT '', token_hash BLOB NOT NULL,"
-    " created_us INTEGER NOT NULL);";
+    " created_us INTEGER NOT NULL, peer INTEGER NOT NULL DEFAULT 0);";
+
+/* Columns added after the first release, each with the default that keeps
+ * an existing account's meaning: a table made before a column existed
+ * gets it by ALTER TABLE (migrate_columns). */
+static const struct {
+    const char *name, *ddl;
+} added_columns[] = {
+    {"peer", "ALTER TABLE auth_account ADD COLUMN peer INTEGER NOT NULL DEFAULT 0"},
+};
 
 int64_t kz_auth_now_us(void)
 {
@@ -66,6 +75,44 @@ fail:
     return rc;
 }
 
+static bool has_column(sqlite3 *db, const char *col, bool *has)
+{
+    sqlite3_stmt *st = NULL;
+    *has = false;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('auth_account')", -1, &st,
+                           NULL) != SQLITE_OK)
+        return false;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *n = sqlite3_column_text(st, 0);
+        if (n && strcmp((const char *)n, col) == 0)
+            *has = true;
+    }
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE;
+}
+
+/* Adds the columns an older auth_account lacks, under the write lock so
+ * that two processes opening the same old node do not both alter it. */
+static kz_err migrate_columns(kz_auth *au)
+{
+    if (sqlite3_exec(au->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return KZ_EDB;
+    for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
+        bool has;
+        if (!has_column(au->db, added_columns[i].name, &has))
+            goto fail;
+        if (!has && sqlite3_exec(au->db, added_columns[i].ddl, NULL, NULL, NULL) != SQLITE_OK)
+            goto fail;
+    }
+    if (sqlite3_exec(au->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    return KZ_OK;
+fail:
+    sqlite3_exec(au->db, "ROLLBACK", NULL, NULL, NULL);
+    return KZ_EDB;
+}
+
 kz_err kz_auth_open(const char *db_path, kz_auth **out, char *errbuf, size_t errlen)
 {
     *out = NULL;
@@ -86,6 +133,10 @@ kz_err kz_auth_open(const char *db_path, kz_auth **out, char *errbuf, size_t err
     sqlite3_busy_timeout(au->db, 10000);
     if (sqlite3_exec(au->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
         errf(errbuf, errlen, "cannot create the account tables", au->db);
+        goto fail;
+    }
+    if (migrate_columns(au) != KZ_OK) {
+        errf(errbuf, errlen, "cannot upgrade the account table", au->db);
         goto fail;
     }
     rc = load_key(au);
@@ -175,8 +226,8 @@ kz_err kz_auth_account_add(kz_auth *au, const kz_account *a, char token[KZ_AUTH_
     pthread_mutex_lock(&au->lock);
     if (sqlite3_prepare_v2(au->db,
                            "INSERT INTO auth_account(name, org, partner, read, write, red, "
-                           "tlp_max, cert_sha256, token_hash, created_us) "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                           "tlp_max, cert_sha256, token_hash, created_us, peer) "
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &st, NULL))
         goto done;
     sqlite3_bind_text(st, 1, a->name, -1, SQLITE_STATIC);
@@ -189,6 +240,7 @@ kz_err kz_auth_account_add(kz_auth *au, const kz_account *a, char token[KZ_AUTH_
     sqlite3_bind_text(st, 8, a->cert_sha256, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 9, h, sizeof h, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, kz_auth_now_us());
+    sqlite3_bind_int(st, 11, a->peer);
     int r = sqlite3_step(st);
     if (r == SQLITE_CONSTRAINT)
         rc = KZ_EEXIST;
@@ -261,10 +313,11 @@ static void row_to_entry(sqlite3_stmt *st, auth_entry *e)
     if (sqlite3_column_bytes(st, 8) == KZ_AUTH_HASH_LEN)
         memcpy(e->hash, sqlite3_column_blob(st, 8), KZ_AUTH_HASH_LEN);
     a->created_us = sqlite3_column_int64(st, 9);
+    a->peer = sqlite3_column_int(st, 10) != 0;
 }
 
 static const char select_sql[] = "SELECT name, org, partner, read, write, red, tlp_max, "
-                                 "cert_sha256, token_hash, created_us FROM auth_account";
+                                 "cert_sha256, token_hash, created_us, peer FROM auth_account";
 
 kz_err kz_auth_account_list(kz_auth *au, kz_auth_account_fn fn, void *ctx)
 {

@@ -215,9 +215,31 @@ static kz_err one(imp *m, const kz_jstream_element *el)
         if (nerr)
             return KZ_OK;
     }
+    const char *data = el->data;
+    size_t len = el->len;
+    if (m->o->transform) {
+        kz_json *nv = NULL;
+        const char *nj = NULL;
+        size_t nl = 0;
+        why[0] = '\0';
+        rc = m->o->transform(m->o->transform_ctx, m->obj_arena, v, &nv, &nj, &nl, why,
+                             sizeof why);
+        if (rc == KZ_ENOMEM)
+            return rc;
+        if (rc) {
+            reject(m, el->index, path, why[0] ? why : kz_strerror(rc), true);
+            return KZ_OK;
+        }
+        if (nv && nj) {
+            v = nv;
+            data = nj;
+            len = nl;
+            m->r->transformed++;
+        }
+    }
     batch *b = m->cur;
     kz_store_object o;
-    rc = kz_store_object_from_json(b->arena, v, el->data, el->len, &o, why, sizeof why);
+    rc = kz_store_object_from_json(b->arena, v, data, len, &o, why, sizeof why);
     if (rc == KZ_ENOMEM)
         return rc;
     if (rc) {
@@ -225,10 +247,10 @@ static kz_err one(imp *m, const kz_jstream_element *el)
         return KZ_OK;
     }
     /* v dies with obj_arena: what the batch needs goes to the batch arena. */
-    char *bytes = kz_arena_alloc(b->arena, el->len ? el->len : 1);
+    char *bytes = kz_arena_alloc(b->arena, len ? len : 1);
     if (!bytes)
         return KZ_ENOMEM;
-    memcpy(bytes, el->data, el->len);
+    memcpy(bytes, data, len);
     const char *mod = o.modified, *cre = o.created;
     o.json = bytes;
     o.id = keep(b, o.id);
@@ -241,7 +263,7 @@ static kz_err one(imp *m, const kz_jstream_element *el)
     b->objs[b->n] = o;
     b->index[b->n] = el->index;
     b->n++;
-    b->bytes += el->len;
+    b->bytes += len;
     if (b->n == m->max_batch || b->bytes >= m->max_bytes)
         return hand_over(m);
     return KZ_OK;

@@ -1,8 +1,11 @@
 /* post.c - adding objects (POST .../objects/): the envelope is split and
  * each object parsed and validated on its own, outside any transaction (so
- * that concurrent POSTs validate in parallel); then the valid ones are
- * parsed again and stored in one transaction; the outcome is a status
- * resource kept in the taxii_status table so that it survives a restart. */
+ * that concurrent POSTs validate in parallel), and handed to the publish
+ * hook (which may rewrite it: `kizuna serve` signs what local tools post);
+ * then the valid ones are parsed again and stored in one transaction; the
+ * added versions go to the on_added hook (provenance); the outcome is a
+ * status resource kept in the taxii_status table so that it survives a
+ * restart. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,8 +19,14 @@
 #define POST_CHUNK 2000
 
 typedef struct span {
-    size_t off, len; /* a valid object's bytes in the request body */
+    size_t off, len; /* a valid object's bytes in the request body, or in xbuf */
+    bool rewritten;  /* the publish hook's bytes (in post_ctx.xbuf) */
 } span;
+
+/* The rewritten objects of one request are kept until they are stored:
+ * signing adds about 250 bytes to an object, so twice the largest body
+ * leaves ample room. */
+#define XBUF_MAX(body_max) ((body_max) * 2 + (1u << 20))
 
 kz_err tx_status_open(kz_taxii *t, const char *db_path, char *errbuf, size_t errlen)
 {
@@ -47,6 +56,11 @@ typedef struct post_ctx {
     span *valid; /* objects that passed validation, in order */
     size_t n_valid;
     bool in_tx;
+    kz_buf xbuf;           /* bytes of the objects the publish hook rewrote */
+    bool any_rewritten;
+    const char **added_id; /* versions the store added (request arena), for on_added */
+    const char **added_ver;
+    size_t n_added;
 } post_ctx;
 
 static kz_err detail(kz_buf *b, size_t *count, const char *id, const char *version, const char *msg)
@@ -90,6 +104,14 @@ static kz_err flush_chunk(post_ctx *p)
     for (size_t i = 0; i < p->n && !rc; i++) {
         const kz_store_object *o = &p->objs[i];
         const char *ver = o->modified ? o->modified : o->created;
+        if (p->results[i] == KZ_STORE_ADDED && p->added_id) {
+            const char *id = kz_arena_strdup(p->r->a, o->id);
+            const char *v = ver ? kz_arena_strdup(p->r->a, ver) : NULL;
+            if (!id || (ver && !v))
+                return KZ_ENOMEM;
+            p->added_id[p->n_added] = id;
+            p->added_ver[p->n_added++] = v;
+        }
         if (p->results[i] == KZ_STORE_ADDED || p->results[i] == KZ_STORE_PRESENT)
             rc = detail(&p->ok, &p->n_ok, o->id, ver, NULL);
         else
@@ -98,6 +120,50 @@ static kz_err flush_chunk(post_ctx *p)
     p->n = 0;
     kz_arena_reset(p->chunk);
     return rc;
+}
+
+/* The publish hook on one valid object v: its bytes, if it rewrote them,
+ * are checked the way the store will see them and kept in xbuf (sp then
+ * points there). *failed: the object failed and is in the failures. */
+static kz_err publish(post_ctx *p, const kz_json *v, const char *id, span *sp, bool *failed)
+{
+    *failed = false;
+    const char *out = NULL;
+    size_t len = 0;
+    char why[200] = "";
+    kz_err rc = p->r->t->o.publish(p->r->t->o.hook_ctx, &p->r->acct, p->chunk, v, &out, &len, why,
+                                   sizeof why);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    if (rc) {
+        char msg[260];
+        snprintf(msg, sizeof msg, "cannot be published: %s", why[0] ? why : kz_strerror(rc));
+        *failed = true;
+        return detail(&p->bad, &p->n_bad, id, version_of(v), msg);
+    }
+    if (!out)
+        return KZ_OK;
+    /* Pass 2 parses these bytes again inside the transaction, where a
+     * failure would fail the whole request: make sure now that it will not. */
+    kz_json *nv = NULL;
+    kz_store_object o;
+    rc = kz_json_parse(p->chunk, out, len, NULL, &nv, NULL);
+    if (!rc)
+        rc = kz_store_object_from_json(p->chunk, nv, out, len, &o, why, sizeof why);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    if (rc) {
+        *failed = true;
+        return detail(&p->bad, &p->n_bad, id, version_of(v), "the published form is not storable");
+    }
+    sp->off = p->xbuf.len;
+    sp->len = len;
+    sp->rewritten = true;
+    rc = kz_buf_append(&p->xbuf, out, len);
+    if (rc)
+        return rc == KZ_ETOOBIG ? KZ_ENOMEM : rc;
+    p->any_rewritten = true;
+    return KZ_OK;
 }
 
 /* Pass 1, one element of objects[]: parse and validate. A bad object is a
@@ -146,10 +212,43 @@ static kz_err check_object(post_ctx *p, const char *body, const kz_jstream_eleme
     /* The stream hands out elements of the in-memory body in place. */
     if (el->offset + el->len > p->r->req->body_len || body + el->offset != el->data)
         return KZ_EINTERNAL;
-    p->valid[p->n_valid].off = el->offset;
-    p->valid[p->n_valid].len = el->len;
+    span *sp = &p->valid[p->n_valid];
+    sp->off = el->offset;
+    sp->len = el->len;
+    sp->rewritten = false;
+    if (p->r->t->o.publish) {
+        bool failed = false;
+        rc = publish(p, v, id, sp, &failed);
+        if (rc || failed)
+            return rc; /* a failed object is in the status already */
+    }
     p->n_valid++;
     return KZ_OK;
+}
+
+/* The objects that go with rewritten ones (the extension-definition a
+ * signature refers to), in the same transaction; "present" after the first
+ * time. They are not part of the request, so not of its status either. */
+static kz_err store_extra(post_ctx *p)
+{
+    const kz_taxii_opts *o = &p->r->t->o;
+    kz_err rc = KZ_OK;
+    for (size_t i = 0; i < o->n_publish_extra && !rc; i++) {
+        const char *bytes = o->publish_extra[i];
+        size_t len = strlen(bytes);
+        kz_json *v = NULL;
+        kz_store_object so;
+        char why[200];
+        rc = kz_json_parse(p->chunk, bytes, len, NULL, &v, NULL);
+        if (!rc)
+            rc = kz_store_object_from_json(p->chunk, v, bytes, len, &so, why, sizeof why);
+        if (rc)
+            return rc == KZ_ENOMEM ? rc : KZ_EINTERNAL;
+        kz_store_put_result res;
+        rc = kz_store_put_batch(p->r->store, p->r->coll.id, &so, 1, &res, NULL);
+    }
+    kz_arena_reset(p->chunk);
+    return rc;
 }
 
 /* Pass 2, inside the transaction: the valid objects again, stored in chunks. */
@@ -157,7 +256,7 @@ static kz_err store_valid(post_ctx *p, const char *body)
 {
     kz_arena_reset(p->chunk);
     for (size_t i = 0; i < p->n_valid; i++) {
-        const char *bytes = body + p->valid[i].off;
+        const char *bytes = (p->valid[i].rewritten ? p->xbuf.data : body) + p->valid[i].off;
         size_t len = p->valid[i].len;
         kz_json *v = NULL;
         kz_err rc = kz_json_parse(p->chunk, bytes, len, NULL, &v, NULL);
@@ -174,7 +273,10 @@ static kz_err store_valid(post_ctx *p, const char *body)
                 return rc;
         }
     }
-    return flush_chunk(p);
+    kz_err rc = flush_chunk(p);
+    if (!rc && p->any_rewritten)
+        rc = store_extra(p);
+    return rc;
 }
 
 /* Status resources older than the retention period are dropped as new ones
@@ -248,9 +350,16 @@ void tx_objects_post(tx_req *r)
     p.chunk = kz_arena_new(1 << 20);
     p.objs = kz_arena_calloc(r->a, POST_CHUNK, sizeof *p.objs);
     p.valid = kz_arena_calloc(r->a, r->t->o.max_objects, sizeof *p.valid);
+    kz_buf_init(&p.xbuf, XBUF_MAX(r->t->o.max_content_length));
+    bool want_added = r->t->o.on_added != NULL;
+    if (want_added) {
+        p.added_id = kz_arena_calloc(r->a, r->t->o.max_objects, sizeof *p.added_id);
+        p.added_ver = kz_arena_calloc(r->a, r->t->o.max_objects, sizeof *p.added_ver);
+    }
     kz_jstream *js = kz_jstream_new_mem(req->body, req->body_len, req->body_len);
     kz_err rc = KZ_OK;
-    if (!p.chunk || !p.objs || !p.valid || !js) {
+    if (!p.chunk || !p.objs || !p.valid || !js ||
+        (want_added && (!p.added_id || !p.added_ver))) {
         tx_error(r, 500, "out of memory", NULL);
         goto done;
     }
@@ -303,6 +412,9 @@ void tx_objects_post(tx_req *r)
         tx_error(r, rc == KZ_EBUSY ? 503 : 500, "the objects could not be stored", kz_strerror(rc));
         goto done;
     }
+    if (want_added && p.n_added)
+        r->t->o.on_added(r->t->o.hook_ctx, &r->acct, r->coll.id, p.added_id, p.added_ver,
+                         p.n_added);
     kz_uuid u;
     char sid[KZ_UUID_STR];
     if (kz_uuid_v4(&u)) {
@@ -328,4 +440,5 @@ done:
     kz_arena_free(p.chunk);
     kz_buf_release(&p.ok);
     kz_buf_release(&p.bad);
+    kz_buf_release(&p.xbuf);
 }
