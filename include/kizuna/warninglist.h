@@ -1,0 +1,138 @@
+/* warninglist.h - MISP warninglists: lists of known-benign or
+ * non-actionable values (cloud and CDN ranges, popular domains, public
+ * resolvers, special-purpose blocks) loaded from MISP's JSON format and
+ * indexed so that "which lists hold this value" costs a few hash probes,
+ * never a scan over the entries.
+ *
+ * Index: one kz_ipset over every cidr entry, kz_strmaps for string and
+ * hostname entries (a hostname entry also matches its subdomains: the
+ * value's parent names are looked up in turn, as MISP does), a Hyperscan
+ * literal database for substring entries, PCRE2 for regex entries (the
+ * only per-entry loop, over regex entries alone). Each index slot holds a
+ * "posting": the lists sharing that entry.
+ *
+ * A list applies to a value type through its matching_attributes (MISP
+ * attribute names: ip-dst, domain, hostname, url, md5...); a list without
+ * them applies to every type. docs/warninglists.md gives the details.
+ *
+ * Lifetime: kz_warninglist_set_new, any number of _load_*, then
+ * kz_warninglist_set_compile once; after that the set is read-only and
+ * kz_warninglist_check may be called from any thread. */
+#ifndef KIZUNA_WARNINGLIST_H
+#define KIZUNA_WARNINGLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kizuna/error.h"
+#include "kizuna/extract.h"
+
+/* Limits (past them: KZ_ETOOBIG with the file and JSON path). */
+#define KZ_WL_MAX_FILE (64u << 20) /* bytes of one list file */
+#define KZ_WL_MAX_LISTS 1024       /* lists in one set */
+#define KZ_WL_MAX_ENTRIES 2000000  /* entries of one list */
+#define KZ_WL_MAX_ENTRY 4096       /* bytes of one entry */
+#define KZ_WL_MAX_TEXT 4096        /* bytes of a name or description */
+
+typedef enum kz_wl_type {
+    KZ_WL_CIDR = 0,
+    KZ_WL_HOSTNAME,
+    KZ_WL_STRING,
+    KZ_WL_SUBSTRING,
+    KZ_WL_REGEX,
+    KZ_WL__COUNT
+} kz_wl_type;
+
+/* "cidr", "hostname", "string", "substring", "regex"; NULL out of range. */
+const char *kz_wl_type_name(kz_wl_type t);
+
+/* What a set knows of one list. Strings belong to the set. */
+typedef struct kz_warninglist_info {
+    const char *id;          /* file name without ".json": "amazon-aws" (unique in a set) */
+    const char *name;        /* the list's "name" */
+    const char *description; /* its "description" */
+    const char *file;        /* the path it was loaded from ("" for memory) */
+    kz_wl_type type;
+    size_t entries;          /* entries indexed (duplicates within the list counted once) */
+    int64_t version;
+    /* The company whose infrastructure the list describes, for provider
+     * concentration ("Amazon", "Google", ...), NULL for other lists. */
+    const char *provider;
+} kz_warninglist_info;
+
+/* Where a load failed: the file, the JSON path in it ("$.list[17]", "" for
+ * the whole file) and why. */
+typedef struct kz_warninglist_error {
+    char file[512];
+    char path[64];
+    char msg[256];
+} kz_warninglist_error;
+
+typedef struct kz_warninglist_set kz_warninglist_set;
+
+/* An empty set. Heap; kz_warninglist_set_free (NULL is a no-op). NULL on
+ * out of memory. */
+kz_warninglist_set *kz_warninglist_set_new(void);
+void kz_warninglist_set_free(kz_warninglist_set *s);
+
+/* Loads one list from buf[0..len) (JSON, MISP warninglist format) under
+ * id (copied; must be unique in the set: KZ_EEXIST otherwise). file is for
+ * messages only (may be NULL). Errors, each with err filled: KZ_EPARSE
+ * (not JSON, a missing or mistyped member, an entry that is not a value
+ * of the list's type), KZ_ETOOBIG, KZ_EINVAL (set already compiled),
+ * KZ_ENOMEM. On error the set is unchanged apart from entries of that
+ * list left unreachable: the list is not registered. */
+kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char *file,
+                               const char *buf, size_t len, kz_warninglist_error *err);
+/* Reads path and loads it with id = its base name without ".json".
+ * KZ_ENOTFOUND / KZ_EIO for a file that cannot be read. */
+kz_err kz_warninglist_load_file(kz_warninglist_set *s, const char *path,
+                                kz_warninglist_error *err);
+/* Loads every "*.json" file of dir (not schema.json), in name order. A
+ * list whose id is in the set already replaces nothing and is skipped
+ * (the first directory wins: the built-in lists load first, so a user
+ * list of the same name is reported, see n_skipped). KZ_ENOTFOUND when
+ * dir does not exist; the first failing file's error otherwise. */
+kz_err kz_warninglist_load_dir(kz_warninglist_set *s, const char *dir, size_t *n_skipped,
+                               kz_warninglist_error *err);
+
+/* The built-in lists' folder: $KZ_WARNINGLISTS if set, else the first of
+ * <binary dir>/../data/warninglists, <binary dir>/../share/kizuna/warninglists,
+ * KZ_WL_INSTALL_DIR that exists. Writes it to out (cap bytes); KZ_ENOTFOUND
+ * when none exists, KZ_ETOOBIG when cap is too small. */
+#define KZ_WL_INSTALL_DIR "/usr/local/share/kizuna/warninglists"
+kz_err kz_warninglist_default_dir(char *out, size_t cap);
+
+/* Builds the substring and regex matchers. Call once after loading;
+ * loading afterwards is KZ_EINVAL. Errors: KZ_ENOMEM, KZ_EPARSE (a regex
+ * or substring entry Hyperscan/PCRE2 reject, err says which list and
+ * entry; err may be NULL). */
+kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *err);
+
+size_t kz_warninglist_count(const kz_warninglist_set *s);
+/* The i-th list in load order, NULL past the end. */
+const kz_warninglist_info *kz_warninglist_get(const kz_warninglist_set *s, size_t i);
+/* Total entries indexed and heap bytes of the index. */
+size_t kz_warninglist_entries(const kz_warninglist_set *s);
+size_t kz_warninglist_bytes(const kz_warninglist_set *s);
+
+/* Called once per list holding the value (in load order). Nonzero stops. */
+typedef int (*kz_warninglist_hit_fn)(void *ctx, const kz_warninglist_info *list);
+
+/* Reports every list of the compiled set that holds value[0..len) of type
+ * t (KZ_IOC__COUNT: type unknown, only lists without matching_attributes
+ * apply). The value should be canonical (extract.h); IPs are parsed here,
+ * domains compared lower-cased without a trailing dot, a URL's host and an
+ * e-mail's domain are looked up in hostname lists as MISP does. *n_hits
+ * (optional) receives the number of lists. Errors: KZ_EINVAL (not compiled,
+ * NULL value), KZ_ENOMEM, KZ_ETOOBIG (value past KZ_WL_MAX_ENTRY). */
+kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const char *value,
+                            size_t len, kz_warninglist_hit_fn fn, void *ctx, size_t *n_hits);
+
+/* Guesses the type of a value typed by a user: IP or CIDR, URL (has
+ * "://"), e-mail (has '@'), MD5/SHA-1/SHA-256/SHA-512 (hex of that
+ * length), CVE id, domain (has a dot); KZ_IOC__COUNT otherwise. */
+kz_ioc_type kz_warninglist_guess_type(const char *value, size_t len);
+
+#endif

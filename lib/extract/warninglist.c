@@ -1,0 +1,620 @@
+/* warninglist.c - loading MISP warninglist JSON files into one indexed set:
+ * validation with file and JSON path in every error, and the index
+ * (ipset, string maps with posting chains, pattern tables). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "extract/warninglist_int.h"
+#include "kizuna/json.h"
+
+static const char *const type_names[KZ_WL__COUNT] = {
+    [KZ_WL_CIDR] = "cidr",
+    [KZ_WL_HOSTNAME] = "hostname",
+    [KZ_WL_STRING] = "string",
+    [KZ_WL_SUBSTRING] = "substring",
+    [KZ_WL_REGEX] = "regex",
+};
+
+const char *kz_wl_type_name(kz_wl_type t)
+{
+    return (unsigned)t < KZ_WL__COUNT ? type_names[t] : NULL;
+}
+
+/* MISP attribute types -> the IOC types they cover. Names not here are
+ * ignored (a list for "btc" addresses applies to none of ours). */
+#define IPS (WL_TYPE_BIT(KZ_IOC_IPV4) | WL_TYPE_BIT(KZ_IOC_IPV6))
+static const struct {
+    const char *attr;
+    uint32_t types;
+} attr_map[] = {
+    {"ip-src", IPS},
+    {"ip-dst", IPS},
+    {"ip-src|port", IPS},
+    {"ip-dst|port", IPS},
+    {"domain|ip", IPS | WL_TYPE_BIT(KZ_IOC_DOMAIN)},
+    {"domain", WL_TYPE_BIT(KZ_IOC_DOMAIN)},
+    {"hostname", WL_TYPE_BIT(KZ_IOC_DOMAIN)},
+    {"hostname|port", WL_TYPE_BIT(KZ_IOC_DOMAIN)},
+    {"url", WL_TYPE_BIT(KZ_IOC_URL)},
+    {"uri", WL_TYPE_BIT(KZ_IOC_URL)},
+    {"link", WL_TYPE_BIT(KZ_IOC_URL)},
+    {"email", WL_TYPE_BIT(KZ_IOC_EMAIL)},
+    {"email-src", WL_TYPE_BIT(KZ_IOC_EMAIL)},
+    {"email-dst", WL_TYPE_BIT(KZ_IOC_EMAIL)},
+    {"target-email", WL_TYPE_BIT(KZ_IOC_EMAIL)},
+    {"md5", WL_TYPE_BIT(KZ_IOC_MD5)},
+    {"sha1", WL_TYPE_BIT(KZ_IOC_SHA1)},
+    {"sha256", WL_TYPE_BIT(KZ_IOC_SHA256)},
+    {"sha512", WL_TYPE_BIT(KZ_IOC_SHA512)},
+    {"filename|md5", WL_TYPE_BIT(KZ_IOC_MD5)},
+    {"filename|sha1", WL_TYPE_BIT(KZ_IOC_SHA1)},
+    {"filename|sha256", WL_TYPE_BIT(KZ_IOC_SHA256)},
+    {"filename|sha512", WL_TYPE_BIT(KZ_IOC_SHA512)},
+    {"vulnerability", WL_TYPE_BIT(KZ_IOC_CVE)},
+};
+#undef IPS
+
+/* Lists describing the infrastructure of one of the large cloud and CDN
+ * companies, by id prefix ("google" covers google, google-gcp, googlebot). */
+static const struct {
+    const char *prefix;
+    const char *provider;
+} provider_map[] = {
+    {"akamai", "Akamai"},         {"amazon", "Amazon"},       {"cloudflare", "Cloudflare"},
+    {"fastly", "Fastly"},         {"google", "Google"},       {"microsoft", "Microsoft"},
+    {"oracle-oci", "Oracle"},     {"github", "GitHub"},       {"apple", "Apple"},
+};
+
+static void set_err(kz_warninglist_error *err, const char *file, const char *path,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void set_err(kz_warninglist_error *err, const char *file, const char *path,
+                    const char *fmt, ...)
+{
+    if (!err)
+        return;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    snprintf(err->path, sizeof err->path, "%s", path ? path : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+}
+
+kz_warninglist_set *kz_warninglist_set_new(void)
+{
+    kz_warninglist_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->arena = kz_arena_new(0);
+    s->ip = kz_ipset_new();
+    s->exact = kz_strmap_new(0);
+    s->host = kz_strmap_new(0);
+    s->dotsuf = kz_strmap_new(0);
+    s->post = calloc(64, sizeof *s->post);
+    s->cap_post = 64;
+    s->n_post = 1; /* 0 ends a chain */
+    if (!s->arena || !s->ip || !s->exact || !s->host || !s->dotsuf || !s->post ||
+        pthread_mutex_init(&s->sub_lock, NULL)) {
+        kz_arena_free(s->arena);
+        kz_ipset_free(s->ip);
+        kz_strmap_free(s->exact);
+        kz_strmap_free(s->host);
+        kz_strmap_free(s->dotsuf);
+        free(s->post);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void kz_warninglist_set_free(kz_warninglist_set *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_sub; i++)
+        free(s->sub[i].text);
+    for (size_t i = 0; i < s->n_re; i++) {
+        free(s->re[i].text);
+        pcre2_code_free(s->re[i].re);
+    }
+    free(s->sub);
+    free(s->re);
+    if (s->sub_scratch)
+        hs_free_scratch(s->sub_scratch);
+    if (s->sub_db)
+        hs_free_database(s->sub_db);
+    pthread_mutex_destroy(&s->sub_lock);
+    kz_ipset_free(s->ip);
+    kz_strmap_free(s->exact);
+    kz_strmap_free(s->host);
+    kz_strmap_free(s->dotsuf);
+    free(s->post);
+    free(s->lists);
+    kz_arena_free(s->arena);
+    free(s);
+}
+
+/* Grows an array of elem-sized items to hold one more. */
+static kz_err grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return KZ_OK;
+    size_t nc = *cap ? *cap * 2 : 16;
+    if (nc > SIZE_MAX / elem)
+        return KZ_ENOMEM;
+    void *p = realloc(*arr, nc * elem);
+    if (!p)
+        return KZ_ENOMEM;
+    *arr = p;
+    *cap = nc;
+    return KZ_OK;
+}
+
+static kz_err new_posting(kz_warninglist_set *s, uint32_t list, uint32_t next, uint32_t *out)
+{
+    if (s->n_post >= UINT32_MAX)
+        return KZ_ETOOBIG;
+    kz_err rc = grow((void **)&s->post, &s->cap_post, s->n_post, sizeof *s->post);
+    if (rc)
+        return rc;
+    s->post[s->n_post] = (wl_posting){.list = list, .next = next};
+    *out = (uint32_t)s->n_post++;
+    return KZ_OK;
+}
+
+/* After a key was found holding chain `head`: adds list to the chain unless
+ * it is there already (*dup then). */
+static kz_err chain_add(kz_warninglist_set *s, uint32_t head, uint32_t list, bool *dup)
+{
+    for (uint32_t p = head; p; p = s->post[p].next) {
+        if (s->post[p].list == list) {
+            *dup = true;
+            return KZ_OK;
+        }
+    }
+    uint32_t q;
+    kz_err rc = new_posting(s, list, s->post[head].next, &q);
+    if (rc)
+        return rc;
+    s->post[head].next = q; /* the head index stays what the map holds */
+    return KZ_OK;
+}
+
+/* key -> list in map m. *dup when that list had the key already. */
+static kz_err map_add(kz_warninglist_set *s, kz_strmap *m, const char *key, size_t len,
+                      uint32_t list, bool *dup)
+{
+    uint32_t head, existing = 0;
+    *dup = false;
+    if (kz_strmap_get(m, key, len, &existing))
+        return chain_add(s, existing, list, dup);
+    kz_err rc = new_posting(s, list, 0, &head);
+    if (rc)
+        return rc;
+    rc = kz_strmap_put(m, key, len, head, NULL);
+    if (rc)
+        s->n_post--; /* the posting just made is unreferenced */
+    return rc;
+}
+
+static kz_err ip_add(kz_warninglist_set *s, const kz_ipaddr *p, uint32_t list, bool *dup)
+{
+    uint32_t head, existing = 0;
+    *dup = false;
+    kz_err rc = new_posting(s, list, 0, &head);
+    if (rc)
+        return rc;
+    rc = kz_ipset_add(s->ip, p, head, &existing);
+    if (rc == KZ_EEXIST) {
+        s->n_post--;
+        return chain_add(s, existing, list, dup);
+    }
+    if (rc)
+        s->n_post--;
+    return rc;
+}
+
+static kz_err pattern_add(wl_pattern **arr, size_t *n, size_t *cap, const char *text,
+                          size_t len, uint32_t list, pcre2_code *re)
+{
+    kz_err rc = grow((void **)arr, cap, *n, sizeof **arr);
+    if (rc)
+        return rc;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return KZ_ENOMEM;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    (*arr)[(*n)++] = (wl_pattern){.text = copy, .len = len, .list = list, .re = re};
+    return KZ_OK;
+}
+
+static void lower(char *d, const char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        d[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+}
+
+/* A hostname entry: no blanks or control characters inside (slashes are
+ * allowed: real lists hold RFC 2317 names such as
+ * "252/24.127.188.93.mifril.ru"); written lower-case without surrounding
+ * blanks, leading "*." / "." or trailing ".". */
+static bool hostname_norm(const char *in, size_t len, char *out, size_t *out_len)
+{
+    /* surrounding blanks are noise (a real list has "...andorpac.ad\\ ") */
+    while (len && (in[0] == ' ' || in[0] == '\t')) {
+        in++;
+        len--;
+    }
+    while (len && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+        len--;
+    if (len >= 2 && in[0] == '*' && in[1] == '.') {
+        in += 2;
+        len -= 2;
+    }
+    while (len && in[0] == '.') {
+        in++;
+        len--;
+    }
+    while (len && in[len - 1] == '.')
+        len--;
+    if (!len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c <= ' ' || c == 0x7f)
+            return false;
+    }
+    lower(out, in, len);
+    *out_len = len;
+    return true;
+}
+
+/* One entry of a list of type t into the index. Returns KZ_EPARSE with a
+ * message in why for an entry that is not a value of the type. */
+static kz_err add_entry(kz_warninglist_set *s, kz_wl_type t, uint32_t list, const char *v,
+                        size_t len, bool *dup, char *why, size_t why_len)
+{
+    char buf[KZ_WL_MAX_ENTRY + 1];
+    size_t n = 0;
+    *dup = false;
+    switch (t) {
+    case KZ_WL_CIDR: {
+        kz_ipaddr ip;
+        if (kz_ip_parse(v, len, &ip, NULL)) {
+            snprintf(why, why_len, "'%.80s' is not an IP address or CIDR prefix", v);
+            return KZ_EPARSE;
+        }
+        return ip_add(s, &ip, list, dup);
+    }
+    case KZ_WL_HOSTNAME:
+        if (!hostname_norm(v, len, buf, &n)) {
+            snprintf(why, why_len, "'%.80s' is not a hostname", v);
+            return KZ_EPARSE;
+        }
+        return map_add(s, s->host, buf, n, list, dup);
+    case KZ_WL_STRING:
+        /* ".google.com" in a string list: MISP lists write subdomains so;
+         * kizuna reads it as "any subdomain of google.com". */
+        if (len > 1 && v[0] == '.' && hostname_norm(v, len, buf, &n))
+            return map_add(s, s->dotsuf, buf, n, list, dup);
+        lower(buf, v, len);
+        return map_add(s, s->exact, buf, len, list, dup);
+    case KZ_WL_SUBSTRING:
+        lower(buf, v, len);
+        return pattern_add(&s->sub, &s->n_sub, &s->cap_sub, buf, len, list, NULL);
+    case KZ_WL_REGEX: {
+        int ec = 0;
+        PCRE2_SIZE eo = 0;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)v, len, PCRE2_UTF, &ec, &eo, NULL);
+        if (!re) {
+            PCRE2_UCHAR msg[120];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            snprintf(why, why_len, "regex '%.60s': %s at offset %zu", v, (const char *)msg,
+                     (size_t)eo);
+            return KZ_EPARSE;
+        }
+        kz_err rc = pattern_add(&s->re, &s->n_re, &s->cap_re, v, len, list, re);
+        if (rc)
+            pcre2_code_free(re);
+        return rc;
+    }
+    default:
+        return KZ_EINVAL;
+    }
+}
+
+/* Whether v[0..len) is a valid entry of a list of type t, without
+ * indexing it, so that a bad file leaves the set as it was. */
+static bool entry_ok(kz_wl_type t, const char *v, size_t len, char *why, size_t why_len)
+{
+    char buf[KZ_WL_MAX_ENTRY + 1];
+    size_t n;
+    kz_ipaddr ip;
+    switch (t) {
+    case KZ_WL_CIDR:
+        if (kz_ip_parse(v, len, &ip, NULL) == KZ_OK)
+            return true;
+        snprintf(why, why_len, "'%.80s' is not an IP address or CIDR prefix", v);
+        return false;
+    case KZ_WL_HOSTNAME:
+        if (hostname_norm(v, len, buf, &n))
+            return true;
+        snprintf(why, why_len, "'%.80s' is not a hostname", v);
+        return false;
+    case KZ_WL_REGEX: {
+        int ec = 0;
+        PCRE2_SIZE eo = 0;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)v, len, PCRE2_UTF, &ec, &eo, NULL);
+        if (re) {
+            pcre2_code_free(re);
+            return true;
+        }
+        PCRE2_UCHAR msg[120];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        snprintf(why, why_len, "regex '%.60s': %s at offset %zu", v, (const char *)msg,
+                 (size_t)eo);
+        return false;
+    }
+    default:
+        return true;
+    }
+}
+
+static const char *provider_of(const char *id)
+{
+    for (size_t i = 0; i < sizeof provider_map / sizeof provider_map[0]; i++) {
+        size_t pl = strlen(provider_map[i].prefix);
+        if (strncmp(id, provider_map[i].prefix, pl) == 0)
+            return provider_map[i].provider;
+    }
+    return NULL;
+}
+
+/* A text member: a string of at most KZ_WL_MAX_TEXT bytes. */
+static kz_err text_member(const kz_json *o, const char *key, bool required, const char *file,
+                          const char **out, kz_warninglist_error *err)
+{
+    char path[64];
+    snprintf(path, sizeof path, "$.%s", key);
+    const kz_json *v = kz_json_get(o, key);
+    *out = NULL;
+    if (!v) {
+        if (!required)
+            return KZ_OK;
+        set_err(err, file, "$", "missing member '%s'", key);
+        return KZ_EPARSE;
+    }
+    if (v->type != KZ_JSON_STRING) {
+        set_err(err, file, path, "expected a string, found %s", kz_json_type_name(v));
+        return KZ_EPARSE;
+    }
+    if (v->u.str.len > KZ_WL_MAX_TEXT) {
+        set_err(err, file, path, "longer than %u bytes", KZ_WL_MAX_TEXT);
+        return KZ_ETOOBIG;
+    }
+    *out = v->u.str.ptr;
+    return KZ_OK;
+}
+
+static const char *const known_members[] = {"name",    "description",         "type",
+                                            "list",    "matching_attributes", "version"};
+
+/* Checks the document's shape (schema.json) before anything is indexed,
+ * so that a bad file leaves the set as it was. */
+static kz_err check_shape(const kz_json *doc, const char *file, kz_wl_type *type,
+                          uint32_t *applies, kz_warninglist_error *err)
+{
+    if (doc->type != KZ_JSON_OBJECT) {
+        set_err(err, file, "$", "expected an object, found %s", kz_json_type_name(doc));
+        return KZ_EPARSE;
+    }
+    for (size_t i = 0; i < doc->u.obj.n; i++) {
+        const char *k = doc->u.obj.members[i].key;
+        bool known = false;
+        for (size_t j = 0; j < sizeof known_members / sizeof known_members[0]; j++)
+            known = known || strcmp(k, known_members[j]) == 0;
+        if (!known) {
+            set_err(err, file, "$", "unknown member '%.60s'", k);
+            return KZ_EPARSE;
+        }
+    }
+    const char *tname = NULL, *dummy = NULL;
+    kz_err rc = text_member(doc, "type", true, file, &tname, err);
+    if (!rc)
+        rc = text_member(doc, "name", true, file, &dummy, err);
+    if (!rc)
+        rc = text_member(doc, "description", true, file, &dummy, err);
+    if (rc)
+        return rc;
+    *type = KZ_WL__COUNT;
+    for (int t = 0; t < KZ_WL__COUNT; t++)
+        if (strcmp(tname, type_names[t]) == 0)
+            *type = (kz_wl_type)t;
+    if (*type == KZ_WL__COUNT) {
+        set_err(err, file, "$.type",
+                "unknown type '%.40s' (cidr, hostname, string, substring or regex)", tname);
+        return KZ_EPARSE;
+    }
+    const kz_json *ver = kz_json_get(doc, "version");
+    int64_t vi;
+    if (!ver) {
+        set_err(err, file, "$", "missing member 'version'");
+        return KZ_EPARSE;
+    }
+    if (!kz_json_int(ver, &vi)) {
+        set_err(err, file, "$.version", "expected an integer, found %s", kz_json_type_name(ver));
+        return KZ_EPARSE;
+    }
+    const kz_json *list = kz_json_get(doc, "list");
+    if (!list) {
+        set_err(err, file, "$", "missing member 'list'");
+        return KZ_EPARSE;
+    }
+    if (list->type != KZ_JSON_ARRAY) {
+        set_err(err, file, "$.list", "expected an array, found %s", kz_json_type_name(list));
+        return KZ_EPARSE;
+    }
+    if (list->u.arr.n > KZ_WL_MAX_ENTRIES) {
+        set_err(err, file, "$.list", "more than %u entries", KZ_WL_MAX_ENTRIES);
+        return KZ_ETOOBIG;
+    }
+    char path[64];
+    for (size_t i = 0; i < list->u.arr.n; i++) {
+        const kz_json *e = list->u.arr.items[i];
+        snprintf(path, sizeof path, "$.list[%zu]", i);
+        if (e->type != KZ_JSON_STRING) {
+            set_err(err, file, path, "expected a string, found %s", kz_json_type_name(e));
+            return KZ_EPARSE;
+        }
+        if (e->u.str.len == 0) {
+            set_err(err, file, path, "empty entry");
+            return KZ_EPARSE;
+        }
+        if (e->u.str.len > KZ_WL_MAX_ENTRY || memchr(e->u.str.ptr, 0, e->u.str.len)) {
+            set_err(err, file, path, e->u.str.len > KZ_WL_MAX_ENTRY
+                                         ? "entry longer than 4096 bytes"
+                                         : "entry with a NUL byte");
+            return e->u.str.len > KZ_WL_MAX_ENTRY ? KZ_ETOOBIG : KZ_EPARSE;
+        }
+    }
+    const kz_json *ma = kz_json_get(doc, "matching_attributes");
+    *applies = WL_ALL_TYPES;
+    if (ma) {
+        if (ma->type != KZ_JSON_ARRAY) {
+            set_err(err, file, "$.matching_attributes", "expected an array, found %s",
+                    kz_json_type_name(ma));
+            return KZ_EPARSE;
+        }
+        /* an empty array says nothing: MISP then matches every type */
+        if (ma->u.arr.n)
+            *applies = 0;
+        for (size_t i = 0; i < ma->u.arr.n; i++) {
+            const char *a = kz_json_string(ma->u.arr.items[i]);
+            snprintf(path, sizeof path, "$.matching_attributes[%zu]", i);
+            if (!a) {
+                set_err(err, file, path, "expected a string, found %s",
+                        kz_json_type_name(ma->u.arr.items[i]));
+                return KZ_EPARSE;
+            }
+            for (size_t j = 0; j < sizeof attr_map / sizeof attr_map[0]; j++)
+                if (strcmp(a, attr_map[j].attr) == 0)
+                    *applies |= attr_map[j].types;
+        }
+    }
+    return KZ_OK;
+}
+
+kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char *file,
+                               const char *buf, size_t len, kz_warninglist_error *err)
+{
+    if (!s || !id || !*id || (!buf && len)) {
+        set_err(err, file, "", "invalid argument");
+        return KZ_EINVAL;
+    }
+    if (s->broken) {
+        set_err(err, file, "", "the set failed to load an earlier list");
+        return KZ_ENOMEM;
+    }
+    if (s->compiled) {
+        set_err(err, file, "", "the set is compiled already");
+        return KZ_EINVAL;
+    }
+    if (len > KZ_WL_MAX_FILE) {
+        set_err(err, file, "", "larger than %u bytes", KZ_WL_MAX_FILE);
+        return KZ_ETOOBIG;
+    }
+    for (size_t i = 0; i < s->n_lists; i++) {
+        if (strcmp(s->lists[i].info.id, id) == 0) {
+            set_err(err, file, "", "a list named '%.60s' is loaded already", id);
+            return KZ_EEXIST;
+        }
+    }
+    if (s->n_lists >= KZ_WL_MAX_LISTS) {
+        set_err(err, file, "", "more than %u lists", KZ_WL_MAX_LISTS);
+        return KZ_ETOOBIG;
+    }
+    kz_arena *a = kz_arena_new(len + 4096 < (1u << 20) ? 0 : len / 2);
+    if (!a)
+        return KZ_ENOMEM;
+    kz_json *doc = NULL;
+    kz_json_error je;
+    kz_json_limits lim = {.max_depth = 8, .max_string = KZ_WL_MAX_FILE,
+                          .max_members = KZ_WL_MAX_ENTRIES};
+    kz_err rc = kz_json_parse(a, buf, len, &lim, &doc, &je);
+    if (rc) {
+        if (rc == KZ_ENOMEM)
+            set_err(err, file, "", "out of memory");
+        else if (rc == KZ_EPARSE)
+            set_err(err, file, "", "not JSON: line %zu column %zu: %s", je.line, je.column,
+                    je.msg);
+        else
+            set_err(err, file, "", "not JSON: %s", kz_strerror(rc));
+        goto done;
+    }
+    kz_wl_type type;
+    uint32_t applies;
+    rc = check_shape(doc, file, &type, &applies, err);
+    if (rc)
+        goto done;
+    rc = grow((void **)&s->lists, &s->cap_lists, s->n_lists, sizeof *s->lists);
+    if (rc)
+        goto done;
+    uint32_t lid = (uint32_t)s->n_lists;
+    wl_list *l = &s->lists[lid];
+    memset(l, 0, sizeof *l);
+    l->applies = applies;
+    l->info.type = type;
+    l->info.id = kz_arena_strdup(s->arena, id);
+    l->info.file = kz_arena_strdup(s->arena, file ? file : "");
+    l->info.name = kz_arena_strdup(s->arena, kz_json_get_string(doc, "name"));
+    l->info.description = kz_arena_strdup(s->arena, kz_json_get_string(doc, "description"));
+    kz_json_int(kz_json_get(doc, "version"), &l->info.version);
+    l->info.provider = provider_of(id);
+    if (!l->info.id || !l->info.file || !l->info.name || !l->info.description) {
+        rc = KZ_ENOMEM;
+        goto done;
+    }
+    const kz_json *list = kz_json_get(doc, "list");
+    char why[200], path[64];
+    for (size_t i = 0; i < list->u.arr.n; i++) {
+        const kz_json *e = list->u.arr.items[i];
+        if (!entry_ok(type, e->u.str.ptr, e->u.str.len, why, sizeof why)) {
+            snprintf(path, sizeof path, "$.list[%zu]", i);
+            set_err(err, file, path, "%s", why);
+            rc = KZ_EPARSE;
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < list->u.arr.n; i++) {
+        const kz_json *e = list->u.arr.items[i];
+        bool dup = false;
+        rc = add_entry(s, type, lid, e->u.str.ptr, e->u.str.len, &dup, why, sizeof why);
+        if (rc) {
+            /* every entry was checked above: only resource errors get here.
+             * Entries already indexed name list lid, which the next list
+             * would take: the set is unusable from now on. */
+            snprintf(path, sizeof path, "$.list[%zu]", i);
+            set_err(err, file, path, "%s", rc == KZ_EPARSE ? why : kz_strerror(rc));
+            s->broken = true;
+            goto done;
+        }
+        if (!dup)
+            l->info.entries++;
+    }
+    s->entries += l->info.entries;
+    s->n_lists++;
+done:
+    kz_arena_free(a);
+    return rc;
+}

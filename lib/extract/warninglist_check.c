@@ -1,0 +1,327 @@
+/* warninglist_check.c - answering "which warninglists hold this value":
+ * compiling the substring and regex matchers, the indexed lookups (IP
+ * prefixes, exact strings, a hostname and its parents), and guessing the
+ * type of a value typed by a user. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "extract/warninglist_int.h"
+
+kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *err)
+{
+    if (!s || s->compiled || s->broken)
+        return KZ_EINVAL;
+    kz_strmap_trim(s->exact);
+    kz_strmap_trim(s->host);
+    kz_strmap_trim(s->dotsuf);
+    if (s->n_sub) {
+        /* one Hyperscan literal database over every substring entry, the
+         * entry's index as its id: a value is scanned once, however many
+         * entries there are */
+        const char **pats = calloc(s->n_sub, sizeof *pats);
+        unsigned *ids = calloc(s->n_sub, sizeof *ids);
+        unsigned *flags = calloc(s->n_sub, sizeof *flags);
+        size_t *lens = calloc(s->n_sub, sizeof *lens);
+        kz_err rc = KZ_OK;
+        if (!pats || !ids || !flags || !lens) {
+            rc = KZ_ENOMEM;
+        } else {
+            for (size_t i = 0; i < s->n_sub; i++) {
+                pats[i] = s->sub[i].text;
+                lens[i] = s->sub[i].len;
+                ids[i] = (unsigned)i;
+                flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+            }
+            hs_compile_error_t *ce = NULL;
+            if (hs_compile_lit_multi(pats, flags, ids, lens, (unsigned)s->n_sub, HS_MODE_BLOCK,
+                                     NULL, &s->sub_db, &ce) != HS_SUCCESS) {
+                if (err) {
+                    int ex = ce ? ce->expression : -1;
+                    const wl_pattern *p = ex >= 0 ? &s->sub[ex] : NULL;
+                    snprintf(err->file, sizeof err->file, "%s",
+                             p ? s->lists[p->list].info.file : "");
+                    snprintf(err->path, sizeof err->path, "$.list");
+                    snprintf(err->msg, sizeof err->msg, "substring '%.60s': %s",
+                             p ? p->text : "?", ce ? ce->message : "cannot compile");
+                }
+                rc = KZ_EPARSE;
+            } else if (hs_alloc_scratch(s->sub_db, &s->sub_scratch) != HS_SUCCESS) {
+                rc = KZ_ENOMEM;
+            }
+            if (ce)
+                hs_free_compile_error(ce);
+        }
+        free(pats);
+        free(ids);
+        free(flags);
+        free(lens);
+        if (rc)
+            return rc;
+    }
+    s->compiled = true;
+    return KZ_OK;
+}
+
+size_t kz_warninglist_count(const kz_warninglist_set *s)
+{
+    return s ? s->n_lists : 0;
+}
+
+const kz_warninglist_info *kz_warninglist_get(const kz_warninglist_set *s, size_t i)
+{
+    return s && i < s->n_lists ? &s->lists[i].info : NULL;
+}
+
+size_t kz_warninglist_entries(const kz_warninglist_set *s)
+{
+    return s ? s->entries : 0;
+}
+
+size_t kz_warninglist_bytes(const kz_warninglist_set *s)
+{
+    if (!s)
+        return 0;
+    return kz_ipset_bytes(s->ip) + kz_strmap_bytes(s->exact) + kz_strmap_bytes(s->host) +
+           kz_strmap_bytes(s->dotsuf) + s->cap_post * sizeof *s->post +
+           s->cap_lists * sizeof *s->lists;
+}
+
+/* One check in progress: the lists reported so far (each once). */
+typedef struct hitstate {
+    const kz_warninglist_set *s;
+    uint32_t tbit;
+    uint8_t seen[KZ_WL_MAX_LISTS / 8];
+} hitstate;
+
+/* Marks list as holding the value when it applies to the value's type
+ * and is of the kind of the index that found it; the callback runs once
+ * per list, in load order, at the end of the check. */
+static void report(hitstate *h, uint32_t list, kz_wl_type want)
+{
+    const wl_list *l = &h->s->lists[list];
+    if (!(l->applies & h->tbit) || l->info.type != want)
+        return;
+    h->seen[list / 8] |= (uint8_t)(1u << (list % 8));
+}
+
+static void report_chain(hitstate *h, uint32_t head, kz_wl_type want)
+{
+    for (uint32_t p = head; p; p = h->s->post[p].next)
+        report(h, h->s->post[p].list, want);
+}
+
+/* The host of a URL: after "scheme://" and any "user@", up to the port,
+ * path, query or fragment; IPv6 literals without their brackets. */
+static void url_host(const char *v, size_t len, const char **h, size_t *hl)
+{
+    const char *p = memmem(v, len, "://", 3);
+    const char *end = v + len;
+    *h = NULL;
+    *hl = 0;
+    if (!p)
+        return;
+    p += 3;
+    const char *e = p;
+    while (e < end && *e != '/' && *e != '?' && *e != '#' && *e != '\\')
+        e++;
+    const char *at = NULL;
+    for (const char *q = p; q < e; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        p = at + 1;
+    if (p < e && *p == '[') {
+        const char *rb = memchr(p, ']', (size_t)(e - p));
+        if (!rb)
+            return;
+        *h = p + 1;
+        *hl = (size_t)(rb - p - 1);
+        return;
+    }
+    const char *colon = memchr(p, ':', (size_t)(e - p));
+    *h = p;
+    *hl = (size_t)((colon ? colon : e) - p);
+}
+
+/* Looks the name up in the hostname lists (the name and every parent) and
+ * in the ".example.com" string entries (parents only). */
+static void check_host(hitstate *h, const char *name, size_t len)
+{
+    char low[KZ_WL_MAX_ENTRY];
+    while (len && name[len - 1] == '.')
+        len--;
+    if (!len || len > sizeof low)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    /* one probe per label: "a.b.example.com", "b.example.com", ... "com" */
+    size_t off = 0;
+    bool first = true;
+    while (off < len) {
+        uint32_t head;
+        if (kz_strmap_get(h->s->host, low + off, len - off, &head))
+            report_chain(h, head, KZ_WL_HOSTNAME);
+        if (!first && kz_strmap_get(h->s->dotsuf, low + off, len - off, &head))
+            report_chain(h, head, KZ_WL_STRING);
+        const char *dot = memchr(low + off, '.', len - off);
+        if (!dot)
+            break;
+        off = (size_t)(dot - low) + 1;
+        first = false;
+    }
+}
+
+static void check_ip(hitstate *h, const char *v, size_t len)
+{
+    kz_ipaddr ip;
+    if (kz_ip_parse(v, len, &ip, NULL) != KZ_OK)
+        return;
+    uint32_t vals[32];
+    size_t n = kz_ipset_lookup(h->s->ip, &ip, vals, 32);
+    for (size_t i = 0; i < n && i < 32; i++)
+        report_chain(h, vals[i], KZ_WL_CIDR);
+}
+
+typedef struct subctx {
+    hitstate *h;
+} subctx;
+
+static int on_sub(unsigned id, unsigned long long from, unsigned long long to,
+                  unsigned flags, void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    hitstate *h = ctx;
+    report(h, h->s->sub[id].list, KZ_WL_SUBSTRING);
+    return 0;
+}
+
+kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const char *value,
+                            size_t len, kz_warninglist_hit_fn fn, void *ctx, size_t *n_hits)
+{
+    if (n_hits)
+        *n_hits = 0;
+    if (!s || !s->compiled || (!value && len) || (unsigned)t > KZ_IOC__COUNT)
+        return KZ_EINVAL;
+    if (len > KZ_WL_MAX_ENTRY)
+        return KZ_ETOOBIG;
+    hitstate *h = calloc(1, sizeof *h);
+    if (!h)
+        return KZ_ENOMEM;
+    h->s = s;
+    h->tbit = WL_TYPE_BIT(t);
+    kz_err rc = KZ_OK;
+
+    /* the host part a value carries, for cidr and hostname lists */
+    const char *host = NULL;
+    size_t hl = 0;
+    if (t == KZ_IOC_IPV4 || t == KZ_IOC_IPV6 || t == KZ_IOC_DOMAIN) {
+        host = value;
+        hl = len;
+    } else if (t == KZ_IOC_URL) {
+        url_host(value, len, &host, &hl);
+    } else if (t == KZ_IOC_EMAIL) {
+        const char *at = memrchr(value, '@', len);
+        if (at) {
+            host = at + 1;
+            hl = len - (size_t)(at + 1 - value);
+        }
+    }
+    if (host && hl)
+        check_ip(h, host, hl);
+    if (host && hl)
+        check_host(h, host, hl);
+
+    /* exact strings, compared lower-cased */
+    char low[KZ_WL_MAX_ENTRY];
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    uint32_t head;
+    if (len && kz_strmap_get(s->exact, low, len, &head))
+        report_chain(h, head, KZ_WL_STRING);
+
+    if (s->sub_db && len) {
+        pthread_mutex_t *lk = (pthread_mutex_t *)&s->sub_lock;
+        pthread_mutex_lock(lk);
+        hs_error_t he = hs_scan(s->sub_db, value, (unsigned)len, 0, s->sub_scratch, on_sub, h);
+        pthread_mutex_unlock(lk);
+        if (he != HS_SUCCESS && he != HS_SCAN_TERMINATED)
+            rc = KZ_EINTERNAL;
+    }
+
+    /* regexes: the one loop over entries, over regex entries alone */
+    if (!rc && s->n_re) {
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        if (!md) {
+            rc = KZ_ENOMEM;
+        } else {
+            for (size_t i = 0; i < s->n_re; i++) {
+                const wl_list *l = &s->lists[s->re[i].list];
+                if (!(l->applies & h->tbit) ||
+                    (h->seen[s->re[i].list / 8] & (1u << (s->re[i].list % 8))))
+                    continue;
+                int r = pcre2_match(s->re[i].re, (PCRE2_SPTR)value, len, 0, 0, md, NULL);
+                if (r >= 0)
+                    report(h, s->re[i].list, KZ_WL_REGEX);
+            }
+            pcre2_match_data_free(md);
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; !rc && i < s->n_lists; i++) {
+        if (!(h->seen[i / 8] & (1u << (i % 8))))
+            continue;
+        n++;
+        if (fn && fn(ctx, &s->lists[i].info))
+            break;
+    }
+    if (n_hits)
+        *n_hits = n;
+    free(h);
+    return rc;
+}
+
+static bool all_hex(const char *v, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+kz_ioc_type kz_warninglist_guess_type(const char *value, size_t len)
+{
+    kz_ipaddr ip;
+    if (!value || !len)
+        return KZ_IOC__COUNT;
+    if (kz_ip_parse(value, len, &ip, NULL) == KZ_OK)
+        return ip.family == 4 ? KZ_IOC_IPV4 : KZ_IOC_IPV6;
+    if (memmem(value, len, "://", 3))
+        return KZ_IOC_URL;
+    if (memchr(value, '@', len))
+        return KZ_IOC_EMAIL;
+    if (all_hex(value, len)) {
+        static const struct {
+            size_t len;
+            kz_ioc_type t;
+        } hashes[] = {{32, KZ_IOC_MD5}, {40, KZ_IOC_SHA1}, {64, KZ_IOC_SHA256},
+                      {128, KZ_IOC_SHA512}};
+        for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++)
+            if (hashes[i].len == len)
+                return hashes[i].t;
+    }
+    if (len > 4 && strncasecmp(value, "CVE-", 4) == 0)
+        return KZ_IOC_CVE;
+    if (memchr(value, '.', len) && !memchr(value, ' ', len) && !memchr(value, '/', len))
+        return KZ_IOC_DOMAIN;
+    return KZ_IOC__COUNT;
+}

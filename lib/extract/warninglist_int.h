@@ -1,0 +1,65 @@
+/* warninglist_int.h - the warninglist set's private layout, shared by its
+ * loader (warninglist.c) and its matcher (warninglist_check.c). */
+#ifndef KIZUNA_EXTRACT_WARNINGLIST_INT_H
+#define KIZUNA_EXTRACT_WARNINGLIST_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include "kizuna/arena.h"
+#include "kizuna/ipset.h"
+#include "kizuna/strmap.h"
+#include "kizuna/warninglist.h"
+
+/* Bit per kz_ioc_type a list applies to, and the bit for "type unknown". */
+#define WL_ALL_TYPES ((1u << (KZ_IOC__COUNT + 1)) - 1u)
+#define WL_TYPE_BIT(t) (1u << (unsigned)(t))
+
+typedef struct wl_list {
+    kz_warninglist_info info; /* strings in the set's arena */
+    uint32_t applies;         /* WL_TYPE_BIT per type it applies to */
+} wl_list;
+
+/* A posting: one list holding an index key, chained to the next list
+ * holding the same key (0 ends the chain; slot 0 is never used). Every
+ * map and ipset value is the index of the chain's head. */
+typedef struct wl_posting {
+    uint32_t list;
+    uint32_t next;
+} wl_posting;
+
+typedef struct wl_pattern {
+    char *text;     /* heap copy (substring: lower-cased) */
+    size_t len;
+    uint32_t list;
+    pcre2_code *re; /* regex entries only */
+} wl_pattern;
+
+struct kz_warninglist_set {
+    kz_arena *arena; /* list names, descriptions, ids, files */
+    wl_list *lists;
+    size_t n_lists, cap_lists;
+    wl_posting *post;
+    size_t n_post, cap_post;
+    kz_ipset *ip;       /* cidr entries */
+    kz_strmap *exact;   /* string entries, lower-cased */
+    kz_strmap *host;    /* hostname entries: the name and its subdomains */
+    kz_strmap *dotsuf;  /* string entries written ".example.com": subdomains only */
+    wl_pattern *sub;    /* substring entries */
+    size_t n_sub, cap_sub;
+    wl_pattern *re;     /* regex entries */
+    size_t n_re, cap_re;
+    hs_database_t *sub_db;
+    hs_scratch_t *sub_scratch; /* guarded by sub_lock: check may run on any thread */
+    pthread_mutex_t sub_lock;
+    bool compiled;
+    bool broken; /* a load failed half-way (out of memory): the set is unusable */
+    size_t entries;
+};
+
+#endif

@@ -1,0 +1,341 @@
+/* test_warninglist.c - MISP warninglists: every list type, subdomains,
+ * CIDR edges, matching_attributes, lists sharing entries, bad files
+ * (tests/data/extract/warninglist/bad/EXPECTED.tsv: error, JSON path and
+ * message), and the real lists of data/warninglists/. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kizuna/warninglist.h"
+
+#define GOOD "tests/data/extract/warninglist/good"
+#define BAD "tests/data/extract/warninglist/bad"
+
+/* The ids of the lists a check reported, comma-separated, in load order. */
+typedef struct hits {
+    char ids[512];
+} hits;
+
+static int collect(void *ctx, const kz_warninglist_info *l)
+{
+    hits *h = ctx;
+    size_t n = strlen(h->ids);
+    snprintf(h->ids + n, sizeof h->ids - n, "%s%s", n ? "," : "", l->id);
+    return 0;
+}
+
+static const char *check(const kz_warninglist_set *s, kz_ioc_type t, const char *v)
+{
+    static hits h;
+    memset(&h, 0, sizeof h);
+    size_t n = 99;
+    assert_int_equal(kz_warninglist_check(s, t, v, strlen(v), collect, &h, &n), KZ_OK);
+    return h.ids;
+}
+
+static kz_warninglist_set *good_set(void)
+{
+    kz_warninglist_set *s = kz_warninglist_set_new();
+    assert_non_null(s);
+    kz_warninglist_error err;
+    size_t skipped = 9;
+    kz_err rc = kz_warninglist_load_dir(s, GOOD, &skipped, &err);
+    if (rc)
+        fprintf(stderr, "%s: %s: %s\n", err.file, err.path, err.msg);
+    assert_int_equal(rc, KZ_OK);
+    assert_int_equal(skipped, 0);
+    assert_int_equal(kz_warninglist_set_compile(s, &err), KZ_OK);
+    return s;
+}
+
+static void test_cidr(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = good_set();
+    /* ::/0 and 0.0.0.0/0 hold everything: one report per list */
+    assert_string_equal(check(s, KZ_IOC_IPV4, "11.1.1.1"), "special-cidr");
+    kz_warninglist_set_free(s);
+
+    s = kz_warninglist_set_new();
+    const char *l = "{\"name\":\"n\",\"description\":\"d\",\"type\":\"cidr\",\"version\":1,"
+                    "\"list\":[\"10.0.0.0/8\",\"192.0.2.1\",\"2001:DB8::/32\","
+                    "\"203.0.113.128/25\",\"10.1.2.3/16\"]}";
+    kz_warninglist_error err;
+    assert_int_equal(kz_warninglist_load_mem(s, "c", NULL, l, strlen(l), &err), KZ_OK);
+    /* 10.1.2.3/16 is 10.1.0.0/16 (host bits cleared): a second entry */
+    assert_int_equal(kz_warninglist_get(s, 0)->entries, 5);
+    assert_int_equal(kz_warninglist_set_compile(s, &err), KZ_OK);
+    assert_string_equal(check(s, KZ_IOC_IPV4, "10.0.0.0"), "c");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "10.255.255.255"), "c");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "9.255.255.255"), "");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "11.0.0.0"), "");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "192.0.2.1"), "c");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "192.0.2.0"), "");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "192.0.2.2"), "");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "203.0.113.127"), "");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "203.0.113.128"), "c");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "203.0.113.255"), "c");
+    assert_string_equal(check(s, KZ_IOC_IPV6, "2001:db8::1"), "c");
+    assert_string_equal(check(s, KZ_IOC_IPV6, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"), "c");
+    assert_string_equal(check(s, KZ_IOC_IPV6, "2001:db9::"), "");
+    /* an IPv4-mapped address is not the IPv4 address */
+    assert_string_equal(check(s, KZ_IOC_IPV6, "::ffff:10.0.0.1"), "");
+    /* not an address: nothing, no error */
+    assert_string_equal(check(s, KZ_IOC_IPV4, "10.0.0.256"), "");
+    /* the host of a URL, the domain of an e-mail */
+    assert_string_equal(check(s, KZ_IOC_URL, "http://10.2.3.4:8080/x"), "c");
+    assert_string_equal(check(s, KZ_IOC_URL, "http://[2001:db8::5]/x"), "c");
+    kz_warninglist_set_free(s);
+}
+
+static void test_hostname(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = good_set();
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "example.com"), "test-hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "www.example.com"), "test-hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "a.b.c.EXAMPLE.com."), "test-hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "badexample.com"), "");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "example.com.evil.org"), "");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "com"), "");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "x.example.net"), "test-hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "wild.org"), "test-hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "deep.wild.org"), "test-hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "evil.co.jp"), "test-hosts");
+    /* the list applies to url: the URL's host; not to e-mail */
+    assert_string_equal(check(s, KZ_IOC_URL, "https://user@cdn.example.com:443/a?b"),
+                        "test-hosts");
+    assert_string_equal(check(s, KZ_IOC_EMAIL, "a@example.com"), "");
+    kz_warninglist_set_free(s);
+}
+
+static void test_string(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = good_set();
+    /* no matching_attributes: applies to every type; compared lower-cased */
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "exact.example.org"), "test-strings");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "www.exact.example.org"), "");
+    assert_string_equal(check(s, KZ_IOC_MD5, "D41D8CD98F00B204E9800998ECF8427E"), "test-strings");
+    assert_string_equal(check(s, KZ_IOC__COUNT, "d41d8cd98f00b204e9800998ecf8427e"),
+                        "test-strings");
+    assert_string_equal(check(s, KZ_IOC_EMAIL, "user@mail.test"), "test-strings");
+    /* ".google.test": subdomains only */
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "mail.google.test"), "test-strings");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "google.test"), "");
+    assert_string_equal(check(s, KZ_IOC_EMAIL, "x@mail.google.test"), "test-strings");
+    kz_warninglist_set_free(s);
+}
+
+static void test_substring_regex(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = good_set();
+    assert_string_equal(check(s, KZ_IOC_URL, "http://evil.test/wp-content/x.php"),
+                        "test-substrings");
+    assert_string_equal(check(s, KZ_IOC_URL, "http://SINKHOLE.evil.test/"), "test-substrings");
+    assert_string_equal(check(s, KZ_IOC_URL, "http://evil.test/wp-admin/"), "");
+    /* substring list applies to url only */
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "sinkhole.test"), "");
+    assert_string_equal(check(s, KZ_IOC_URL, "http://abcdefgh.onion/x"), "test-regex");
+    assert_string_equal(check(s, KZ_IOC_URL, "http://abcdefgh.onion.evil/x"), "");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "host.invalid"), "test-regex");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "1.2.3.4"), "special-cidr");
+    kz_warninglist_set_free(s);
+}
+
+static void test_shared_entries(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = kz_warninglist_set_new();
+    const char *a = "{\"name\":\"A\",\"description\":\"d\",\"type\":\"hostname\",\"version\":1,"
+                    "\"list\":[\"example.com\",\"example.com\",\"x.org\"]}";
+    const char *b = "{\"name\":\"B\",\"description\":\"d\",\"type\":\"hostname\",\"version\":1,"
+                    "\"list\":[\"x.org\",\"www.example.com\"]}";
+    const char *c = "{\"name\":\"C\",\"description\":\"d\",\"type\":\"cidr\",\"version\":1,"
+                    "\"list\":[\"10.0.0.0/8\"]}";
+    const char *d = "{\"name\":\"D\",\"description\":\"d\",\"type\":\"cidr\",\"version\":1,"
+                    "\"list\":[\"10.0.0.0/8\",\"10.1.0.0/16\"]}";
+    kz_warninglist_error err;
+    assert_int_equal(kz_warninglist_load_mem(s, "a", NULL, a, strlen(a), &err), KZ_OK);
+    assert_int_equal(kz_warninglist_load_mem(s, "b", NULL, b, strlen(b), &err), KZ_OK);
+    assert_int_equal(kz_warninglist_load_mem(s, "c", NULL, c, strlen(c), &err), KZ_OK);
+    assert_int_equal(kz_warninglist_load_mem(s, "d", NULL, d, strlen(d), &err), KZ_OK);
+    assert_int_equal(kz_warninglist_load_mem(s, "a", "again.json", d, strlen(d), &err),
+                     KZ_EEXIST);
+    assert_int_equal(kz_warninglist_count(s), 4);
+    assert_int_equal(kz_warninglist_get(s, 0)->entries, 2);
+    assert_int_equal(kz_warninglist_entries(s), 2 + 2 + 1 + 2);
+    assert_int_equal(kz_warninglist_set_compile(s, &err), KZ_OK);
+    /* loading after compile is refused */
+    assert_int_equal(kz_warninglist_load_mem(s, "e", NULL, c, strlen(c), &err), KZ_EINVAL);
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "x.org"), "a,b");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "www.example.com"), "a,b");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "example.com"), "a");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "10.1.2.3"), "c,d");
+    assert_string_equal(check(s, KZ_IOC_IPV4, "10.2.2.3"), "c,d");
+    /* a callback's nonzero stops */
+    size_t n = 0;
+    assert_int_equal(kz_warninglist_check(s, KZ_IOC_IPV4, "10.1.2.3", 8, NULL, NULL, &n), KZ_OK);
+    assert_int_equal(n, 2);
+    kz_warninglist_set_free(s);
+}
+
+static char *slurp_tsv(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_bad_files(void **state)
+{
+    (void)state;
+    char *tsv = slurp_tsv(BAD "/EXPECTED.tsv");
+    size_t cases = 0;
+    for (char *line = strtok(tsv, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        char *f[4] = {0};
+        char *p = line;
+        for (int i = 0; i < 4; i++) {
+            f[i] = p;
+            char *tab = strchr(p, '\t');
+            if (tab) {
+                *tab = '\0';
+                p = tab + 1;
+            } else {
+                p += strlen(p);
+            }
+        }
+        char path[256];
+        snprintf(path, sizeof path, BAD "/%s", f[0]);
+        kz_warninglist_set *s = kz_warninglist_set_new();
+        kz_warninglist_error err;
+        memset(&err, 0, sizeof err);
+        kz_err rc = kz_warninglist_load_file(s, path, &err);
+        if (strcmp(kz_errname(rc), f[1]) || strcmp(err.path, f[2]) || !strstr(err.msg, f[3]) ||
+            strcmp(err.file, path))
+            fail_msg("%s: got %s '%s' '%s' (file '%s'), want %s '%s' '...%s...'", f[0],
+                     kz_errname(rc), err.path, err.msg, err.file, f[1], f[2], f[3]);
+        /* the set is as it was: empty, and usable */
+        assert_int_equal(kz_warninglist_count(s), 0);
+        assert_int_equal(kz_warninglist_entries(s), 0);
+        assert_int_equal(kz_warninglist_set_compile(s, NULL), KZ_OK);
+        assert_string_equal(check(s, KZ_IOC_IPV4, "10.0.0.1"), "");
+        kz_warninglist_set_free(s);
+        cases++;
+    }
+    assert_true(cases >= 14);
+    /* missing file, missing folder */
+    kz_warninglist_set *s = kz_warninglist_set_new();
+    kz_warninglist_error err;
+    assert_int_equal(kz_warninglist_load_file(s, BAD "/nope.json", &err), KZ_ENOTFOUND);
+    assert_string_equal(err.msg, "no such file");
+    assert_int_equal(kz_warninglist_load_dir(s, BAD "/nope", NULL, &err), KZ_ENOTFOUND);
+    /* a folder with a bad file names it */
+    assert_int_equal(kz_warninglist_load_dir(s, BAD, NULL, &err), KZ_EPARSE);
+    assert_non_null(strstr(err.file, BAD "/"));
+    kz_warninglist_set_free(s);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = kz_warninglist_set_new();
+    kz_warninglist_error err;
+    static char doc[KZ_WL_MAX_ENTRY + 200];
+    int n = snprintf(doc, sizeof doc,
+                     "{\"name\":\"n\",\"description\":\"d\",\"type\":\"string\",\"version\":1,"
+                     "\"list\":[\"");
+    memset(doc + n, 'a', KZ_WL_MAX_ENTRY + 1);
+    memcpy(doc + n + KZ_WL_MAX_ENTRY + 1, "\"]}", 4);
+    assert_int_equal(kz_warninglist_load_mem(s, "big", NULL, doc, strlen(doc), &err),
+                     KZ_ETOOBIG);
+    assert_string_equal(err.path, "$.list[0]");
+    assert_int_equal(kz_warninglist_set_compile(s, NULL), KZ_OK);
+    static char big[KZ_WL_MAX_ENTRY + 1];
+    memset(big, 'a', sizeof big);
+    assert_int_equal(kz_warninglist_check(s, KZ_IOC_DOMAIN, big, sizeof big, NULL, NULL, NULL),
+                     KZ_ETOOBIG);
+    kz_warninglist_set_free(s);
+}
+
+static void test_real_lists(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = kz_warninglist_set_new();
+    kz_warninglist_error err;
+    kz_err rc = kz_warninglist_load_dir(s, "data/warninglists", NULL, &err);
+    if (rc)
+        fprintf(stderr, "%s: %s: %s\n", err.file, err.path, err.msg);
+    assert_int_equal(rc, KZ_OK);
+    assert_int_equal(kz_warninglist_set_compile(s, &err), KZ_OK);
+    assert_true(kz_warninglist_count(s) >= 28);
+    assert_true(kz_warninglist_entries(s) > 100000);
+    size_t providers = 0;
+    for (size_t i = 0; i < kz_warninglist_count(s); i++) {
+        const kz_warninglist_info *l = kz_warninglist_get(s, i);
+        if (strcmp(l->id, "amazon-aws") == 0)
+            assert_string_equal(l->provider, "Amazon");
+        if (strcmp(l->id, "googlebot") == 0)
+            assert_string_equal(l->provider, "Google");
+        if (strcmp(l->id, "rfc1918") == 0)
+            assert_null(l->provider);
+        providers += l->provider != NULL;
+    }
+    assert_true(providers >= 14);
+    assert_non_null(strstr(check(s, KZ_IOC_IPV4, "8.8.8.8"), "public-dns-v4"));
+    assert_non_null(strstr(check(s, KZ_IOC_IPV4, "192.168.1.1"), "rfc1918"));
+    assert_non_null(strstr(check(s, KZ_IOC_IPV4, "104.16.0.1"), "cloudflare"));
+    assert_non_null(strstr(check(s, KZ_IOC_IPV4, "17.1.2.3"), "apple"));
+    assert_non_null(strstr(check(s, KZ_IOC_IPV6, "fe80::1"), "ipv6-linklocal"));
+    assert_non_null(strstr(check(s, KZ_IOC_DOMAIN, "www.google.com"), "google"));
+    assert_string_equal(check(s, KZ_IOC_IPV4, "45.77.1.2"), "");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "kizuna-evil-c2.xyz"), "");
+    kz_warninglist_set_free(s);
+}
+
+static void test_guess(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *v;
+        kz_ioc_type t;
+    } cases[] = {
+        {"1.2.3.4", KZ_IOC_IPV4},
+        {"10.0.0.0/8", KZ_IOC_IPV4},
+        {"2001:db8::1", KZ_IOC_IPV6},
+        {"https://evil.com/x", KZ_IOC_URL},
+        {"a@evil.com", KZ_IOC_EMAIL},
+        {"d41d8cd98f00b204e9800998ecf8427e", KZ_IOC_MD5},
+        {"da39a3ee5e6b4b0d3255bfef95601890afd80709", KZ_IOC_SHA1},
+        {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", KZ_IOC_SHA256},
+        {"CVE-2024-3400", KZ_IOC_CVE},
+        {"evil.com", KZ_IOC_DOMAIN},
+        {"hello", KZ_IOC__COUNT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(kz_warninglist_guess_type(cases[i].v, strlen(cases[i].v)), cases[i].t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cidr),          cmocka_unit_test(test_hostname),
+        cmocka_unit_test(test_string),        cmocka_unit_test(test_substring_regex),
+        cmocka_unit_test(test_shared_entries), cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_limits),        cmocka_unit_test(test_real_lists),
+        cmocka_unit_test(test_guess),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
