@@ -1,0 +1,236 @@
+/* reader_zeek.c - the Zeek TSV log reader: #separator / #set_separator /
+ * #unset_field / #empty_field / #fields / #types headers (read again
+ * wherever they appear, so several logs concatenated or merged each keep
+ * their own columns), data lines split on the separator, sets and vectors
+ * split on the set separator, \xHH escapes decoded. Also the field table
+ * that Zeek JSON shares. */
+#include <string.h>
+
+#include "match/reader_int.h"
+
+/* Zeek field names (as in #fields and in Zeek JSON keys) -> what they hold.
+ * The same name means the same thing in every Zeek log that has it. */
+const kz_fdef kz_zeek_fields[] = {
+    {"ts", "ts", FK_TS, NULL, false},
+    {"id.orig_h", "id.orig_h", FK_IP, NULL, false},
+    {"id.resp_h", "id.resp_h", FK_IP, NULL, false},
+    {"id.orig_p", "id.orig_p", FK_PORT, "src_port", false},
+    {"id.resp_p", "id.resp_p", FK_PORT, "dst_port", false},
+    {"query", "query", FK_DOMAIN, NULL, false},                 /* dns.log */
+    {"answers", "answers", FK_IP_OR_DOMAIN, NULL, true},        /* dns.log */
+    {"host", "host", FK_URL_HOST, NULL, false},                 /* http.log */
+    {"uri", "uri", FK_URL_PATH, NULL, false},                   /* http.log */
+    {"referrer", "referrer", FK_URL, NULL, false},              /* http.log */
+    {"server_name", "server_name", FK_DOMAIN, NULL, false},     /* ssl.log */
+    {"md5", "md5", FK_MD5, NULL, false},                        /* files.log */
+    {"sha1", "sha1", FK_SHA1, NULL, false},
+    {"sha256", "sha256", FK_SHA256, NULL, false},
+    {"tx_hosts", "tx_hosts", FK_IP, NULL, true},
+    {"rx_hosts", "rx_hosts", FK_IP, NULL, true},
+    {"mailfrom", "mailfrom", FK_EMAIL, NULL, false},            /* smtp.log */
+    {"rcptto", "rcptto", FK_EMAIL, NULL, true},
+    {"from", "from", FK_EMAIL, NULL, false},
+    {"to", "to", FK_EMAIL, NULL, true},
+    {"cc", "cc", FK_EMAIL, NULL, true},
+    {"reply_to", "reply_to", FK_EMAIL, NULL, false},
+    {"x_originating_ip", "x_originating_ip", FK_IP, NULL, false},
+    {"san.dns", "san.dns", FK_DOMAIN, NULL, true},              /* x509.log */
+    {"san.ip", "san.ip", FK_IP, NULL, true},
+    {"src", "src", FK_IP, NULL, false},                         /* notice.log */
+    {"dst", "dst", FK_IP, NULL, false},
+};
+const size_t kz_zeek_n_fields = sizeof kz_zeek_fields / sizeof kz_zeek_fields[0];
+
+void kz_reader_zeek_reset(kz_logreader *r)
+{
+    r->sep = '\t';
+    r->set_sep = ',';
+    memcpy(r->unset, "-", 2);
+    r->unset_len = 1;
+    memcpy(r->empty, "(empty)", 8);
+    r->empty_len = 7;
+    r->n_cols = 0;
+    r->have_fields = r->have_types = false;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes Zeek's \xHH escapes of v[0..len) into the line scratch when
+ * there are any; *out points at the result. false when the scratch is full. */
+static bool unescape(kz_logreader *r, const char *v, size_t len, const char **out, size_t *out_len)
+{
+    if (!memchr(v, '\\', len)) {
+        *out = v;
+        *out_len = len;
+        return true;
+    }
+    char *d = kz_reader_scratch(r, len);
+    if (!d)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        int h, l;
+        if (v[i] == '\\' && i + 3 < len && v[i + 1] == 'x' && (h = hexval(v[i + 2])) >= 0 &&
+            (l = hexval(v[i + 3])) >= 0) {
+            d[n++] = (char)(h * 16 + l);
+            i += 3;
+        } else {
+            d[n++] = v[i];
+        }
+    }
+    *out = d;
+    *out_len = n;
+    return true;
+}
+
+/* One separator character from a header value: a literal byte or "\xHH". */
+static bool parse_sep(const char *v, size_t len, char *out)
+{
+    if (len == 1) {
+        *out = v[0];
+        return true;
+    }
+    int h, l;
+    if (len == 4 && v[0] == '\\' && v[1] == 'x' && (h = hexval(v[2])) >= 0 &&
+        (l = hexval(v[3])) >= 0) {
+        *out = (char)(h * 16 + l);
+        return true;
+    }
+    return false;
+}
+
+static int find_def(const char *name, size_t len)
+{
+    for (size_t i = 0; i < kz_zeek_n_fields; i++)
+        if (strlen(kz_zeek_fields[i].path) == len && memcmp(kz_zeek_fields[i].path, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+static kz_err header(kz_logreader *r, const char *line, size_t len, uint64_t lineno)
+{
+    if (len >= 11 && memcmp(line, "#separator ", 11) == 0) {
+        if (!parse_sep(line + 11, len - 11, &r->sep))
+            return kz_reader_bad(r, lineno, "bad #separator");
+        return KZ_OK;
+    }
+    const char *end = line + len;
+    const char *tab = memchr(line, r->sep, len);
+    if (!tab)
+        return KZ_OK; /* "#close" style lines without values */
+    size_t klen = (size_t)(tab - line);
+    const char *v = tab + 1;
+    size_t vlen = (size_t)(end - v);
+    if (klen == 14 && memcmp(line, "#set_separator", 14) == 0) {
+        if (!parse_sep(v, vlen, &r->set_sep))
+            return kz_reader_bad(r, lineno, "bad #set_separator");
+    } else if ((klen == 12 && memcmp(line, "#unset_field", 12) == 0) ||
+               (klen == 12 && memcmp(line, "#empty_field", 12) == 0)) {
+        bool unset = line[1] == 'u';
+        if (vlen >= sizeof r->unset)
+            return kz_reader_bad(r, lineno, "header value too long");
+        memcpy(unset ? r->unset : r->empty, v, vlen);
+        (unset ? r->unset : r->empty)[vlen] = 0;
+        *(unset ? &r->unset_len : &r->empty_len) = vlen;
+    } else if (klen == 7 && memcmp(line, "#fields", 7) == 0) {
+        size_t n = 0;
+        const char *p = v;
+        while (p <= end) {
+            const char *s = memchr(p, r->sep, (size_t)(end - p));
+            const char *e = s ? s : end;
+            if (n >= KZ_ZEEK_MAX_COLS) {
+                r->have_fields = false;
+                return kz_reader_bad(r, lineno, "too many #fields");
+            }
+            int d = find_def(p, (size_t)(e - p));
+            r->col_def[n] = (int16_t)d;
+            r->col_set[n] = d >= 0 && kz_zeek_fields[d].set;
+            n++;
+            p = e + 1;
+        }
+        r->n_cols = n;
+        r->have_fields = true;
+        r->have_types = false;
+    } else if (klen == 6 && memcmp(line, "#types", 6) == 0 && r->have_fields) {
+        size_t n = 0;
+        const char *p = v;
+        while (p <= end && n < r->n_cols) {
+            const char *s = memchr(p, r->sep, (size_t)(end - p));
+            const char *e = s ? s : end;
+            size_t tl = (size_t)(e - p);
+            r->col_set[n] = (tl > 4 && memcmp(p, "set[", 4) == 0) ||
+                            (tl > 7 && memcmp(p, "vector[", 7) == 0);
+            n++;
+            p = e + 1;
+        }
+        r->have_types = true;
+    }
+    return KZ_OK;
+}
+
+static bool is_marker(const kz_logreader *r, const char *v, size_t len)
+{
+    return (len == r->unset_len && memcmp(v, r->unset, len) == 0) ||
+           (len == r->empty_len && memcmp(v, r->empty, len) == 0);
+}
+
+/* One element of a column: markers dropped, escapes decoded. */
+static bool emit_one(kz_logreader *r, const kz_fdef *d, const char *v, size_t len)
+{
+    if (len == 0 || is_marker(r, v, len))
+        return true;
+    const char *u;
+    size_t ul;
+    if (!unescape(r, v, len, &u, &ul))
+        return false;
+    kz_reader_emit(r, d, u, ul);
+    return true;
+}
+
+static bool emit_column(kz_logreader *r, size_t col, const char *v, size_t len)
+{
+    const kz_fdef *d = &kz_zeek_fields[r->col_def[col]];
+    if (!r->col_set[col] || is_marker(r, v, len))
+        return emit_one(r, d, v, len);
+    const char *end = v + len;
+    while (v <= end) {
+        const char *s = memchr(v, r->set_sep, (size_t)(end - v));
+        const char *e = s ? s : end;
+        if (!emit_one(r, d, v, (size_t)(e - v)))
+            return false;
+        v = e + 1;
+    }
+    return true;
+}
+
+kz_err kz_reader_zeek_line(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
+                           kz_logrec_fn fn, void *ctx)
+{
+    if (line[0] == '#')
+        return header(r, line, len, lineno);
+    if (!r->have_fields)
+        return kz_reader_bad(r, lineno, "data before a #fields header");
+    const char *p = line, *end = line + len;
+    size_t col = 0;
+    for (;;) {
+        const char *s = memchr(p, r->sep, (size_t)(end - p));
+        const char *e = s ? s : end;
+        if (col >= r->n_cols)
+            return kz_reader_bad(r, lineno, "more fields than #fields names");
+        if (r->col_def[col] >= 0 && !emit_column(r, col, p, (size_t)(e - p)))
+            return kz_reader_bad(r, lineno, "line too long");
+        col++;
+        if (!s)
+            break;
+        p = s + 1;
+    }
+    if (col != r->n_cols)
+        return kz_reader_bad(r, lineno, "fewer fields than #fields names");
+    return kz_reader_line_end(r, line, len, lineno, fn, ctx);
+}
