@@ -134,10 +134,15 @@ static void emit_hostish(kz_logreader *r, const char *v, size_t n)
         all |= v[i] == '.' ? 0 : cls[(unsigned char)v[i]] | (cls[(unsigned char)v[i]] ? 0 : 64);
     if (all & 64)
         return; /* a byte no host name or address has */
-    if ((all & ~(unsigned)C_DIGIT) == 0)
-        kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
-    else if (all & (C_ALPHA | C_HEX))
+    size_t dots = 0;
+    for (size_t i = 0; i < n; i++)
+        dots += v[i] == '.';
+    if ((all & ~(unsigned)C_DIGIT) == 0) {
+        if (dots == 3) /* "TLS 1.3" and "v2.0.1" are versions, not addresses */
+            kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
+    } else if (all & (C_ALPHA | C_HEX)) {
         kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, n, false);
+    }
 }
 
 /* A URL runs to the next blank, quote or angle bracket. */
