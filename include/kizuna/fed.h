@@ -2,9 +2,12 @@
  * peers, pull and push subscriptions, durable checkpoints, the push
  * outbox with retries, sharing policy and provenance.
  *
- * State lives in the node database (DIR/kizuna.db) in tables named fed_*,
- * reached through a connection of this module's own; objects are read and
- * written only through kz_store (store.h). A kz_fed handle is not
+ * State lives in the node database (DIR/kizuna.db) in tables named fed_*
+ * (versioned in fed_meta, upgraded by kz_fed_open), reached through a
+ * connection of this module's own, except a pulled page's provenance and
+ * checkpoint, written with kz_store_exec in the store transaction that
+ * stores the page; objects are read and written only through kz_store
+ * (store.h). A kz_fed handle is not
  * thread-safe: give each thread its own (kz_fed_open). See
  * docs/federation.md for the model and its guarantees. */
 #ifndef KIZUNA_FED_H
@@ -21,7 +24,8 @@
 typedef struct kz_fed kz_fed;
 
 /* Opens the federation state of data directory dir (creating the fed_*
- * tables if missing) and a store handle of its own. *out is the caller's
+ * tables if missing, upgrading older ones; KZ_EVERSION if they are newer
+ * than this program) and a store handle of its own. *out is the caller's
  * (kz_fed_close). errbuf receives a one-line reason on failure. */
 kz_err kz_fed_open(const char *dir, kz_fed **out, char *errbuf, size_t errlen);
 void kz_fed_close(kz_fed *f);

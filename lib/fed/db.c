@@ -1,6 +1,6 @@
-/* db.c - the fed_* tables: opening them next to the store, peers,
- * subscriptions and their durable state (pull checkpoints, push outbox
- * cursors and retry state), provenance. */
+/* db.c - the fed_* tables: opening them next to the store (schema
+ * version and migrations), peers, subscriptions and their durable state
+ * (pull checkpoints, push outbox cursors and retry state), provenance. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +9,11 @@
 
 #include "fed_int.h"
 
-/* Our own tables, never anyone else's; no PRAGMA user_version (the store
- * owns it): every statement is idempotent. */
-static const char schema_sql[] =
+/* Version 1: our own tables, never anyone else's. PRAGMA user_version is
+ * the store's, so our version is the one row of fed_meta; a database from
+ * before fed_meta existed has these very tables (CREATE TABLE IF NOT
+ * EXISTS then was the whole schema) and counts as version 1. */
+static const char schema_v1[] =
     "CREATE TABLE IF NOT EXISTS fed_peer("
     " name TEXT PRIMARY KEY, url TEXT NOT NULL, token TEXT NOT NULL, user TEXT,"
     " ca_file TEXT, insecure INTEGER NOT NULL DEFAULT 0, client_cert TEXT, client_key TEXT,"
@@ -22,7 +24,8 @@ static const char schema_sql[] =
     " local TEXT NOT NULL, remote TEXT NOT NULL, types TEXT, tlp_max TEXT,"
     " sig INTEGER NOT NULL DEFAULT 0,"
     " UNIQUE(dir, peer, local, remote));"
-    /* pull: the added_after of the next page; advanced after each stored page */
+    /* pull: the added_after of the next page; advanced in the transaction
+     * that stores each page */
     "CREATE TABLE IF NOT EXISTS fed_checkpoint("
     " sub_id INTEGER PRIMARY KEY, added_after TEXT NOT NULL DEFAULT '',"
     " added_after_us INTEGER NOT NULL DEFAULT 0,"
@@ -33,6 +36,10 @@ static const char schema_sql[] =
     " sub_id INTEGER PRIMARY KEY, cursor_us INTEGER NOT NULL DEFAULT 0,"
     " attempts INTEGER NOT NULL DEFAULT 0, next_try_us INTEGER NOT NULL DEFAULT 0,"
     " last_success_us INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+    /* pending: 1 only in version-1 databases (a row staged before its page
+     * was stored, by the two-connection pull of that time); since version
+     * 2 every row is written with its page and pending is always 0. Kept
+     * because readers select pending=0. */
     "CREATE TABLE IF NOT EXISTS fed_provenance("
     " id TEXT NOT NULL, version TEXT NOT NULL, peer TEXT NOT NULL, sub_id INTEGER NOT NULL,"
     " at_us INTEGER NOT NULL, pending INTEGER NOT NULL DEFAULT 0,"
@@ -42,7 +49,24 @@ static const char schema_sql[] =
      * subscription's policy marked it as unverified */
     "CREATE TABLE IF NOT EXISTS fed_verify("
     " id TEXT NOT NULL, version TEXT NOT NULL, status TEXT NOT NULL, signer TEXT,"
-    " key_id TEXT, marked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(id, version)) WITHOUT ROWID;";
+    " key_id TEXT, marked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(id, version)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS fed_meta(version INTEGER NOT NULL);";
+
+/* Migrations: migrations[i] takes version i + 1 to i + 2, in one
+ * transaction with the version bump (a crash leaves the old version). */
+static const char *const migrations[] = {
+    /* 1 -> 2: provenance is written in the page's own transaction. A row
+     * still pending was staged by a version-1 pull that died before
+     * settling it; its page was not checkpointed, so the next pull fetches
+     * it again and records the versions it adds. Which of them the dead
+     * attempt stored cannot be told any more: dropping the rows loses
+     * provenance of at most one page per subscription (shown as "local"),
+     * where keeping them would invent it. */
+    "DELETE FROM fed_verify WHERE EXISTS (SELECT 1 FROM fed_provenance p"
+    " WHERE p.id=fed_verify.id AND p.version=fed_verify.version AND p.pending=1);"
+    "DELETE FROM fed_provenance WHERE pending=1;",
+};
+#define FED_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]) + 1)
 
 int64_t fed_now_us(void)
 {
@@ -77,6 +101,83 @@ kz_store *kz_fed_store(kz_fed *f)
     return f->store;
 }
 
+static kz_err begin(kz_fed *f);
+static kz_err commit(kz_fed *f);
+
+/* The fed_meta version: 0 when the table or its row is missing (a new
+ * database, or one from before fed_meta). */
+static kz_err read_version(kz_fed *f, int *out)
+{
+    *out = 0;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(f->db, "SELECT max(version) FROM fed_meta", -1, &st, NULL);
+    if (src == SQLITE_ERROR && !st)
+        return KZ_OK; /* no such table */
+    if (src != SQLITE_OK)
+        return fed_dberr(f, "federation schema version");
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return fed_dberr(f, "federation schema version");
+    return KZ_OK;
+}
+
+static kz_err exec_sql(kz_fed *f, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(f->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        kz_err rc = fed_dberr(f, what);
+        sqlite3_free(msg);
+        return rc;
+    }
+    return KZ_OK;
+}
+
+/* Creates or upgrades the fed_* tables to FED_SCHEMA_VERSION. The common
+ * case (already current) reads one row and takes no write lock; otherwise
+ * under BEGIN IMMEDIATE, looking again (another process may have upgraded
+ * meanwhile). KZ_EVERSION for tables newer than this program. */
+static kz_err schema_open(kz_fed *f, char *errbuf, size_t errlen)
+{
+    int v;
+    kz_err rc = read_version(f, &v);
+    if (!rc && v == FED_SCHEMA_VERSION)
+        return KZ_OK;
+    if (!rc && v > FED_SCHEMA_VERSION)
+        rc = fed_seterr(f, KZ_EVERSION,
+                        "federation tables are version %d, this program knows up to %d", v,
+                        FED_SCHEMA_VERSION);
+    if (!rc)
+        rc = begin(f);
+    if (rc)
+        goto out;
+    rc = exec_sql(f, schema_v1, "federation tables");
+    if (!rc)
+        rc = read_version(f, &v);
+    if (!rc && v > FED_SCHEMA_VERSION)
+        rc = fed_seterr(f, KZ_EVERSION,
+                        "federation tables are version %d, this program knows up to %d", v,
+                        FED_SCHEMA_VERSION);
+    for (int from = v ? v : 1; !rc && from < FED_SCHEMA_VERSION; from++)
+        rc = exec_sql(f, migrations[from - 1], "federation tables migration");
+    if (!rc && v != FED_SCHEMA_VERSION) {
+        char bump[96];
+        snprintf(bump, sizeof bump, "DELETE FROM fed_meta; INSERT INTO fed_meta VALUES(%d)",
+                 FED_SCHEMA_VERSION);
+        rc = exec_sql(f, bump, "federation schema version");
+    }
+    if (rc)
+        sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        rc = commit(f);
+out:
+    if (rc && errbuf)
+        snprintf(errbuf, errlen, "%s", f->err);
+    return rc;
+}
+
 kz_err kz_fed_open(const char *dir, kz_fed **out, char *errbuf, size_t errlen)
 {
     *out = NULL;
@@ -101,14 +202,9 @@ kz_err kz_fed_open(const char *dir, kz_fed **out, char *errbuf, size_t errlen)
     /* FULL: a checkpoint or outbox cursor once written survives power loss,
      * like the store's default */
     sqlite3_exec(f->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
-    char *msg = NULL;
-    if (sqlite3_exec(f->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
-        rc = KZ_EDB;
-        if (errbuf)
-            snprintf(errbuf, errlen, "federation tables: %s", msg ? msg : "error");
-        sqlite3_free(msg);
+    rc = schema_open(f, errbuf, errlen);
+    if (rc)
         goto fail;
-    }
     *out = f;
     return KZ_OK;
 fail:
@@ -549,160 +645,70 @@ kz_err fed_sub_push_failed(kz_fed *f, int64_t id, int attempts, int64_t next_try
                  id, attempts, next_try_us, error, "outbox");
 }
 
-/* ---- provenance ----
- * Two steps around the store's transaction (pull.c): stage writes a
- * pending row for every version of the page that has none (first delivery
- * wins), settle confirms or drops them from the store's verdicts and
- * advances the checkpoint, in one transaction. */
-kz_err fed_prov_stage(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                      const char *peer, int64_t sub_id, const fed_sig_rec *sigs, bool *inserted)
+/* ---- a pulled page's provenance and checkpoint ----
+ * Written through the store's connection (kz_store_exec) inside the
+ * store transaction that holds the page (pull.c), so that the versions,
+ * who delivered them and the checkpoint commit or vanish together. */
+static const char sql_prov_insert[] =
+    "INSERT INTO fed_provenance(id,version,peer,sub_id,at_us,pending) VALUES(?1,?2,?3,?4,?5,0)"
+    " ON CONFLICT(id,version) DO NOTHING";
+static const char sql_verify_put[] =
+    "INSERT INTO fed_verify(id,version,status,signer,key_id,marked) VALUES(?1,?2,?3,?4,?5,?6)"
+    " ON CONFLICT(id,version) DO UPDATE SET status=excluded.status, signer=excluded.signer,"
+    " key_id=excluded.key_id, marked=excluded.marked";
+/* never backwards: two processes pulling the same subscription at once (a
+ * `kizuna sync` next to serve's runner) commit pages out of order; -1: a
+ * timestamp we cannot parse, taken as it comes */
+static const char sql_checkpoint[] =
+    "INSERT INTO fed_checkpoint(sub_id,added_after,added_after_us) VALUES(?1,?2,?3)"
+    " ON CONFLICT(sub_id) DO UPDATE SET added_after=?2, added_after_us=?3"
+    " WHERE ?3 = -1 OR ?3 >= fed_checkpoint.added_after_us";
+
+static kz_err store_fail(kz_fed *f, kz_err rc, const char *what)
 {
-    if (n == 0)
-        return KZ_OK;
-    sqlite3_stmt *st = NULL, *sv = NULL;
-    kz_err rc = begin(f);
-    if (rc)
-        return rc;
-    rc = prep(f, "INSERT OR IGNORE INTO fed_provenance(id,version,peer,sub_id,at_us,pending)"
-                 " VALUES(?,?,?,?,?,1)",
-              &st);
-    if (!rc)
-        rc = prep(f, "INSERT OR REPLACE INTO fed_verify(id,version,status,signer,key_id,marked)"
-                     " VALUES(?,?,?,?,?,?)",
-                  &sv);
-    if (rc)
-        goto fail;
-    int64_t now = fed_now_us();
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(st);
-        bind_text(st, 1, ids[i]);
-        bind_text(st, 2, versions[i]);
-        bind_text(st, 3, peer);
-        sqlite3_bind_int64(st, 4, sub_id);
-        sqlite3_bind_int64(st, 5, now);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = fed_dberr(f, "provenance");
-            goto fail;
-        }
-        inserted[i] = sqlite3_changes(f->db) == 1;
-        if (!inserted[i] || !sigs)
-            continue;
-        sqlite3_reset(sv);
-        bind_text(sv, 1, ids[i]);
-        bind_text(sv, 2, versions[i]);
-        bind_text(sv, 3, sigs[i].status);
-        bind_text(sv, 4, sigs[i].signer);
-        bind_text(sv, 5, sigs[i].key_id);
-        sqlite3_bind_int(sv, 6, sigs[i].marked);
-        if (sqlite3_step(sv) != SQLITE_DONE) {
-            rc = fed_dberr(f, "verification record");
-            goto fail;
-        }
-    }
-    sqlite3_finalize(st);
-    sqlite3_finalize(sv);
-    return commit(f);
-fail:
-    sqlite3_finalize(st);
-    sqlite3_finalize(sv);
-    sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+    return fed_seterr(f, rc, "%s: %s", what, kz_store_errmsg(f->store));
 }
 
-/* What settle does with a version's pending row: confirm it (as delivered
- * by this peer), confirm it as it stands, or drop it. */
-enum { CONFIRM_OURS, CONFIRM_AS_IS, DROP };
-
-static const char sql_confirm_ours[] =
-    "UPDATE fed_provenance SET pending=0, peer=?3, sub_id=?4, at_us=?5"
-    " WHERE id=?1 AND version=?2 AND pending=1";
-static const char sql_confirm_as_is[] =
-    "UPDATE fed_provenance SET pending=0 WHERE id=?1 AND version=?2 AND pending=1";
-static const char sql_drop[] = "DELETE FROM fed_provenance WHERE id=?1 AND version=?2 AND pending=1";
-static const char *const settle_sql[] = {sql_confirm_ours, sql_confirm_as_is, sql_drop};
-
-kz_err fed_prov_settle(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                       const kz_store_put_result *res, const bool *inserted, const char *peer,
-                       int64_t sub_id, int64_t sub_for_checkpoint, const char *checkpoint)
+kz_err fed_pull_record(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
+                       const kz_store_put_result *res, const fed_sig_rec *sigs, const char *peer,
+                       int64_t sub_id, const char *checkpoint)
 {
-    sqlite3_stmt *st[3] = {NULL, NULL, NULL}, *dv = NULL, *ck = NULL;
-    kz_err rc = begin(f);
-    if (rc)
-        return rc;
-    for (int k = 0; k < 3 && !rc; k++)
-        rc = prep(f, settle_sql[k], &st[k]);
-    if (!rc)
-        rc = prep(f, "DELETE FROM fed_verify WHERE id=? AND version=?", &dv);
-    if (!rc)
-        /* never backwards: two processes pulling the same subscription at
-         * once (a `kizuna sync` next to serve's runner) settle pages out of
-         * order; -1: a timestamp we cannot parse, taken as it comes */
-        rc = prep(f,
-                  "INSERT INTO fed_checkpoint(sub_id,added_after,added_after_us) VALUES(?1,?2,?3)"
-                  " ON CONFLICT(sub_id) DO UPDATE SET added_after=?2, added_after_us=?3"
-                  " WHERE ?3 = -1 OR ?3 >= added_after_us",
-                  &ck);
-    if (rc)
-        goto fail;
     int64_t now = fed_now_us();
     for (size_t i = 0; i < n; i++) {
-        int what;
-        if (res[i] == KZ_STORE_ADDED)
-            what = CONFIRM_OURS; /* stored now: whatever was pending was not */
-        else if (res[i] == KZ_STORE_PRESENT)
-            /* held before this page: our fresh row is not the first
-             * delivery; a row left pending by an attempt that crashed after
-             * its store commit is (see docs/federation.md) */
-            what = inserted[i] ? DROP : CONFIRM_AS_IS;
-        else
-            what = DROP;
-        sqlite3_stmt *q = st[what];
-        sqlite3_reset(q);
-        bind_text(q, 1, ids[i]);
-        bind_text(q, 2, versions[i]);
-        if (what == CONFIRM_OURS) {
-            bind_text(q, 3, peer);
-            sqlite3_bind_int64(q, 4, sub_id);
-            sqlite3_bind_int64(q, 5, now);
-        }
-        if (sqlite3_step(q) != SQLITE_DONE) {
-            rc = fed_dberr(f, "provenance");
-            goto fail;
-        }
-        if (what == DROP && sqlite3_changes(f->db) > 0) {
-            sqlite3_reset(dv);
-            bind_text(dv, 1, ids[i]);
-            bind_text(dv, 2, versions[i]);
-            if (sqlite3_step(dv) != SQLITE_DONE) {
-                rc = fed_dberr(f, "verification record");
-                goto fail;
-            }
-        }
+        /* only versions this page added: PRESENT was held before this
+         * transaction (a crash rolls the whole page back, provenance
+         * included, so a replay never meets a crashed attempt's versions);
+         * conflicts and rejections were not stored */
+        if (res[i] != KZ_STORE_ADDED)
+            continue;
+        kz_store_value p[] = {kz_store_vtext(ids[i]), kz_store_vtext(versions[i]),
+                              kz_store_vtext(peer), kz_store_vint(sub_id), kz_store_vint(now)};
+        int64_t added = 0;
+        kz_err rc = kz_store_exec(f->store, sql_prov_insert, p, 5, NULL, NULL, &added);
+        if (rc)
+            return store_fail(f, rc, "provenance");
+        /* first delivery wins: a version another peer delivered into
+         * another collection keeps its row (and its verdict) */
+        if (!added || !sigs)
+            continue;
+        kz_store_value v[] = {kz_store_vtext(ids[i]),         kz_store_vtext(versions[i]),
+                              kz_store_vtext(sigs[i].status), kz_store_vtext(sigs[i].signer),
+                              kz_store_vtext(sigs[i].key_id), kz_store_vint(sigs[i].marked)};
+        rc = kz_store_exec(f->store, sql_verify_put, v, 6, NULL, NULL, NULL);
+        if (rc)
+            return store_fail(f, rc, "verification record");
     }
     if (checkpoint && *checkpoint) {
         int64_t us = -1;
         if (kz_store_parse_us(checkpoint, &us) != KZ_OK)
             us = -1;
-        sqlite3_bind_int64(ck, 1, sub_for_checkpoint);
-        bind_text(ck, 2, checkpoint);
-        sqlite3_bind_int64(ck, 3, us);
-        if (sqlite3_step(ck) != SQLITE_DONE) {
-            rc = fed_dberr(f, "checkpoint");
-            goto fail;
-        }
+        kz_store_value c[] = {kz_store_vint(sub_id), kz_store_vtext(checkpoint),
+                              kz_store_vint(us)};
+        kz_err rc = kz_store_exec(f->store, sql_checkpoint, c, 3, NULL, NULL, NULL);
+        if (rc)
+            return store_fail(f, rc, "checkpoint");
     }
-    for (int k = 0; k < 3; k++)
-        sqlite3_finalize(st[k]);
-    sqlite3_finalize(dv);
-    sqlite3_finalize(ck);
-    return commit(f);
-fail:
-    for (int k = 0; k < 3; k++)
-        sqlite3_finalize(st[k]);
-    sqlite3_finalize(dv);
-    sqlite3_finalize(ck);
-    sqlite3_exec(f->db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
+    return KZ_OK;
 }
 
 bool fed_prov_from(kz_fed *f, const char *id, const char *version, const char *peer)

@@ -11,7 +11,10 @@
 #define FED_CLIENT_CACHE 16
 
 struct kz_fed {
-    sqlite3 *db;      /* fed_* tables, DIR/kizuna.db, our own connection */
+    sqlite3 *db;      /* fed_* tables, DIR/kizuna.db, our own connection, for
+                         everything but a pulled page's provenance and
+                         checkpoint (those go through store, in the page's
+                         transaction: fed_pull_record) */
     /* TAXII clients kept between rounds (connections, TLS sessions, the
      * resolved API root and collection URLs), one per peer; a client is
      * dropped on any error of its peer and when the peer's settings change */
@@ -46,16 +49,18 @@ typedef struct fed_sig_rec {
     const char *key_id; /* or NULL */
     bool marked;        /* stored under --signatures mark without verification */
 } fed_sig_rec;
-/* Pull provenance, around the store's transaction of a page: stage
- * writes a pending row (and the signature verdict) for each version that
- * has no provenance yet, inserted[i] telling which; settle, after the
- * store's verdicts res[], confirms or drops them and (if checkpoint is not
- * NULL) advances sub_for_checkpoint's checkpoint, in one transaction. */
-kz_err fed_prov_stage(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                      const char *peer, int64_t sub_id, const fed_sig_rec *sigs, bool *inserted);
-kz_err fed_prov_settle(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
-                       const kz_store_put_result *res, const bool *inserted, const char *peer,
-                       int64_t sub_id, int64_t sub_for_checkpoint, const char *checkpoint);
+/* A pulled page's provenance and checkpoint, written through the store's
+ * connection (kz_store_exec): call inside the store transaction that
+ * stored the page (kz_store_begin, put_batch, this, kz_store_commit), so
+ * that all of it commits or none. For each version the page ADDED (res[],
+ * put_batch's verdicts) and nobody delivered before: a provenance row
+ * (peer, sub_id, now) and its signature verdict sigs[i] (sigs may be
+ * NULL); then, if checkpoint is not NULL or "", sub_id's checkpoint moves
+ * to it (never backwards). On error the message is in f->err and the
+ * caller rolls the transaction back. */
+kz_err fed_pull_record(kz_fed *f, const char *const *ids, const char *const *versions, size_t n,
+                       const kz_store_put_result *res, const fed_sig_rec *sigs, const char *peer,
+                       int64_t sub_id, const char *checkpoint);
 /* Whether (id, version) was delivered by peer. */
 bool fed_prov_from(kz_fed *f, const char *id, const char *version, const char *peer);
 

@@ -1,8 +1,8 @@
 /* pull.c - a pull subscription: pages through the remote collection with
  * added_after from the durable checkpoint (and `next` within a round),
- * validates and filters each object, records provenance of versions not
- * yet held, stores the page in one store transaction and then advances the
- * checkpoint. Why this order is crash-safe: docs/federation.md. */
+ * validates and filters each object, and stores each page, the provenance
+ * of the versions it added and the advanced checkpoint in ONE store
+ * transaction (docs/federation.md, "Pull"). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,6 @@ typedef struct page {
     kz_arena *a;
     kz_store_object *objs;
     const char **vers;  /* version key of objs[i] (modified, created or "-") */
-    bool *held;         /* staged: a fresh provenance row was written for objs[i] */
     fed_sig_rec *sigs;  /* the signature verdict of objs[i] */
     size_t n, cap;
 } page;
@@ -43,9 +42,8 @@ static kz_err page_push(page *p, const kz_store_object *o, const char *ver, cons
         size_t cap = p->cap ? p->cap * 2 : 256;
         kz_store_object *no = kz_arena_alloc(p->a, cap * sizeof *no);
         const char **nv = kz_arena_alloc(p->a, cap * sizeof *nv);
-        bool *nh = kz_arena_calloc(p->a, cap, sizeof *nh);
         fed_sig_rec *ns = kz_arena_alloc(p->a, cap * sizeof *ns);
-        if (!no || !nv || !nh || !ns)
+        if (!no || !nv || !ns)
             return KZ_ENOMEM;
         if (p->n) {
             memcpy(no, p->objs, p->n * sizeof *no);
@@ -55,12 +53,10 @@ static kz_err page_push(page *p, const kz_store_object *o, const char *ver, cons
         p->sigs = ns;
         p->objs = no;
         p->vers = nv;
-        p->held = nh;
         p->cap = cap;
     }
     p->objs[p->n] = *o;
     p->vers[p->n] = ver;
-    p->held[p->n] = false;
     p->sigs[p->n] = *sig;
     p->n++;
     return KZ_OK;
@@ -158,6 +154,48 @@ static kz_err add_param(kz_buf *url, const char *name, const char *value)
         return KZ_ENOMEM;
     kz_err rc = kz_buf_printf(url, "&%s=%s", name, e);
     curl_free(e);
+    return rc;
+}
+
+/* One page in one store transaction: the objects (put_batch joins it),
+ * then provenance and signature verdicts of the versions it added and the
+ * checkpoint (fed_pull_record, through the store's connection). Nothing
+ * of it stays on any error. */
+static kz_err store_page(kz_fed *f, const kz_fed_sub *s, const page *p, kz_store_put_result *res,
+                         const char *const *ids, const char *const *vers, const char *last,
+                         kz_store_put_stats *ps, char *why, size_t why_len)
+{
+    if (p->n == 0 && (!last || !*last))
+        return KZ_OK;
+    kz_err rc = kz_store_begin(f->store);
+    if (rc) {
+        snprintf(why, why_len, "local store: %s: %s", kz_strerror(rc), kz_store_errmsg(f->store));
+        return rc;
+    }
+    if (p->n) {
+        rc = kz_store_put_batch(f->store, s->local, p->objs, p->n, res, ps);
+        if (rc) {
+            snprintf(why, why_len, "local store: %s: %s", kz_strerror(rc),
+                     kz_store_errmsg(f->store));
+            goto fail;
+        }
+    }
+    rc = fed_pull_record(f, ids, vers, p->n, res, p->sigs, s->peer, s->id, last);
+    if (rc) {
+        snprintf(why, why_len, "%s", f->err);
+        goto fail;
+    }
+    rc = kz_store_commit(f->store);
+    if (rc) {
+        /* kz_store_commit rolls back a failed COMMIT itself */
+        snprintf(why, why_len, "local store: commit: %s: %s", kz_strerror(rc),
+                 kz_store_errmsg(f->store));
+        *ps = (kz_store_put_stats){0};
+    }
+    return rc;
+fail:
+    kz_store_rollback(f->store);
+    *ps = (kz_store_put_stats){0};
     return rc;
 }
 
@@ -261,10 +299,10 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         st->pages++;
         st->pulled += n_el;
 
-        /* 1. pending provenance (and signature verdict) for every version
-         * of the page that has none yet; written before the objects so that
-         * a crash between the two leaves a pending row, never a stored
-         * version without its provenance */
+        /* the page, the provenance of what it added and the checkpoint:
+         * one store transaction, so a crash leaves either all of it or
+         * none (the page is then fetched again; a version already held is
+         * KZ_STORE_PRESENT, a no-op) */
         free(pids);
         free(pvers);
         pids = calloc(p.n + 1, sizeof *pids);
@@ -279,22 +317,13 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
             pids[i] = p.objs[i].id;
             pvers[i] = p.vers[i];
         }
-        rc = fed_prov_stage(f, pids, pvers, p.n, s->peer, s->id, p.sigs, p.held);
-        if (rc) {
-            snprintf(why, why_len, "%s", f->err);
-            goto out;
-        }
-        /* 2. the page, one store transaction; a version already held is a
-         * no-op (KZ_STORE_PRESENT), which is what makes a replay harmless */
+        /* the checkpoint: the date_added of the page's last object as the
+         * server said (X-TAXII-Date-Added-Last) */
+        const char *last = fed_client_header(c, "X-TAXII-Date-Added-Last");
         kz_store_put_stats ps = {0};
-        if (p.n) {
-            rc = kz_store_put_batch(f->store, s->local, p.objs, p.n, res, &ps);
-            if (rc) {
-                snprintf(why, why_len, "local store: %s: %s", kz_strerror(rc),
-                         kz_store_errmsg(f->store));
-                goto out;
-            }
-        }
+        rc = store_page(f, s, &p, res, pids, pvers, last, &ps, why, why_len);
+        if (rc)
+            goto out;
         st->stored += ps.added;
         st->present += ps.present;
         st->rejected += ps.conflict + ps.rejected;
@@ -304,16 +333,6 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
             report(o, s->peer, "%s %s: %s, not stored", p.objs[i].id, p.vers[i],
                    res[i] == KZ_STORE_CONFLICT ? "same version with different content"
                                                : "rejected by the store");
-        }
-        /* 3. one transaction: provenance confirmed (versions stored now) or
-         * dropped (held before, refused), and the checkpoint advanced to
-         * the date_added of the page's last object as the server said
-         * (X-TAXII-Date-Added-Last) */
-        const char *last = fed_client_header(c, "X-TAXII-Date-Added-Last");
-        rc = fed_prov_settle(f, pids, pvers, p.n, res, p.held, s->peer, s->id, s->id, last);
-        if (rc) {
-            snprintf(why, why_len, "%s", f->err);
-            goto out;
         }
         if (!env.more || n_el == 0)
             break;
