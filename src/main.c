@@ -19,7 +19,6 @@ static const kz_cmd commands[] = {
     {"export", cmd_export, KZ_CMD_NEEDS_DATA, "write a collection as a STIX bundle"},
     {"import", cmd_import, KZ_CMD_NEEDS_DATA, "store STIX bundles in a collection"},
     {"init", cmd_init, 0, "create a node's data directory"},
-    {"match", cmd_match, 0, "match values and logs against indicators"},
     {"pattern", cmd_pattern, 0, "check or evaluate a STIX pattern"},
     {"peer", cmd_peer, KZ_CMD_NEEDS_DATA, "add, list, show, remove federation peers; status"},
     {"show", cmd_show, KZ_CMD_NEEDS_DATA, "print a stored object and its provenance"},
