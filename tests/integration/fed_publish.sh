@@ -10,6 +10,8 @@ source "$(dirname "$0")/fed_lib.bash"
 
 make_node tokyo
 make_node washington
+# signing on publish is the default: whatever the shared fixture sets
+sed -i '/^sign_on_publish/d' "$T/tokyo/kizuna.conf" "$T/washington/kizuna.conf"
 k washington trust add tokyo "$(k tokyo trust show)" >/dev/null
 
 # verify_status NODE FILE ID: the verify status of object ID in FILE as NODE sees it
