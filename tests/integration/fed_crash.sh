@@ -28,13 +28,37 @@ kill_during() {
 echo "== kill -9 the receiving sync mid-pull, five times"
 add_peer washington tokyo
 k washington subscribe pull tokyo "Intel tokyo" --into intel >/dev/null
+# page_consistent: a page, the provenance of what it added and the
+# checkpoint commit in one transaction, so after any kill every stored
+# version has exactly one provenance row (none more: no rows staged for a
+# page that was never stored, no "pending" rows at all), and the checkpoint
+# is set exactly when something was stored
+page_consistent() {
+    command -v sqlite3 >/dev/null || return 0
+    local db="$T/washington/kizuna.db" nv np npend ncp
+    nv=$(versions washington | wc -l)
+    np=$(sqlite3 "$db" "SELECT count(*) FROM fed_provenance") || fail "sqlite3"
+    npend=$(sqlite3 "$db" "SELECT count(*) FROM fed_provenance WHERE pending <> 0")
+    ncp=$(sqlite3 "$db" "SELECT count(*) FROM fed_checkpoint WHERE added_after <> ''")
+    [ "$np" -eq "$nv" ] || fail "after kill $1: $nv versions stored but $np provenance rows"
+    [ "$npend" -eq 0 ] || fail "after kill $1: $npend pending provenance rows"
+    if [ "$nv" -gt 0 ]; then
+        [ "$ncp" -eq 1 ] || fail "after kill $1: $nv versions stored, no checkpoint"
+    else
+        [ "$ncp" -eq 0 ] || fail "after kill $1: a checkpoint without a stored page"
+    fi
+}
+n=0
 for d in 0.3 0.5 0.2 0.7 0.4; do
     kill_during "$d" "$KIZUNA" --data "$T/washington" sync --page-size 40
+    n=$((n + 1))
+    page_consistent "$n"
 done
 got=$(versions washington | wc -l)
 echo "   after the kills washington holds $got of $(wc -l <"$T/want")"
 k washington sync --page-size 40 >/dev/null 2>&1 || fail "final pull"
 expect_versions "$T/want" washington
+page_consistent final
 k washington check >/dev/null || fail "washington database check"
 
 echo "== kill -9 the sending sync mid-push, five times"
