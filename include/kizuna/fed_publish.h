@@ -44,13 +44,12 @@ kz_err kz_fed_publish_sign(kz_arena *a, const kz_json *obj, const kz_fed_key *ke
  * text, NUL-terminated, in arena a: what a collection holding signed
  * objects also carries, so that receivers can resolve the extension.
  * Either pair of out pointers may be NULL. KZ_ENOMEM. */
-kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len,
-                               const char **ident, size_t *ident_len);
+kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len, const char **ident,
+                               size_t *ident_len);
 
 /* Reads `sign_on_publish` (true|false, default true) from DIR/kizuna.conf
  * (absent file: default). KZ_EPARSE with a one-line reason in errbuf. */
-kz_err kz_fed_publish_config(const char *dir, bool *sign_on_publish, char *errbuf,
-                             size_t errlen);
+kz_err kz_fed_publish_config(const char *dir, bool *sign_on_publish, char *errbuf, size_t errlen);
 
 /* ---- provenance of objects POSTed over TAXII ----
  * Table fed_post_provenance(id, version, account, at_us) in DIR/kizuna.db

@@ -156,10 +156,9 @@ kz_err kz_fed_postlog_get(kz_fed_postlog *l, const char *id, kz_fed_post_prov_fn
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        kz_fed_post_prov p = {(const char *)sqlite3_column_text(st, 0),
-                              (const char *)sqlite3_column_text(st, 1),
-                              (const char *)sqlite3_column_text(st, 2),
-                              sqlite3_column_int64(st, 3)};
+        kz_fed_post_prov p = {
+            (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+            (const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3)};
         if (fn(ctx, &p))
             break;
     }

@@ -79,8 +79,8 @@ kz_err kz_fed_publish_sign(kz_arena *a, const kz_json *obj, const kz_fed_key *ke
     return KZ_OK;
 }
 
-kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len,
-                               const char **ident, size_t *ident_len)
+kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len, const char **ident,
+                               size_t *ident_len)
 {
     kz_json *e = NULL, *i = NULL;
     kz_err rc = kz_fed_sign_ext_objects(a, &e, &i);

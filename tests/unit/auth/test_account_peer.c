@@ -97,9 +97,9 @@ static int columns(const char *db_path, const char *col)
     sqlite3_stmt *st = NULL;
     int n = 0;
     assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('auth_account')",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('auth_account')", -1, &st, NULL),
+        SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW)
         n += strcmp((const char *)sqlite3_column_text(st, 0), col) == 0;
     sqlite3_finalize(st);

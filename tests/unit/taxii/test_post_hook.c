@@ -8,9 +8,9 @@
 #include "taxii_fixture.h"
 
 #define OBJ(uuid, name)                                                                            \
-    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" uuid "\","            \
-    "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","        \
-    "\"name\":\"" name "\",\"pattern_type\":\"stix\",\"pattern\":\"[ipv4-addr:value = "          \
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" uuid "\","             \
+    "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","          \
+    "\"name\":\"" name "\",\"pattern_type\":\"stix\",\"pattern\":\"[ipv4-addr:value = "            \
     "'198.51.100.1']\",\"valid_from\":\"2024-01-01T00:00:00Z\"}"
 #define U1 "11111111-1111-4111-8111-111111111111"
 #define U2 "22222222-2222-4222-8222-222222222222"
@@ -186,7 +186,8 @@ static void test_extra_only_with_a_rewrite(void **state)
 static void test_failing_hook_fails_one_object(void **state)
 {
     fx *f = *state;
-    const char *body = "{\"objects\":[" OBJ(U1, "a") "," OBJ(U2, "fail") "," OBJ(U3, "garbage") "]}";
+    const char *body =
+        "{\"objects\":[" OBJ(U1, "a") "," OBJ(U2, "fail") "," OBJ(U3, "garbage") "]}";
     assert_int_equal(fx_req(f, "own", "POST", "/api/collections/intel/objects/", body), 202);
     const kz_json *st = fx_json(f);
     int64_t ok = -1, bad = -1;
