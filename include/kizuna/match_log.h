@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kizuna/buf.h"
 #include "kizuna/error.h"
 #include "kizuna/match.h"
 #include "kizuna/timestamp.h"
@@ -129,5 +130,49 @@ kz_err kz_logsrc_read(kz_logreader *r, const char *path, const kz_logsrc_opts *o
  * if it does not exist, so that the open reports it). Calls each(ctx,
  * path) in sorted order; nonzero from each stops and is returned. */
 int kz_logsrc_glob(const char *pattern, int (*each)(void *ctx, const char *path), void *ctx);
+
+/* ---- output (output.c) ---- */
+/* Appends one JSON line (with its newline) for hit h of record r:
+ * {"file","line","time" (when the record has one),"field","type","value",
+ * "indicator","name"}. id/name as kz_match_indicator_id / _name give them.
+ * A whole-record hit of a complex pattern has field "record" and no value.
+ * Errors: KZ_ENOMEM, KZ_ETOOBIG (b's cap). */
+kz_err kz_match_hit_json(kz_buf *b, const kz_logrec *r, const kz_match_hit *h, const char *id,
+                         size_t id_len, const char *name, size_t name_len);
+
+/* ---- sightings (sighting.c) ----
+ * Hits aggregated per indicator (count, first and last record time, a few
+ * of the values seen), written as a STIX 2.1 bundle of one `sighting` per
+ * indicator that hit, where_sighted_refs the node's identity (one identity
+ * object in the bundle, its id a UUIDv5 of its name so that every run of
+ * the node names itself alike), and with observed_data the `observed-data`
+ * objects and SCOs of the values seen. */
+typedef struct kz_match_sightings kz_match_sightings;
+
+/* Heap; kz_match_sightings_free. KZ_ENOMEM. */
+kz_err kz_match_sightings_new(kz_match_sightings **out);
+void kz_match_sightings_free(kz_match_sightings *s);
+/* Records one hit of indicator i at time t with the normalised value it
+ * matched (kind KZ_MATCH_OTHER / empty value for whole-record hits).
+ * KZ_ENOMEM (the counts so far are kept). */
+kz_err kz_match_sightings_add(kz_match_sightings *s, uint32_t indicator, const kz_time *t,
+                              kz_match_kind kind, const char *value, size_t len);
+/* Indicators with at least one hit. */
+size_t kz_match_sightings_count(const kz_match_sightings *s);
+
+typedef struct kz_match_sighting_opts {
+    const char *identity_name; /* the node's name: required */
+    bool observed_data;        /* add observed-data objects and their SCOs */
+    kz_time now;               /* created / modified; zero: the current time */
+} kz_match_sighting_opts;
+
+/* The identity id for a node name: "identity--" + UUIDv5(STIX namespace,
+ * "kizuna-node:" + name). out: at least 48 bytes. */
+void kz_match_identity_id(const char *name, char *out, size_t outsz);
+
+/* Writes the bundle (compact JSON, one line) to out. An empty set of hits
+ * gives a bundle holding only the identity. Errors: KZ_ENOMEM, KZ_EINVAL. */
+kz_err kz_match_sightings_bundle(const kz_match_sightings *s, const kz_match_set *m,
+                                 const kz_match_sighting_opts *o, kz_buf *out);
 
 #endif
