@@ -1,0 +1,106 @@
+/* match_int.h - private declarations of the indicator matcher: the kind
+ * table, value normalisation, pattern classification, and the layout of a
+ * builder and of a compiled set. */
+#ifndef KZ_MATCH_INT_H
+#define KZ_MATCH_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kizuna/arena.h"
+#include "kizuna/ipset.h"
+#include "kizuna/match.h"
+#include "kizuna/pattern.h"
+#include "kizuna/strmap.h"
+#include "kizuna/uuid.h"
+
+/* ---- kinds (kind.c) ---- */
+typedef struct mc_kind_info {
+    const char *path;     /* STIX object path as printed canonically */
+    const char *sco_type; /* "ipv4-addr", "file" */
+    const char *property; /* "value", or the hash algorithm name under "hashes" */
+    bool is_hash;
+} mc_kind_info;
+
+const mc_kind_info *mc_kind_info_get(kz_match_kind k);
+/* The kind of a canonical pattern path text ("file:hashes.'SHA-256'"), also
+ * common spellings of hash algorithms (SHA256, sha-256); false if none. */
+bool mc_kind_from_path(const char *path, size_t len, kz_match_kind *out);
+static inline bool mc_kind_is_ip(kz_match_kind k)
+{
+    return k == KZ_MATCH_IPV4 || k == KZ_MATCH_IPV6;
+}
+
+/* Normalises in[0..len) as a value of kind k (not an IP kind) into arena a:
+ * the one rule both sides of a lookup share. KZ_EPARSE when it is not
+ * such a value, KZ_ENOMEM. */
+kz_err mc_normalize(kz_arena *a, kz_match_kind k, const char *in, size_t len, const char **out,
+                    size_t *out_len);
+
+/* ---- classification (classify.c) ---- */
+enum { MC_SIMPLE = 0, MC_COMPLEX, MC_UNSUPPORTED };
+
+typedef struct mc_value {
+    kz_match_kind kind;
+    const char *lit;  /* unescaped string literal, NUL-terminated, in the arena */
+    size_t len;
+    bool subset;      /* ISSUBSET (an IP prefix) */
+} mc_value;
+
+typedef struct mc_class {
+    int cls;            /* MC_* */
+    const char *reason; /* static text for complex / unsupported */
+    mc_value *v;        /* MC_SIMPLE: the values, in the arena */
+    size_t n;
+} mc_class;
+
+/* Classifies a pattern from its canonical text (kz_pattern_print of a
+ * pattern the engine parsed, so the text is known to be well-formed).
+ * Anything the recogniser does not understand is complex: the engine
+ * evaluates it, so nothing is lost by being conservative. KZ_ENOMEM. */
+kz_err mc_classify(kz_arena *a, const char *text, size_t len, mc_class *out);
+
+/* ---- the compiled set (build.c, run.c) ---- */
+#define MC_FLAG_COMPLEX 0x01u
+#define MC_TYPE_INDICATOR 0x00u /* type code in the high bits of flags: every entry is an indicator today */
+#define MC_NOTES_MAX 1000
+#define MC_NAME_MAX 1024
+
+typedef struct mc_note {
+    char *id;
+    char *reason;
+} mc_note;
+
+/* What both a builder and a finished set hold. */
+typedef struct mc_core {
+    kz_strmap *maps[KZ_MATCH_KIND_COUNT]; /* exact values; NULL for IP kinds and OTHER */
+    kz_ipset *ips;                        /* every IPv4/IPv6 address and prefix */
+    uint32_t n_keys;                      /* distinct keys over all structures */
+    size_t n_ind;                         /* indicators registered */
+    kz_uuid *ids;                         /* n_ind */
+    uint32_t *name_off;                   /* n_ind, offsets into names (0: "") */
+    uint8_t *flags;                       /* n_ind */
+    char *names;                          /* pool of NUL-terminated names; names[0] = '\0' */
+    size_t names_len;
+    kz_pattern_set *complex;              /* NULL when none */
+    mc_note *notes;
+    size_t n_notes;
+    kz_match_stats st;
+    bool subdomains;
+} mc_core;
+
+/* build.c helpers for load.c: an element that is not a JSON object counts
+ * as one invalid object (noted with why); the configured element cap. */
+kz_err mc_builder_broken(kz_match_builder *b, const char *why);
+size_t mc_builder_max_object(const kz_match_builder *b);
+
+struct kz_match_set {
+    mc_core c;
+    uint32_t *post_start; /* n_keys + 1: postings of key k are post[post_start[k] .. [k+1]) */
+    uint32_t *post;
+    pthread_mutex_t lock; /* serialises kz_pattern_set_match on c.complex */
+};
+
+#endif
