@@ -42,6 +42,7 @@ int cmd_init(kz_cli *cli, int argc, char **argv);
 int cmd_collection(kz_cli *cli, int argc, char **argv);
 int cmd_import(kz_cli *cli, int argc, char **argv);
 int cmd_export(kz_cli *cli, int argc, char **argv);
+int cmd_extract(kz_cli *cli, int argc, char **argv);
 int cmd_search(kz_cli *cli, int argc, char **argv);
 int cmd_check(kz_cli *cli, int argc, char **argv);
 int cmd_serve(kz_cli *cli, int argc, char **argv);

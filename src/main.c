@@ -17,6 +17,7 @@ static const kz_cmd commands[] = {
     {"check", cmd_check, KZ_CMD_NEEDS_DATA, "check the node's database"},
     {"collection", cmd_collection, KZ_CMD_NEEDS_DATA, "add, list, show or remove collections"},
     {"export", cmd_export, KZ_CMD_NEEDS_DATA, "write a collection as a STIX bundle"},
+    {"extract", cmd_extract, 0, "find indicators (IOCs) in an English or Japanese report"},
     {"import", cmd_import, KZ_CMD_NEEDS_DATA, "store STIX bundles in a collection"},
     {"init", cmd_init, 0, "create a node's data directory"},
     {"pattern", cmd_pattern, 0, "check or evaluate a STIX pattern"},

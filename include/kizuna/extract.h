@@ -46,8 +46,8 @@ kz_err kz_ioc_type_parse(const char *name, kz_ioc_type *out);
  * value of that type. Canonical forms: IPs per kz_ip_format (ipset.h);
  * domains lower-case, no trailing dot, IDN labels as punycode (libidn2),
  * final label an IANA TLD (libpsl); URLs with scheme and host normalised
- * (lower case, punycode, default port dropped), path/query kept as
- * written; e-mail with the domain part normalised, local part kept;
+ * (lower case, punycode, IPv6 per RFC 5952; the port is kept as written,
+ * as POLICY.md's cases expect), path/query kept as written; e-mail with the domain part normalised, local part kept;
  * hashes lower-case hex of the right length; CVE ids upper-case
  * "CVE-YYYY-NNNN..."; technique ids upper-case. */
 kz_err kz_ioc_normalize(kz_arena *a, kz_ioc_type t, const char *in, size_t len, const char **out,

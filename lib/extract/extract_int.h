@@ -1,0 +1,100 @@
+/* extract_int.h - what the files of the extract module share: the byte
+ * classes of the scanner, the line preparation (NFKC, zero-width removal,
+ * refanging) with its map back to input offsets, and the value
+ * normalisers that write into a kz_buf. Not a public header. */
+#ifndef KIZUNA_EXTRACT_INT_H
+#define KIZUNA_EXTRACT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kizuna/buf.h"
+#include "kizuna/extract.h"
+
+/* A line longer than this is cut (at the last space before it when there
+ * is one) so that the per-line map fits 32-bit offsets and memory stays
+ * bounded; an indicator straddling a hard cut is lost. */
+#define KZ_X_LINE_MAX (1u << 20)
+
+/* ASCII byte classes (xclass[c] bits). */
+enum {
+    XC_DIGIT = 1 << 0,
+    XC_HEX = 1 << 1,   /* 0-9 a-f A-F */
+    XC_ALPHA = 1 << 2,
+    XC_LABEL = 1 << 3, /* [A-Za-z0-9_-]: a domain label byte ('_' rejected later) */
+    XC_LOCAL = 1 << 4, /* e-mail local part: [A-Za-z0-9._%+-] */
+    XC_SPACE = 1 << 5, /* space, tab, CR, LF, VT, FF */
+    XC_URLEND = 1 << 6, /* ends a URL: controls, space, < > " ` \ and DEL */
+    XC_SLOW = 1 << 7,  /* >= 0x80 or NUL: the line needs the NFKC pass */
+};
+extern const uint8_t kz_xclass[256];
+
+#define X_IS(c, bit) ((kz_xclass[(unsigned char)(c)] & (bit)) != 0)
+#define X_ALNUM(c) X_IS(c, XC_DIGIT | XC_ALPHA)
+
+/* One prepared line. s[0..n) is the text the finders read: NFKC-normalised,
+ * zero-width characters and NULs removed, defanged forms rewritten. When
+ * nothing had to change, s points into the input and map is NULL
+ * (offsets are the identity). Otherwise map[i] is the input offset
+ * (relative to the line) of the source of byte i, and fang[i] is 1 when
+ * byte i was written by refanging. Buffers are owned by the prep and
+ * reused from line to line. */
+typedef struct kz_xprep {
+    const char *s;
+    size_t n;
+    size_t srclen;
+    uint32_t *map;
+    uint8_t *fang;
+    /* storage */
+    char *a, *b;          /* two text buffers (NFKC output, refang output) */
+    uint32_t *ma, *mb;    /* and their maps */
+    uint8_t *fb;
+    size_t cap_a, cap_b;
+} kz_xprep;
+
+void kz_xprep_init(kz_xprep *p);
+void kz_xprep_release(kz_xprep *p);
+/* Prepares src[0..len) (one line, no '\n'). KZ_ENOMEM. */
+kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len);
+/* Input offset (relative to the line) of the end of prepared byte range
+ * ending at e (exclusive). */
+size_t kz_xprep_end(const kz_xprep *p, size_t e);
+size_t kz_xprep_start(const kz_xprep *p, size_t i);
+
+/* Same-length HTML to text in place: tags, comments, script and style
+ * bodies become spaces (newlines kept), entities their character followed
+ * by NULs (which kz_xprep_line drops), so input offsets are unchanged. */
+void kz_xhtml_to_text(char *s, size_t len);
+
+/* Decodes one UTF-8 sequence at s[0..n); returns its length (1 for an
+ * invalid byte, *cp then 0xFFFD). */
+size_t kz_xutf8(const unsigned char *s, size_t n, uint32_t *cp);
+/* A code point that may be part of an IDN label (a letter or digit of
+ * some script; not punctuation, symbols, spaces or zero-width). */
+bool kz_xidn_char(uint32_t cp);
+
+/* ---- normalisers: append the canonical form to out ----
+ * KZ_EPARSE when the text is not a value of that type (out unchanged),
+ * KZ_ENOMEM. in[0..len) is already refanged. */
+kz_err kz_xnorm_domain(kz_buf *out, const char *in, size_t len);
+kz_err kz_xnorm_ipv4(kz_buf *out, const char *in, size_t len);
+kz_err kz_xnorm_ipv6(kz_buf *out, const char *in, size_t len);
+kz_err kz_xnorm_hash(kz_buf *out, kz_ioc_type t, const char *in, size_t len);
+kz_err kz_xnorm_cve(kz_buf *out, const char *in, size_t len);
+kz_err kz_xnorm_attack(kz_buf *out, const char *in, size_t len);
+kz_err kz_xnorm_email(kz_buf *out, const char *in, size_t len);
+/* URL: *host_type/host_off/host_len (may be NULL) receive the type of the
+ * host and its place in in[]; *defanged whether the scheme was defanged
+ * (hxxp...). Schemes other than http/https/ftp: KZ_EPARSE. */
+kz_err kz_xnorm_url(kz_buf *out, const char *in, size_t len, kz_ioc_type *host_type,
+                    size_t *host_off, size_t *host_len, bool *defanged);
+
+/* The scheme in[0..len) (before "://"): 1 http, 2 https, 3 ftp, 0 other;
+ * *defanged when written hxxp, h**p, fxp... */
+int kz_xscheme(const char *in, size_t len, bool *defanged);
+/* End of a host (domain labels, IDN labels kept homogeneous) starting at
+ * s[i]; i when there is none. */
+size_t kz_xhost_end(const char *s, size_t n, size_t i);
+
+#endif

@@ -1,0 +1,534 @@
+/* prep.c - prepares one line for the finders: NFKC normalisation (per
+ * character with its combining marks, so every output byte maps back to
+ * the input character it came from), zero-width removal, and refanging of
+ * bracketed dots, at-signs, colons and slashes; plus the same-length HTML
+ * to text conversion. */
+#include <stdlib.h>
+#include <string.h>
+#include <uninorm.h>
+#include <unictype.h>
+
+#include "extract/extract_int.h"
+
+void kz_xprep_init(kz_xprep *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void kz_xprep_release(kz_xprep *p)
+{
+    free(p->a);
+    free(p->b);
+    free(p->ma);
+    free(p->mb);
+    free(p->fb);
+    memset(p, 0, sizeof *p);
+}
+
+/* Grows a text buffer, its map (and fang flags when f is not NULL) to hold
+ * need bytes plus one. */
+static kz_err grow(char **t, uint32_t **m, uint8_t **f, size_t *cap, size_t need)
+{
+    if (need + 1 <= *cap)
+        return KZ_OK;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < need + 1)
+        nc *= 2;
+    char *nt = realloc(*t, nc);
+    if (!nt)
+        return KZ_ENOMEM;
+    *t = nt;
+    uint32_t *nm = realloc(*m, nc * sizeof **m);
+    if (!nm)
+        return KZ_ENOMEM;
+    *m = nm;
+    if (f) {
+        uint8_t *nf = realloc(*f, nc);
+        if (!nf)
+            return KZ_ENOMEM;
+        *f = nf;
+    }
+    *cap = nc;
+    return KZ_OK;
+}
+
+static bool zero_width(uint32_t cp)
+{
+    return (cp >= 0x200b && cp <= 0x200f) || cp == 0x2060 || cp == 0xfeff || cp == 0x00ad ||
+           cp == 0x180e;
+}
+
+/* Characters NFKC leaves alone and that compose with nothing before them:
+ * the bulk of Japanese text, so it is copied without calling libunistring. */
+static bool nfkc_stable(uint32_t cp)
+{
+    return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3041 && cp <= 0x3096) ||
+           (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc || (cp >= 0x3001 && cp <= 0x3002) ||
+           (cp >= 0x300c && cp <= 0x3011);
+}
+
+static bool combining(uint32_t cp)
+{
+    return cp == 0x3099 || cp == 0x309a || cp == 0xff9e || cp == 0xff9f ||
+           uc_combining_class(cp) != 0;
+}
+
+static bool next_combines(const unsigned char *s, size_t n, size_t i)
+{
+    uint32_t cp;
+    if (i >= n || s[i] < 0xc0)
+        return false;
+    kz_xutf8(s + i, n - i, &cp);
+    return combining(cp);
+}
+
+/* NFKC of src[0..len) into p->a / p->ma. */
+static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
+{
+    size_t o = 0, i = 0;
+    kz_err rc = grow(&p->a, &p->ma, NULL, &p->cap_a, len + 16);
+    if (rc)
+        return rc;
+    while (i < len) {
+        unsigned c = src[i];
+        uint32_t cp;
+        size_t l = 1;
+        if (c != 0 && c < 0x80 && !next_combines(src, len, i + 1)) {
+            p->a[o] = (char)c;
+            p->ma[o++] = (uint32_t)i;
+            i++;
+            continue;
+        }
+        if (c == 0) {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            l = kz_xutf8(src + i, len - i, &cp);
+            if (cp == 0xfffd && l == 1) { /* invalid byte: a boundary */
+                p->a[o] = ' ';
+                p->ma[o++] = (uint32_t)i;
+                i++;
+                continue;
+            }
+            if (zero_width(cp)) {
+                i += l;
+                continue;
+            }
+            if (nfkc_stable(cp) && !next_combines(src, len, i + l)) {
+                rc = grow(&p->a, &p->ma, NULL, &p->cap_a, o + l);
+                if (rc)
+                    return rc;
+                memcpy(p->a + o, src + i, l);
+                for (size_t k = 0; k < l; k++)
+                    p->ma[o + k] = (uint32_t)i;
+                o += l;
+                i += l;
+                continue;
+            }
+        }
+        /* slow: this character and its combining marks */
+        size_t j = i + l;
+        while (j < len && next_combines(src, len, j)) {
+            uint32_t c2;
+            j += kz_xutf8(src + j, len - j, &c2);
+        }
+        uint8_t stackbuf[128];
+        size_t rl = sizeof stackbuf;
+        uint8_t *r = u8_normalize(UNINORM_NFKC, src + i, j - i, stackbuf, &rl);
+        const uint8_t *w = r ? r : src + i;
+        if (!r)
+            rl = j - i;
+        rc = grow(&p->a, &p->ma, NULL, &p->cap_a, o + rl + (len - j));
+        if (rc) {
+            if (r && r != stackbuf)
+                free(r);
+            return rc;
+        }
+        for (size_t k = 0; k < rl; k++) {
+            uint32_t c3;
+            size_t l3 = kz_xutf8(w + k, rl - k, &c3);
+            if (zero_width(c3)) { /* NFKC can produce none of these, but be safe */
+                k += l3 - 1;
+                continue;
+            }
+            p->a[o] = (char)w[k];
+            p->ma[o++] = (uint32_t)i;
+        }
+        if (r && r != stackbuf)
+            free(r);
+        i = j;
+    }
+    p->a[o] = 0;
+    p->s = p->a;
+    p->n = o;
+    p->map = p->ma;
+    return KZ_OK;
+}
+
+/* Opening and closing brackets, ASCII and the ideographic 「」【】〔〕
+ * (NFKC has turned ［］（）｛｝ into ASCII already). Return the length. */
+static size_t open_at(const char *s, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (c == '[' || c == '(' || c == '{')
+        return 1;
+    if (c == 0xe3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80) {
+        unsigned char d = (unsigned char)s[i + 2];
+        if (d == 0x8c || d == 0x90 || d == 0x94)
+            return 3;
+    }
+    return 0;
+}
+
+static size_t close_at(const char *s, size_t n, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (c == ']' || c == ')' || c == '}')
+        return 1;
+    if (c == 0xe3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80) {
+        unsigned char d = (unsigned char)s[i + 2];
+        if (d == 0x8d || d == 0x91 || d == 0x95)
+            return 3;
+    }
+    return 0;
+}
+
+static bool ideo_stop(const char *s, size_t n, size_t i)
+{
+    return i + 2 < n && (unsigned char)s[i] == 0xe3 && (unsigned char)s[i + 1] == 0x80 &&
+           (unsigned char)s[i + 2] == 0x82;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool word_at(const char *s, size_t n, size_t i, const char *w, size_t wl)
+{
+    if (i + wl > n)
+        return false;
+    for (size_t k = 0; k < wl; k++) {
+        char c = s[i + k];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != w[k])
+            return false;
+    }
+    return true;
+}
+
+/* The core of a bracketed defang at s[i]: its replacement and length. */
+static const struct {
+    const char *text;
+    size_t len;
+    const char *repl;
+} cores[] = {
+    {"://", 3, "://"}, {".", 1, "."}, {"dot", 3, "."}, {"@", 1, "@"},
+    {"at", 2, "@"},    {":", 1, ":"}, {"/", 1, "/"},
+};
+
+static const char *core_at(const char *s, size_t n, size_t i, size_t *len)
+{
+    for (size_t k = 0; k < sizeof cores / sizeof cores[0]; k++) {
+        if (word_at(s, n, i, cores[k].text, cores[k].len)) {
+            *len = cores[k].len;
+            return cores[k].repl;
+        }
+    }
+    if (ideo_stop(s, n, i)) {
+        *len = 3;
+        return ".";
+    }
+    return NULL;
+}
+
+/* Tries a defanged form starting at t[i]; prev is the last byte written
+ * (0 at line start). On success returns the replacement and sets *end. */
+static const char *defang_at(const char *t, size_t m, size_t i, unsigned char prev, size_t *end)
+{
+    size_t j = i, nopen = 0, nclose = 0, cl, l;
+    const char *r;
+    bool prev_word = prev && (prev >= 0x80 || X_ALNUM(prev));
+    /* both sides bracketed, spaces allowed: "example [ . ] com", "[[ . )]" */
+    for (;;) {
+        if (j < m && is_ws(t[j])) {
+            j++;
+        } else if (j < m && (l = open_at(t, m, j)) != 0) {
+            j += l;
+            nopen++;
+        } else {
+            break;
+        }
+    }
+    if (nopen && prev && !is_ws((char)prev) && (r = core_at(t, m, j, &cl)) != NULL) {
+        size_t k = j + cl;
+        for (;;) {
+            if (k < m && is_ws(t[k])) {
+                k++;
+            } else if (k < m && (l = close_at(t, m, k)) != 0) {
+                k += l;
+                nclose++;
+            } else {
+                break;
+            }
+        }
+        if (nclose) {
+            *end = k;
+            return r;
+        }
+    }
+    /* one side only, no spaces, between word characters: "10[.10", "1.)1" */
+    if (!prev_word)
+        return NULL;
+    j = i;
+    nopen = 0;
+    while (j < m && (l = open_at(t, m, j)) != 0) {
+        j += l;
+        nopen++;
+    }
+    if (j < m && t[j] == '.') {
+        j++;
+    } else if (nopen == 0 && ideo_stop(t, m, j) && prev < 0x80) {
+        /* a bare 。 counts only between ASCII word characters ("evil。com") */
+        j += 3;
+    } else {
+        return NULL;
+    }
+    while (j < m && (l = close_at(t, m, j)) != 0)
+        j += l;
+    if (j < m && X_ALNUM(t[j]) && (j - i > 1 || nopen)) {
+        *end = j;
+        return ".";
+    }
+    return NULL;
+}
+
+static const uint8_t refang_trigger[256] = {
+    ['['] = 1, ['('] = 1, ['{'] = 1, [']'] = 1, [')'] = 1, ['}'] = 1, ['\\'] = 1, [0xe3] = 1,
+};
+
+static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
+{
+    size_t o = 0, i = 0;
+    kz_err rc = grow(&p->b, &p->mb, &p->fb, &p->cap_b, m + 8);
+    if (rc)
+        return rc;
+    while (i < m) {
+        unsigned char c = (unsigned char)t[i];
+        uint32_t src = tm ? tm[i] : (uint32_t)i;
+        const char *r = NULL;
+        size_t end = i;
+        if (c == '\\' && i + 1 < m && t[i + 1] == '.') {
+            r = ".";
+            end = i + 2;
+        } else if (is_ws((char)c) || refang_trigger[c] || c == '.') {
+            r = defang_at(t, m, i, o ? (unsigned char)p->b[o - 1] : 0, &end);
+        }
+        if (r) {
+            size_t rl = strlen(r);
+            rc = grow(&p->b, &p->mb, &p->fb, &p->cap_b, o + rl + (m - end) + 8);
+            if (rc)
+                return rc;
+            for (size_t k = 0; k < rl; k++) {
+                p->b[o] = r[k];
+                p->mb[o] = src;
+                p->fb[o++] = 1;
+            }
+            i = end;
+            continue;
+        }
+        p->b[o] = (char)c;
+        p->mb[o] = src;
+        p->fb[o++] = 0;
+        i++;
+    }
+    p->b[o] = 0;
+    p->s = p->b;
+    p->n = o;
+    p->map = p->mb;
+    p->fang = p->fb;
+    return KZ_OK;
+}
+
+kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len)
+{
+    unsigned slow = 0, trig = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        slow |= kz_xclass[c] & XC_SLOW;
+        trig |= refang_trigger[c];
+    }
+    p->s = src;
+    p->n = len;
+    p->srclen = len;
+    p->map = NULL;
+    p->fang = NULL;
+    if (slow) {
+        kz_err rc = nfkc(p, (const unsigned char *)src, len);
+        if (rc)
+            return rc;
+        trig = 0;
+        for (size_t i = 0; i < p->n; i++)
+            trig |= refang_trigger[(unsigned char)p->s[i]];
+    }
+    if (trig)
+        return refang(p, p->s, p->n, p->map);
+    return KZ_OK;
+}
+
+size_t kz_xprep_start(const kz_xprep *p, size_t i)
+{
+    if (!p->map)
+        return i;
+    return i < p->n ? p->map[i] : p->srclen;
+}
+
+size_t kz_xprep_end(const kz_xprep *p, size_t e)
+{
+    if (!p->map)
+        return e;
+    if (e == 0)
+        return kz_xprep_start(p, 0);
+    size_t k = e;
+    while (k < p->n && p->map[k] == p->map[e - 1])
+        k++;
+    return k < p->n ? p->map[k] : p->srclen;
+}
+
+/* ---- HTML ---- */
+
+static const struct {
+    const char *name;
+    size_t len;
+    const char *utf8;
+} entities[] = {
+    {"amp;", 4, "&"}, {"lt;", 3, "<"},  {"gt;", 3, ">"},           {"quot;", 5, "\""},
+    {"apos;", 5, "'"}, {"nbsp;", 5, " "}, {"#46;", 4, "."},         {"period;", 7, "."},
+    {"commat;", 7, "@"}, {"colon;", 6, ":"}, {"sol;", 4, "/"},
+};
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Decodes the entity at s[i] ('&') in place; returns its length or 0. */
+static size_t entity(char *s, size_t len, size_t i)
+{
+    size_t semi = i + 1;
+    while (semi < len && semi - i < 12 && s[semi] != ';')
+        semi++;
+    if (semi >= len || s[semi] != ';')
+        return 0;
+    size_t el = semi - i + 1;
+    char out[4];
+    size_t ol = 0;
+    if (s[i + 1] == '#') {
+        uint32_t v = 0;
+        size_t k = i + 2;
+        bool hex = k < semi && (s[k] == 'x' || s[k] == 'X');
+        if (hex)
+            k++;
+        if (k == semi)
+            return 0;
+        for (; k < semi; k++) {
+            int d = (s[k] >= '0' && s[k] <= '9')   ? s[k] - '0'
+                    : hex && X_IS(s[k], XC_HEX)   ? (s[k] | 0x20) - 'a' + 10
+                                                    : -1;
+            if (d < 0 || v > 0x10ffff)
+                return 0;
+            v = v * (hex ? 16 : 10) + (uint32_t)d;
+        }
+        if (v == 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+            return 0;
+        ol = put_utf8(out, v);
+    } else {
+        for (size_t k = 0; k < sizeof entities / sizeof entities[0]; k++) {
+            if (entities[k].len == el - 1 && !memcmp(s + i + 1, entities[k].name, el - 1)) {
+                ol = strlen(entities[k].utf8);
+                memcpy(out, entities[k].utf8, ol);
+                break;
+            }
+        }
+        if (!ol)
+            return 0;
+    }
+    if (ol > el)
+        return 0;
+    memcpy(s + i, out, ol);
+    memset(s + i + ol, 0, el - ol);
+    return el;
+}
+
+static void blank(char *s, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++)
+        if (s[k] != '\n')
+            s[k] = ' ';
+}
+
+void kz_xhtml_to_text(char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] == '&') {
+            size_t el = entity(s, len, i);
+            i += el ? el : 1;
+            continue;
+        }
+        if (s[i] != '<' || i + 1 >= len ||
+            !(X_IS(s[i + 1], XC_ALPHA) || s[i + 1] == '/' || s[i + 1] == '!' || s[i + 1] == '?')) {
+            i++;
+            continue;
+        }
+        const char *close;
+        size_t end;
+        if (len - i >= 4 && !memcmp(s + i, "<!--", 4)) {
+            close = memmem(s + i + 4, len - i - 4, "-->", 3);
+            end = close ? (size_t)(close - s) + 3 : len;
+        } else {
+            close = memchr(s + i, '>', len - i);
+            if (!close) {
+                i++;
+                continue;
+            }
+            end = (size_t)(close - s) + 1;
+            /* script and style bodies are not text */
+            const char *raw = NULL;
+            if (word_at(s, len, i + 1, "script", 6))
+                raw = "</script";
+            else if (word_at(s, len, i + 1, "style", 5))
+                raw = "</style";
+            if (raw) {
+                size_t k = end, rl = strlen(raw);
+                while (k + rl <= len && !word_at(s, len, k, raw, rl))
+                    k++;
+                const char *gt = k < len ? memchr(s + k, '>', len - k) : NULL;
+                end = gt ? (size_t)(gt - s) + 1 : len;
+            }
+        }
+        blank(s, i, end);
+        i = end;
+    }
+}

@@ -1,0 +1,776 @@
+/* scan.c - kz_extract_scan: splits the input into lines, prepares each
+ * (prep.c) and runs the finders over it - URLs first (they claim their
+ * whole extent, so nothing inside a URL is reported again), then e-mail,
+ * IPv6, and one pass over word runs for hashes, CVE and ATT&CK ids, IPv4
+ * and domains - and reports the hits of the line in order of position. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract/extract_int.h"
+
+typedef struct xhit {
+    uint32_t cs, ce;     /* span in the prepared line */
+    uint32_t voff, vlen; /* value in x->vals */
+    uint32_t seq;        /* order found, for a stable sort */
+    uint8_t type;
+    bool defanged;
+} xhit;
+
+typedef struct xscan {
+    uint32_t want;
+    kz_ioc_hit_fn fn;
+    void *ctx;
+    kz_xprep prep;
+    const char *s; /* prepared line */
+    size_t n;
+    uint8_t *claim; /* bytes of s that belong to an indicator found already */
+    size_t claim_cap;
+    bool any_claim;
+    xhit *hits;
+    size_t nhits, hcap;
+    kz_buf vals;
+    size_t line_off, line_no;
+    bool stop;
+    bool prev_label; /* the previous line ended with "imphash" & co */
+} xscan;
+
+/* ---------------------------------------------------------------- */
+
+static bool claimed(const xscan *x, size_t i)
+{
+    return x->any_claim && i < x->n && x->claim[i];
+}
+
+static kz_err claim(xscan *x, size_t a, size_t b)
+{
+    if (!x->any_claim) {
+        if (x->claim_cap < x->n + 1) {
+            size_t nc = x->n + 1 > 4096 ? x->n + 1 : 4096;
+            uint8_t *c = realloc(x->claim, nc);
+            if (!c)
+                return KZ_ENOMEM;
+            x->claim = c;
+            x->claim_cap = nc;
+        }
+        memset(x->claim, 0, x->n + 1);
+        x->any_claim = true;
+    }
+    memset(x->claim + a, 1, b - a);
+    return KZ_OK;
+}
+
+static bool fanged(const xscan *x, size_t a, size_t b)
+{
+    if (!x->prep.fang)
+        return false;
+    for (size_t i = a; i < b; i++)
+        if (x->prep.fang[i])
+            return true;
+    return false;
+}
+
+/* Records a hit whose value is x->vals[voff..voff+vlen), NUL-terminated. */
+static kz_err add_hit_raw(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff,
+                          size_t vlen, bool defanged)
+{
+    if (x->nhits == x->hcap) {
+        size_t nc = x->hcap ? x->hcap * 2 : 64;
+        xhit *h = realloc(x->hits, nc * sizeof *h);
+        if (!h)
+            return KZ_ENOMEM;
+        x->hits = h;
+        x->hcap = nc;
+    }
+    xhit *h = &x->hits[x->nhits];
+    h->cs = (uint32_t)cs;
+    h->ce = (uint32_t)ce;
+    h->voff = (uint32_t)voff;
+    h->vlen = (uint32_t)vlen;
+    h->seq = (uint32_t)x->nhits++;
+    h->type = (uint8_t)t;
+    h->defanged = defanged || fanged(x, cs, ce);
+    return KZ_OK;
+}
+
+/* Records a hit whose value the caller appended to x->vals from voff. */
+static kz_err add_hit(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff, bool defanged)
+{
+    size_t vlen = x->vals.len - voff;
+    kz_err rc = kz_buf_append_char(&x->vals, 0);
+    if (rc)
+        return rc;
+    return add_hit_raw(x, t, cs, ce, voff, vlen, defanged);
+}
+
+/* Normalises s[a..b) as type t and records it; KZ_EPARSE when it is not one. */
+static kz_err try_hit(xscan *x, kz_ioc_type t, size_t a, size_t b)
+{
+    size_t voff = x->vals.len;
+    kz_err rc;
+    const char *p = x->s + a;
+    size_t l = b - a;
+    switch (t) {
+    case KZ_IOC_IPV4:
+        rc = kz_xnorm_ipv4(&x->vals, p, l);
+        break;
+    case KZ_IOC_IPV6:
+        rc = kz_xnorm_ipv6(&x->vals, p, l);
+        break;
+    case KZ_IOC_DOMAIN:
+        rc = kz_xnorm_domain(&x->vals, p, l);
+        break;
+    case KZ_IOC_CVE:
+        rc = kz_xnorm_cve(&x->vals, p, l);
+        break;
+    case KZ_IOC_ATTACK:
+        rc = kz_xnorm_attack(&x->vals, p, l);
+        break;
+    default:
+        rc = kz_xnorm_hash(&x->vals, t, p, l);
+        break;
+    }
+    if (rc)
+        return rc;
+    return add_hit(x, t, a, b, voff, false);
+}
+
+static bool eq_nocase(const char *a, const char *lower, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != lower[i])
+            return false;
+    }
+    return true;
+}
+
+/* Whether s[0..k) ends with one of the words (ASCII ones case-insensitive
+ * and not glued to a preceding letter or digit). */
+static bool ends_with_word(const char *s, size_t k, const char *const *words, size_t nw)
+{
+    for (size_t w = 0; w < nw; w++) {
+        size_t l = strlen(words[w]);
+        if (l > k || !eq_nocase(s + k - l, words[w], l))
+            continue;
+        if ((unsigned char)words[w][0] >= 0x80 || k == l || !X_ALNUM(s[k - l - 1]))
+            return true;
+    }
+    return false;
+}
+
+static bool all_digits_dots(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '.' && (s[i] < '0' || s[i] > '9'))
+            return false;
+    return true;
+}
+
+/* After a scheme-less host (or IP) at e: ":port" and a "/path" belong to
+ * it, so nothing in the path is reported on its own. */
+static kz_err claim_path(xscan *x, size_t e)
+{
+    const char *s = x->s;
+    size_t n = x->n, k = e;
+    if (k < n && s[k] == ':') {
+        k++;
+        while (k < n && s[k] >= '0' && s[k] <= '9')
+            k++;
+        if (k == e + 1)
+            return KZ_OK;
+    }
+    if (k >= n || s[k] != '/')
+        return KZ_OK;
+    size_t end = k;
+    while (end < n && !X_IS(s[end], XC_URLEND | XC_SLOW))
+        end++;
+    return claim(x, e, end);
+}
+
+/* ---- URLs ---- */
+
+static bool scheme_char(char c)
+{
+    return X_ALNUM(c) || c == '*' || c == '+' || c == '-' || c == '.';
+}
+
+static size_t url_extent(const char *s, size_t n, size_t b, size_t a)
+{
+    size_t e = a;
+    bool in_auth = true;
+    while (e < n) {
+        unsigned char c = (unsigned char)s[e];
+        if (X_IS(c, XC_URLEND))
+            break;
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t l;
+            unsigned char pc = (unsigned char)s[e - 1];
+            if (!in_auth)
+                break;
+            l = kz_xutf8((const unsigned char *)s + e, n - e, &cp);
+            if (!kz_xidn_char(cp) || (pc < 0x80 && pc != '.' && pc != '/' && pc != '@'))
+                break;
+            e += l;
+            continue;
+        }
+        if (in_auth && (unsigned char)s[e - 1] >= 0x80 && X_ALNUM(c))
+            break;
+        if (c == '/' || c == '?' || c == '#')
+            in_auth = false;
+        e++;
+    }
+    /* trailing punctuation is not part of it, nor an unbalanced bracket */
+    while (e > a) {
+        char c = s[e - 1];
+        if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == '\'' ||
+            c == '(' || c == '[' || c == '{') {
+            e--;
+            continue;
+        }
+        if (c == ')' || c == ']' || c == '}') {
+            char o = c == ')' ? '(' : c == ']' ? '[' : '{';
+            int bal = 0;
+            for (size_t k = b; k < e; k++)
+                bal += s[k] == o ? 1 : s[k] == c ? -1 : 0;
+            if (bal < 0) {
+                e--;
+                continue;
+            }
+        }
+        break;
+    }
+    return e;
+}
+
+/* The host of a URL-like span s[a..e) (after "://"): records it. */
+static kz_err host_hit(xscan *x, size_t a, size_t e)
+{
+    const char *s = x->s;
+    size_t auth_end = a, hs, he;
+    while (auth_end < e && s[auth_end] != '/' && s[auth_end] != '?' && s[auth_end] != '#')
+        auth_end++;
+    const char *at = memrchr(s + a, '@', auth_end - a);
+    hs = at ? (size_t)(at - s) + 1 : a;
+    if (hs < auth_end && s[hs] == '[') {
+        const char *close = memchr(s + hs, ']', auth_end - hs);
+        if (!close)
+            return KZ_EPARSE;
+        return try_hit(x, KZ_IOC_IPV6, hs + 1, (size_t)(close - s));
+    }
+    he = kz_xhost_end(s, auth_end, hs);
+    if (he == hs)
+        return KZ_EPARSE;
+    return try_hit(x, all_digits_dots(s + hs, he - hs) ? KZ_IOC_IPV4 : KZ_IOC_DOMAIN, hs, he);
+}
+
+static kz_err find_urls(xscan *x)
+{
+    const char *s = x->s;
+    size_t n = x->n, from = 0;
+    kz_err rc;
+    while (from + 3 <= n) {
+        const char *p = memchr(s + from, ':', n - from);
+        if (!p)
+            break;
+        size_t i = (size_t)(p - s), b = i;
+        from = i + 1;
+        if (i + 2 >= n || s[i + 1] != '/' || s[i + 2] != '/' || claimed(x, i))
+            continue;
+        while (b > 0 && scheme_char(s[b - 1]) && !claimed(x, b - 1))
+            b--;
+        while (b < i && !X_IS(s[b], XC_ALPHA))
+            b++;
+        if (b == i)
+            continue;
+        bool sf = false;
+        int kind = kz_xscheme(s + b, i - b, &sf);
+        size_t a = i + 3, e = url_extent(s, n, b, a);
+        if (e <= a)
+            continue;
+        if (kind) {
+            size_t voff = x->vals.len, hoff, hlen;
+            kz_ioc_type ht;
+            rc = kz_xnorm_url(&x->vals, s + b, e - b, &ht, &hoff, &hlen, &sf);
+            if (rc == KZ_EPARSE)
+                continue;
+            if (!rc)
+                rc = add_hit(x, KZ_IOC_URL, b, e, voff, sf);
+            if (!rc)
+                rc = try_hit(x, ht, b + hoff, b + hoff + hlen);
+            if (rc && rc != KZ_EPARSE)
+                return rc;
+        } else {
+            /* tcp://, udp://, sftp://, h00ps://: the host only */
+            rc = host_hit(x, a, e);
+            if (rc == KZ_EPARSE)
+                continue;
+            if (rc)
+                return rc;
+        }
+        rc = claim(x, b, e);
+        if (rc)
+            return rc;
+        from = e;
+    }
+    return KZ_OK;
+}
+
+/* ---- e-mail ---- */
+
+static kz_err find_emails(xscan *x)
+{
+    const char *s = x->s;
+    size_t n = x->n, from = 0;
+    kz_err rc;
+    while (from < n) {
+        const char *p = memchr(s + from, '@', n - from);
+        if (!p)
+            break;
+        size_t i = (size_t)(p - s), l = i, d = i + 1, j;
+        from = i + 1;
+        if (claimed(x, i))
+            continue;
+        while (l > 0 && X_IS(s[l - 1], XC_LOCAL) && !claimed(x, l - 1))
+            l--;
+        while (l < i && !X_ALNUM(s[l]))
+            l++;
+        if (l == i)
+            continue;
+        j = kz_xhost_end(s, n, d);
+        if (j == d || all_digits_dots(s + d, j - d) || claimed(x, j - 1))
+            continue;
+        size_t voff = x->vals.len;
+        rc = kz_xnorm_email(&x->vals, s + l, j - l);
+        if (rc == KZ_EPARSE)
+            continue;
+        if (rc)
+            return rc;
+        size_t vlen = x->vals.len - voff;
+        rc = add_hit(x, KZ_IOC_EMAIL, l, j, voff, false);
+        if (!rc) {
+            /* the domain is the tail of the e-mail value: share its bytes */
+            const char *v = x->vals.data + voff;
+            size_t at = (size_t)((const char *)memrchr(v, '@', vlen) - v);
+            rc = add_hit_raw(x, KZ_IOC_DOMAIN, d, j, voff + at + 1, vlen - at - 1, false);
+        }
+        if (!rc)
+            rc = claim(x, l, j);
+        if (rc)
+            return rc;
+        from = j;
+    }
+    return KZ_OK;
+}
+
+/* ---- IPv6 ---- */
+
+static bool v6char(char c)
+{
+    return X_IS(c, XC_HEX) || c == ':';
+}
+
+static kz_err find_ipv6(xscan *x)
+{
+    const char *s = x->s;
+    size_t n = x->n, from = 0;
+    while (from < n) {
+        const char *p = memchr(s + from, ':', n - from);
+        if (!p)
+            break;
+        size_t i = (size_t)(p - s), b = i, e = i;
+        while (b > 0 && v6char(s[b - 1]))
+            b--;
+        while (e < n && (v6char(s[e]) || s[e] == '.'))
+            e++;
+        from = e > i ? e : i + 1;
+        if (claimed(x, i) || e - b < 2)
+            continue;
+        if (b > 0 && (X_ALNUM(s[b - 1]) || s[b - 1] == '_' || s[b - 1] == '.' || s[b - 1] == '-'))
+            continue;
+        while (e > b && s[e - 1] == '.')
+            e--;
+        if (e - b >= 2 && s[e - 1] == ':' && s[e - 2] != ':')
+            e--;
+        if (e < n && (X_ALNUM(s[e]) || s[e] == '_'))
+            continue;
+        size_t colons = 0, hex = 0;
+        for (size_t k = b; k < e; k++) {
+            colons += s[k] == ':';
+            hex += s[k] != ':' && s[k] != '.';
+        }
+        if (colons < 2 || hex == 0)
+            continue;
+        kz_err rc = try_hit(x, KZ_IOC_IPV6, b, e);
+        if (rc == KZ_EPARSE)
+            continue;
+        if (!rc)
+            rc = claim(x, b, e);
+        if (rc)
+            return rc;
+    }
+    return KZ_OK;
+}
+
+/* ---- word runs: hashes, CVE, ATT&CK, IPv4, domains ---- */
+
+static const char *const hash_labels[] = {"imphash", "import hash", "authentihash", "pehash",
+                                          "impfuzzy"};
+static const char *const version_words[] = {"version", "ver", "ver.", "v", "rev", "release",
+                                            "build", "バージョン"};
+/* Extensions that are also TLDs: "invoice.zip" and "install.sh" are files. */
+static const char *const file_exts[] = {"zip", "mov", "sh", "py", "md"};
+
+static bool hash_label_sep(char c)
+{
+    return c == ' ' || c == '\t' || c == ':' || c == '=' || c == '"' || c == '\'' || c == '-' ||
+           c == '\r';
+}
+
+/* Whether the prepared line ends with a hash label ("imphash" with the
+ * hash on the next line). */
+static bool ends_with_label(const xscan *x)
+{
+    size_t k = x->n;
+    while (k > 0 && hash_label_sep(x->s[k - 1]))
+        k--;
+    return ends_with_word(x->s, k, hash_labels, sizeof hash_labels / sizeof hash_labels[0]);
+}
+
+static kz_err check_word(xscan *x, size_t a, size_t b)
+{
+    const char *s = x->s;
+    size_t n = x->n, len = b - a;
+    if (len == 32 || len == 40 || len == 64 || len == 128) {
+        for (size_t k = a; k < b; k++)
+            if (!X_IS(s[k], XC_HEX))
+                return KZ_OK;
+        size_t k = a;
+        while (k > 0 && hash_label_sep(s[k - 1]))
+            k--;
+        if (ends_with_word(s, k, hash_labels, sizeof hash_labels / sizeof hash_labels[0]) ||
+            (k == 0 && x->prev_label))
+            return KZ_OK;
+        kz_ioc_type t = len == 32 ? KZ_IOC_MD5 : len == 40 ? KZ_IOC_SHA1
+                        : len == 64 ? KZ_IOC_SHA256 : KZ_IOC_SHA512;
+        kz_err rc = try_hit(x, t, a, b);
+        return rc == KZ_EPARSE ? KZ_OK : rc;
+    }
+    if (len == 3 && eq_nocase(s + a, "cve", 3) && b < n && (s[b] == '-' || s[b] == ' ')) {
+        size_t k = b + 1, d = 0;
+        while (k < n && d < 4 && s[k] >= '0' && s[k] <= '9')
+            k++, d++;
+        if (d != 4 || k >= n || s[k] != '-')
+            return KZ_OK;
+        k++;
+        d = 0;
+        while (k < n && s[k] >= '0' && s[k] <= '9')
+            k++, d++;
+        if (d < 4 || d > 7 || (k < n && X_ALNUM(s[k])))
+            return KZ_OK;
+        kz_err rc = try_hit(x, KZ_IOC_CVE, a, k);
+        return rc == KZ_EPARSE ? KZ_OK : rc;
+    }
+    if (len == 5 && (s[a] == 'T' || s[a] == 't')) {
+        for (size_t k = a + 1; k < b; k++)
+            if (s[k] < '0' || s[k] > '9')
+                return KZ_OK;
+        size_t e = b;
+        if (b + 1 < n && s[b] == '.' && s[b + 1] >= '0' && s[b + 1] <= '9') {
+            size_t k = b + 1;
+            while (k < n && s[k] >= '0' && s[k] <= '9')
+                k++;
+            if (k - b - 1 != 3 || (k < n && X_ALNUM(s[k])))
+                return KZ_OK; /* T1156.0012 is nothing, not T1156 */
+            e = k;
+        }
+        kz_err rc = try_hit(x, KZ_IOC_ATTACK, a, e);
+        return rc == KZ_EPARSE ? KZ_OK : rc;
+    }
+    return KZ_OK;
+}
+
+static kz_err check_dotted(xscan *x, size_t a, size_t b)
+{
+    const char *s = x->s;
+    size_t n = x->n, e = b, dots = 0;
+    if (a > 0 && (X_ALNUM(s[a - 1]) || s[a - 1] == '_'))
+        return KZ_OK;
+    while (a < b && s[a] == '.')
+        a++;
+    while (e > a && s[e - 1] == '.')
+        e--;
+    if (b < n && (X_ALNUM(s[b]) || s[b] == '_') && (e < b || X_IS(s[b], XC_ALPHA) || s[b] == '_'))
+        return KZ_OK; /* 1.1.1.1.domain.com, 1.2.3.4abc */
+    for (size_t k = a; k < e; k++)
+        dots += s[k] == '.';
+    if (dots != 3)
+        return KZ_OK;
+    /* version numbers: "version 7.2.4.1", "バージョン 10.2.3.4", "1.5.2.0版" */
+    size_t k = a;
+    while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == ':' || s[k - 1] == '\t'))
+        k--;
+    if (ends_with_word(s, k, version_words, sizeof version_words / sizeof version_words[0]))
+        return KZ_OK;
+    k = e;
+    while (k < n && s[k] == ' ')
+        k++;
+    if (k + 3 <= n && !memcmp(s + k, "\xe7\x89\x88", 3)) /* 版 */
+        return KZ_OK;
+    kz_err rc = try_hit(x, KZ_IOC_IPV4, a, e);
+    if (rc == KZ_EPARSE)
+        return KZ_OK;
+    if (!rc)
+        rc = claim_path(x, e);
+    return rc;
+}
+
+static kz_err check_domain(xscan *x, size_t a, size_t b)
+{
+    const char *s = x->s;
+    while (a < b && s[a] == '.')
+        a++;
+    while (b > a && s[b - 1] == '.')
+        b--;
+    if (b - a < 3 || !memchr(s + a, '.', b - a) || memchr(s + a, '_', b - a))
+        return KZ_OK;
+    if (a > 0) {
+        char p = s[a - 1];
+        if (p == '@')
+            return KZ_OK; /* "@a.co": not an e-mail, and not a domain either */
+        if ((p == '/' || p == '\\') && !(a >= 2 && s[a - 2] == '/' && p == '/'))
+            return KZ_OK; /* a path component: ~/Desktop/test.py */
+    }
+    if (all_digits_dots(s + a, b - a))
+        return KZ_OK;
+    const char *dot = memchr(s + a, '.', b - a);
+    const char *last = memrchr(s + a, '.', b - a);
+    if (dot == last) {
+        size_t tl = (size_t)(s + b - last - 1);
+        for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
+            if (strlen(file_exts[k]) == tl && eq_nocase(last + 1, file_exts[k], tl))
+                return KZ_OK;
+    }
+    kz_err rc = try_hit(x, KZ_IOC_DOMAIN, a, b);
+    if (rc == KZ_EPARSE)
+        return KZ_OK;
+    if (!rc)
+        rc = claim_path(x, b);
+    return rc;
+}
+
+static kz_err process_run(xscan *x, size_t a, size_t b)
+{
+    const char *s = x->s;
+    bool dot = false;
+    kz_err rc = KZ_OK;
+    size_t k = a;
+    while (k < b && !rc) {
+        if (X_ALNUM(s[k])) {
+            size_t y = k;
+            while (y < b && X_ALNUM(s[y]))
+                y++;
+            rc = check_word(x, k, y);
+            k = y;
+        } else {
+            dot |= s[k] == '.';
+            k++;
+        }
+    }
+    if (rc || !dot)
+        return rc;
+    for (k = a; k < b && !rc;) {
+        if ((s[k] >= '0' && s[k] <= '9') || s[k] == '.') {
+            size_t y = k;
+            while (y < b && ((s[y] >= '0' && s[y] <= '9') || s[y] == '.'))
+                y++;
+            if (memchr(s + k, '.', y - k) && y - k >= 7)
+                rc = check_dotted(x, k, y);
+            k = y;
+        } else {
+            k++;
+        }
+    }
+    if (!rc)
+        rc = check_domain(x, a, b);
+    return rc;
+}
+
+/* End of a word run from i: label bytes, dots, IDN characters, with a
+ * change of script inside a label ending it; stops at claimed bytes. */
+static size_t run_end(const xscan *x, size_t i)
+{
+    const char *s = x->s;
+    size_t n = x->n, j = i;
+    int kind = 0;
+    while (j < n && !claimed(x, j)) {
+        unsigned char c = (unsigned char)s[j];
+        if (c < 0x80) {
+            if (c == '.') {
+                kind = 0;
+            } else if (X_IS(c, XC_LABEL)) {
+                if (kind == 2)
+                    break;
+                kind = 1;
+            } else {
+                break;
+            }
+            j++;
+        } else {
+            uint32_t cp;
+            size_t l = kz_xutf8((const unsigned char *)s + j, n - j, &cp);
+            if (!kz_xidn_char(cp) || kind == 1)
+                break;
+            kind = 2;
+            j += l;
+        }
+    }
+    return j;
+}
+
+static kz_err find_words(xscan *x)
+{
+    const char *s = x->s;
+    size_t n = x->n, i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if (!X_IS(c, XC_LABEL) && c != '.') {
+                i++;
+                continue;
+            }
+        } else {
+            uint32_t cp;
+            size_t l = kz_xutf8((const unsigned char *)s + i, n - i, &cp);
+            if (!kz_xidn_char(cp)) {
+                i += l;
+                continue;
+            }
+        }
+        if (claimed(x, i)) {
+            i++;
+            continue;
+        }
+        size_t e = run_end(x, i);
+        if (e == i)
+            e = i + 1;
+        kz_err rc = process_run(x, i, e);
+        if (rc)
+            return rc;
+        i = e;
+    }
+    return KZ_OK;
+}
+
+/* ---- driver ---- */
+
+static kz_err emit_line(xscan *x)
+{
+    /* insertion sort by position, then by order found (URL before its host) */
+    for (size_t i = 1; i < x->nhits; i++) {
+        xhit h = x->hits[i];
+        size_t j = i;
+        while (j > 0 && (x->hits[j - 1].cs > h.cs ||
+                         (x->hits[j - 1].cs == h.cs && x->hits[j - 1].seq > h.seq))) {
+            x->hits[j] = x->hits[j - 1];
+            j--;
+        }
+        x->hits[j] = h;
+    }
+    for (size_t i = 0; i < x->nhits && !x->stop; i++) {
+        const xhit *h = &x->hits[i];
+        if (!(x->want & (1u << h->type)))
+            continue;
+        size_t so = kz_xprep_start(&x->prep, h->cs), eo = kz_xprep_end(&x->prep, h->ce);
+        kz_ioc_hit out = {
+            .type = (kz_ioc_type)h->type,
+            .value = x->vals.data + h->voff,
+            .value_len = h->vlen,
+            .offset = x->line_off + so,
+            .len = eo > so ? eo - so : 0,
+            .line = x->line_no,
+            .defanged = h->defanged,
+        };
+        if (x->fn(x->ctx, &out))
+            x->stop = true;
+    }
+    return KZ_OK;
+}
+
+static kz_err scan_line(xscan *x, const char *line, size_t len)
+{
+    kz_err rc = kz_xprep_line(&x->prep, line, len);
+    if (rc)
+        return rc;
+    x->s = x->prep.s;
+    x->n = x->prep.n;
+    x->any_claim = false;
+    x->nhits = 0;
+    kz_buf_reset(&x->vals);
+    if (memchr(x->s, ':', x->n)) {
+        rc = find_urls(x);
+        if (rc)
+            return rc;
+    }
+    rc = find_emails(x);
+    if (!rc)
+        rc = find_ipv6(x);
+    if (!rc)
+        rc = find_words(x);
+    if (!rc && x->nhits)
+        rc = emit_line(x);
+    x->prev_label = ends_with_label(x);
+    return rc;
+}
+
+kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, kz_ioc_hit_fn fn,
+                       void *ctx)
+{
+    if ((!text && len) || !fn)
+        return KZ_EINVAL;
+    xscan x;
+    memset(&x, 0, sizeof x);
+    x.want = o && o->types ? o->types : (1u << KZ_IOC__COUNT) - 1;
+    x.fn = fn;
+    x.ctx = ctx;
+    kz_xprep_init(&x.prep);
+    kz_buf_init(&x.vals, 0);
+    char *copy = NULL;
+    kz_err rc = KZ_OK;
+    if (o && o->input == KZ_EXTRACT_HTML && len) {
+        copy = malloc(len);
+        if (!copy)
+            return KZ_ENOMEM;
+        memcpy(copy, text, len);
+        kz_xhtml_to_text(copy, len);
+        text = copy;
+    }
+    size_t pos = 0;
+    x.line_no = 1;
+    while (pos < len && !x.stop && !rc) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len, next = nl ? end + 1 : len;
+        if (end - pos > KZ_X_LINE_MAX) {
+            /* cut an overlong line at its last space before the limit */
+            size_t cut = pos + KZ_X_LINE_MAX;
+            while (cut > pos + KZ_X_LINE_MAX / 2 && text[cut - 1] != ' ')
+                cut--;
+            if (cut == pos + KZ_X_LINE_MAX / 2)
+                cut = pos + KZ_X_LINE_MAX;
+            end = next = cut;
+        }
+        x.line_off = pos;
+        rc = scan_line(&x, text + pos, end - pos);
+        if (nl && next == end + 1)
+            x.line_no++;
+        pos = next;
+    }
+    free(copy);
+    free(x.claim);
+    free(x.hits);
+    kz_buf_release(&x.vals);
+    kz_xprep_release(&x.prep);
+    return rc;
+}
