@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "kizuna/buf.h"
 #include "kizuna/extract.h"
 #include "kizuna/warninglist.h"
 
@@ -52,11 +53,46 @@ typedef struct kz_wl_conc {
  * its host) against set s. Returns KZ_OK or the check's error. */
 kz_err kz_wl_conc_add(kz_wl_conc *c, const kz_warninglist_set *s, kz_ioc_type t,
                       const char *value, size_t len);
-/* Writes the figures as one JSON object line:
+/* The same when the lists holding the IOC are known already. */
+void kz_wl_conc_add_lists(kz_wl_conc *c, kz_ioc_type t, const kz_warninglist_info *const *lists,
+                          size_t n);
+/* Appends the figures as one JSON object (no newline):
  * {"type":"provider-concentration","iocs":N,"on_provider":M,"share":0.25,
  *  "providers":[{"provider":"Amazon","iocs":2,"share":0.1},...]} */
-void kz_wl_conc_print_json(const kz_wl_conc *c, FILE *out);
+kz_err kz_wl_conc_json(const kz_wl_conc *c, kz_buf *out);
 /* The same as text lines ("provider concentration: 3 of 12 IOCs (25.0%)"...). */
 void kz_wl_conc_print_text(const kz_wl_conc *c, FILE *out);
+
+/* ---- kizuna extract: --format stix / json additions (extract_stix.c) ---- */
+typedef struct kz_xstix kz_xstix;
+
+/* Options and state; kz_xstix_free (NULL is a no-op). NULL: out of memory. */
+kz_xstix *kz_xstix_new(void);
+void kz_xstix_free(kz_xstix *x);
+/* Takes argv[*i] if it is one of --tlp --author --name --publish
+ * --collection/-c --no-warninglists --warninglists
+ * --no-default-warninglists (advancing *i past a value): 1 taken, 0 not
+ * ours, -1 a usage error was printed (exit 2). */
+int kz_xstix_option(kz_xstix *x, int argc, char **argv, int *i);
+/* Help lines of those options (the warninglist ones are kz_wl_cli_help). */
+extern const char kz_xstix_help[];
+/* After the input is read: checks the option combination for format
+ * ("tsv", "json", "stix"), loads warninglists (json, stix) and ATT&CK
+ * names (stix), and names the report (--name, first heading, file name).
+ * 0 or an exit code after printing the error. */
+int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *path,
+                   const char *text, size_t len, bool html);
+/* True when the scanner's per-hit output must be suppressed (stix). */
+bool kz_xstix_quiet_hits(const kz_xstix *x);
+/* Each hit: stix adds it to the bundle; json appends
+ * ', "warninglists": ["id", ...]' to json_out (inside the hit's object)
+ * and counts it for the provider concentration. tsv: nothing. */
+kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out);
+/* json: appends the provider-concentration object as the array's last
+ * element (first: no hit was printed, so it opens the array). */
+kz_err kz_xstix_json_end(kz_xstix *x, kz_buf *out, bool first);
+/* stix: prints the bundle, or with --publish stores it in the collection.
+ * Returns the exit code (1 when no IOC was found). Other formats: 0. */
+int kz_xstix_end(kz_xstix *x, kz_cli *cli);
 
 #endif

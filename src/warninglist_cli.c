@@ -166,6 +166,28 @@ static int on_provider(void *ctx, const kz_warninglist_info *l)
     return 0;
 }
 
+/* One IOC, on the lists of these providers (none: not on provider
+ * infrastructure). An IOC on two providers' lists (GitHub lives in Azure)
+ * counts for both. */
+static void conc_count(kz_wl_conc *c, const char *const *names, size_t n)
+{
+    c->total++;
+    if (n)
+        c->on_provider++;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < c->n_names && strcmp(c->names[j], names[i]) != 0)
+            j++;
+        if (j == c->n_names) {
+            if (c->n_names == 32)
+                continue;
+            c->names[c->n_names] = names[i];
+            c->counts[c->n_names++] = 0;
+        }
+        c->counts[j]++;
+    }
+}
+
 kz_err kz_wl_conc_add(kz_wl_conc *c, const kz_warninglist_set *s, kz_ioc_type t,
                       const char *value, size_t len)
 {
@@ -175,23 +197,19 @@ kz_err kz_wl_conc_add(kz_wl_conc *c, const kz_warninglist_set *s, kz_ioc_type t,
     kz_err rc = kz_warninglist_check(s, t, value, len, on_provider, &h, NULL);
     if (rc)
         return rc;
-    c->total++;
-    if (h.n)
-        c->on_provider++;
-    /* an IOC on two providers' lists (GitHub lives in Azure) counts for both */
-    for (size_t i = 0; i < h.n; i++) {
-        size_t j = 0;
-        while (j < c->n_names && strcmp(c->names[j], h.names[i]) != 0)
-            j++;
-        if (j == c->n_names) {
-            if (c->n_names == 32)
-                continue;
-            c->names[c->n_names] = h.names[i];
-            c->counts[c->n_names++] = 0;
-        }
-        c->counts[j]++;
-    }
+    conc_count(c, h.names, h.n);
     return KZ_OK;
+}
+
+void kz_wl_conc_add_lists(kz_wl_conc *c, kz_ioc_type t, const kz_warninglist_info *const *lists,
+                          size_t n)
+{
+    if (t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6 && t != KZ_IOC_DOMAIN && t != KZ_IOC_URL)
+        return;
+    conc_hit h = {.n = 0};
+    for (size_t i = 0; i < n; i++)
+        on_provider(&h, lists[i]);
+    conc_count(c, h.names, h.n);
 }
 
 static double share(size_t n, size_t total)
@@ -216,21 +234,24 @@ static void order(const kz_wl_conc *c, size_t *idx)
     }
 }
 
-void kz_wl_conc_print_json(const kz_wl_conc *c, FILE *out)
+kz_err kz_wl_conc_json(const kz_wl_conc *c, kz_buf *out)
 {
     size_t idx[32];
     order(c, idx);
-    fprintf(out,
-            "{\"type\":\"provider-concentration\",\"iocs\":%zu,\"on_provider\":%zu,"
-            "\"share\":%.4f,\"providers\":[",
-            c->total, c->on_provider, share(c->on_provider, c->total));
-    for (size_t i = 0; i < c->n_names; i++) {
+    kz_err rc = kz_buf_printf(out,
+                              "{\"type\": \"provider-concentration\", \"iocs\": %zu, "
+                              "\"on_provider\": %zu, \"share\": %.4f, \"providers\": [",
+                              c->total, c->on_provider, share(c->on_provider, c->total));
+    for (size_t i = 0; !rc && i < c->n_names; i++) {
         size_t k = idx[i];
         /* provider names come from a fixed table of plain words: no escaping needed */
-        fprintf(out, "%s{\"provider\":\"%s\",\"iocs\":%zu,\"share\":%.4f}", i ? "," : "",
-                c->names[k], c->counts[k], share(c->counts[k], c->total));
+        rc = kz_buf_printf(out, "%s{\"provider\": \"%s\", \"iocs\": %zu, \"share\": %.4f}",
+                           i ? ", " : "", c->names[k], c->counts[k],
+                           share(c->counts[k], c->total));
     }
-    fputs("]}\n", out);
+    if (!rc)
+        rc = kz_buf_append_str(out, "]}");
+    return rc;
 }
 
 void kz_wl_conc_print_text(const kz_wl_conc *c, FILE *out)

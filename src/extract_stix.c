@@ -1,0 +1,412 @@
+/* extract_stix.c - the parts of `kizuna extract` beyond the scanner: the
+ * warninglist, STIX and publishing options, warninglist hits and the
+ * provider-concentration summary of --format json, the STIX bundle of
+ * --format stix and --publish into a node collection. cmd_extract.c calls
+ * these with one line each (kz_xstix_*). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "extract_stix.h"
+#include "kizuna/extract_report.h"
+#include "kizuna/fed_publish.h"
+#include "kizuna/store.h"
+#include "kizuna/strmap.h"
+
+const char kz_xstix_help[] =
+    "  --tlp LEVEL          stix: mark every object TLP 2.0 clear, green, amber,\n"
+    "                       amber+strict or red\n"
+    "  --author NAME        stix: an identity NAME as created_by_ref of every object\n"
+    "  --name TITLE         stix: the report's name (default: the first heading,\n"
+    "                       else the file name)\n"
+    "  --publish            stix: store the bundle in the node (--data DIR) ...\n"
+    "  --collection C       ... in collection C, signed with the node key as\n"
+    "                       'kizuna import' does; the bundle is not printed\n"
+    "  --no-warninglists    stix/json: consult no warninglist at all\n";
+
+struct kz_xstix {
+    kz_wl_cli wl;
+    bool no_lists;
+    kz_tlp tlp;
+    const char *tlp_name;
+    const char *author;
+    const char *name;
+    const char *collection;
+    bool publish;
+    bool stix, json;
+    kz_warninglist_set *set;
+    kz_attack_names *attack;
+    kz_extract_report *report;
+    kz_wl_conc conc;
+    kz_arena *arena;
+    kz_strmap *seen;  /* json: IOCs counted for the concentration already */
+    char key[KZ_WL_MAX_ENTRY + 2];
+};
+
+kz_xstix *kz_xstix_new(void)
+{
+    kz_xstix *x = calloc(1, sizeof *x);
+    if (x)
+        x->tlp = KZ_TLP_NONE;
+    return x;
+}
+
+void kz_xstix_free(kz_xstix *x)
+{
+    if (!x)
+        return;
+    kz_extract_report_free(x->report);
+    kz_warninglist_set_free(x->set);
+    kz_attack_names_free(x->attack);
+    kz_arena_free(x->arena);
+    kz_strmap_free(x->seen);
+    free(x);
+}
+
+static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *err)
+{
+    size_t nl = strlen(name);
+    const char *a = argv[*i];
+    *err = false;
+    if (strcmp(a, name) == 0) {
+        if (*i + 1 >= argc) {
+            kz_cli_usage("extract", "option '%s' needs a value", name);
+            *err = true;
+            return NULL;
+        }
+        return argv[++*i];
+    }
+    if (strncmp(a, name, nl) == 0 && a[nl] == '=')
+        return a + nl + 1;
+    return NULL;
+}
+
+int kz_xstix_option(kz_xstix *x, int argc, char **argv, int *i)
+{
+    int r = kz_wl_cli_option(&x->wl, "extract", argc, argv, i);
+    if (r)
+        return r;
+    const char *a = argv[*i];
+    if (strcmp(a, "--publish") == 0) {
+        x->publish = true;
+        return 1;
+    }
+    if (strcmp(a, "--no-warninglists") == 0) {
+        x->no_lists = true;
+        return 1;
+    }
+    static const char *const names[] = {"--tlp", "--author", "--name", "--collection", "-c"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        bool err;
+        const char *v = opt_value(argc, argv, i, names[k], &err);
+        if (err)
+            return -1;
+        if (!v)
+            continue;
+        if (k == 0) {
+            static const kz_tlp levels[] = {KZ_TLP_CLEAR, KZ_TLP_GREEN, KZ_TLP_AMBER,
+                                            KZ_TLP_AMBER_STRICT, KZ_TLP_RED};
+            x->tlp = KZ_TLP_NONE;
+            for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++)
+                if (strcasecmp(v, kz_stix_tlp_name(levels[l])) == 0 ||
+                    (strncasecmp(v, "tlp:", 4) == 0 &&
+                     strcasecmp(v + 4, kz_stix_tlp_name(levels[l])) == 0))
+                    x->tlp = levels[l];
+            if (x->tlp == KZ_TLP_NONE) {
+                kz_cli_usage("extract",
+                             "unknown TLP level '%s' (clear, green, amber, amber+strict, red)",
+                             v);
+                return -1;
+            }
+        } else if (k == 1) {
+            x->author = v;
+        } else if (k == 2) {
+            x->name = v;
+        } else {
+            x->collection = v;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* The report's name when neither --name nor a heading gives one. */
+static const char *file_name(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return "report from standard input";
+    const char *s = strrchr(path, '/');
+    return s && s[1] ? s + 1 : path;
+}
+
+int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *path,
+                   const char *text, size_t len, bool html)
+{
+    x->stix = strcmp(format, "stix") == 0;
+    x->json = strcmp(format, "json") == 0;
+    if (!x->stix && (x->tlp != KZ_TLP_NONE || x->author || x->name || x->publish || x->collection))
+        return kz_cli_usage("extract", "--tlp, --author, --name and --publish need --format stix");
+    if (x->publish && !x->collection)
+        return kz_cli_usage("extract", "--publish needs --collection C");
+    if (x->collection && !x->publish)
+        return kz_cli_usage("extract", "--collection goes with --publish");
+    if (x->publish && !kz_cli_need_data(cli, "extract"))
+        return KZ_EXIT_ERROR;
+    if (!x->stix && !x->json)
+        return 0; /* tsv: as written by the scanner */
+    x->arena = kz_arena_new(0);
+    if (!x->arena)
+        return kz_cli_error("extract: out of memory");
+    if (!x->no_lists) {
+        int r = kz_wl_cli_load(cli, "extract", &x->wl, &x->set);
+        if (r)
+            return r;
+    }
+    if (!x->stix) {
+        /* json: a report only to merge duplicates and cache list lookups */
+        kz_extract_report_opts o = {.name = "-", .tlp = KZ_TLP_NONE, .wl = x->set};
+        if (kz_extract_report_new(&o, &x->report))
+            return kz_cli_error("extract: out of memory");
+        return 0;
+    }
+    char ap[PATH_MAX], err[256];
+    if (kz_attack_names_default_path(ap, sizeof ap) == KZ_OK) {
+        kz_err rc = kz_attack_names_load(ap, &x->attack, err, sizeof err);
+        if (rc)
+            return kz_cli_error("extract: ATT&CK names '%s': %s", ap, err);
+    } else {
+        fprintf(stderr, "kizuna: extract: warning: no ATT&CK technique names found (set "
+                        "KZ_ATTACK): techniques are named by their id\n");
+    }
+    const char *name = x->name;
+    if (!name) {
+        kz_err rc = kz_extract_title(x->arena, text, len, html, &name);
+        if (rc)
+            return kz_cli_error("extract: out of memory");
+    }
+    if (!name)
+        name = file_name(path);
+    kz_extract_report_opts o = {.name = name, .tlp = x->tlp, .author = x->author, .wl = x->set,
+                                .attack = x->attack, .now = getenv("KZ_EXTRACT_NOW")};
+    kz_err rc = kz_extract_report_new(&o, &x->report);
+    if (rc == KZ_EINVAL)
+        return kz_cli_error("extract: KZ_EXTRACT_NOW is not an RFC 3339 timestamp");
+    if (rc)
+        return kz_cli_error("extract: out of memory");
+    return 0;
+}
+
+bool kz_xstix_quiet_hits(const kz_xstix *x)
+{
+    return x->stix;
+}
+
+/* Counts an IOC for the provider concentration the first time it is seen. */
+static kz_err count_once(kz_xstix *x, const kz_ioc_hit *h,
+                         const kz_warninglist_info *const *lists, size_t n)
+{
+    if (!x->seen && !(x->seen = kz_strmap_new(0)))
+        return KZ_ENOMEM;
+    if (h->value_len >= sizeof x->key)
+        return KZ_OK;
+    x->key[0] = (char)('A' + h->type);
+    memcpy(x->key + 1, h->value, h->value_len);
+    kz_err rc = kz_strmap_put(x->seen, x->key, h->value_len + 1, 0, NULL);
+    if (rc == KZ_EEXIST)
+        return KZ_OK;
+    if (rc)
+        return rc;
+    kz_wl_conc_add_lists(&x->conc, h->type, lists, n);
+    return KZ_OK;
+}
+
+kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
+{
+    const kz_warninglist_info *const *lists = NULL;
+    size_t n = 0;
+    kz_err rc = KZ_OK;
+    if (!x->stix && !x->json)
+        return KZ_OK;
+    /* the report merges duplicates and looks each IOC up once */
+    rc = kz_extract_report_add(x->report, h, &lists, &n);
+    if (rc || x->stix)
+        return rc;
+    rc = count_once(x, h, lists, n);
+    if (rc || !json_out)
+        return rc;
+    rc = kz_buf_append_str(json_out, ", \"warninglists\": [");
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (i)
+            rc = kz_buf_append_str(json_out, ", ");
+        if (!rc)
+            rc = kz_json_write_string(json_out, lists[i]->id, strlen(lists[i]->id), 0);
+    }
+    if (!rc)
+        rc = kz_buf_append_char(json_out, ']');
+    return rc;
+}
+
+kz_err kz_xstix_json_end(kz_xstix *x, kz_buf *out, bool first)
+{
+    if (!x->json)
+        return KZ_OK;
+    kz_err rc = kz_buf_append_str(out, first ? "[\n  " : ",\n  ");
+    if (!rc)
+        rc = kz_wl_conc_json(&x->conc, out);
+    return rc;
+}
+
+/* kz_store_import_opts.transform: signs what the node publishes, as
+ * `kizuna import` does. */
+static kz_err sign_one(void *ctx, kz_arena *a, const kz_json *obj, kz_json **out_obj,
+                       const char **out_json, size_t *out_len, char *why, size_t why_len)
+{
+    kz_err rc = kz_fed_publish_sign(a, obj, ctx, out_obj, out_json, out_len);
+    if (rc && rc != KZ_ENOMEM)
+        snprintf(why, why_len, "cannot be signed: %s", kz_strerror(rc));
+    return rc;
+}
+
+static void on_reject(void *ctx, size_t index, const char *path, const char *why)
+{
+    (void)ctx;
+    fprintf(stderr, "kizuna: extract: object %zu rejected: %s%s%s\n", index,
+            path && *path ? path : "", path && *path ? ": " : "", why);
+}
+
+/* The signature's extension-definition and identity, once per collection. */
+static kz_err add_ext_objects(kz_store *s, const char *coll)
+{
+    kz_arena *a = kz_arena_new(1 << 14);
+    if (!a)
+        return KZ_ENOMEM;
+    const char *txt[2];
+    size_t len[2];
+    kz_store_object o[2];
+    kz_err rc = kz_fed_publish_ext_json(a, &txt[0], &len[0], &txt[1], &len[1]);
+    for (int i = 0; i < 2 && !rc; i++) {
+        kz_json *v = NULL;
+        char why[200];
+        rc = kz_json_parse(a, txt[i], len[i], NULL, &v, NULL);
+        if (!rc)
+            rc = kz_store_object_from_json(a, v, txt[i], len[i], &o[i], why, sizeof why);
+    }
+    if (!rc)
+        rc = kz_store_put_batch(s, coll, o, 2, NULL, NULL);
+    kz_arena_free(a);
+    return rc;
+}
+
+/* Stores the bundle's objects in the collection through the store's
+ * import (validation, batches, signing), from an in-memory file. */
+static int publish(kz_xstix *x, kz_cli *cli, const kz_buf *bundle,
+                   const kz_extract_report_stats *st)
+{
+    kz_fed_key *key = NULL;
+    kz_store *s = NULL;
+    int ret = KZ_EXIT_ERROR, fd = -1;
+    bool sign = true;
+    char err[512];
+    if (kz_fed_publish_config(cli->data_dir, &sign, err, sizeof err))
+        return kz_cli_error("extract: %s", err);
+    if (sign) {
+        kz_err rc = kz_fed_key_load_dir(cli->data_dir, &key);
+        if (rc == KZ_ENOTFOUND)
+            fprintf(stderr, "kizuna: extract: warning: no node key in '%s/keys': objects are "
+                            "stored unsigned\n",
+                    cli->data_dir);
+        else if (rc)
+            return kz_cli_error("extract: cannot load the node key: %s", kz_strerror(rc));
+    }
+    kz_err rc = kz_store_open_dir(cli->data_dir, false, &s, err, sizeof err);
+    if (rc) {
+        ret = kz_cli_error("extract: %s", err);
+        goto done;
+    }
+    fd = memfd_create("kizuna-extract", MFD_CLOEXEC);
+    if (fd < 0 || write(fd, bundle->data, bundle->len) != (ssize_t)bundle->len ||
+        lseek(fd, 0, SEEK_SET) != 0) {
+        ret = kz_cli_error("extract: cannot stage the bundle: %s", strerror(errno));
+        goto done;
+    }
+    kz_store_import_opts o = {.on_reject = on_reject, .transform = key ? sign_one : NULL,
+                              .transform_ctx = key};
+    kz_store_import_result r;
+    memset(&r, 0, sizeof r);
+    rc = kz_store_begin(s);
+    if (!rc)
+        rc = kz_store_import_fd(s, x->collection, fd, &o, &r);
+    if (!rc && r.transformed)
+        rc = add_ext_objects(s, x->collection);
+    size_t rejected = r.invalid + r.stats.conflict + r.stats.rejected;
+    if (!rc && (rejected || r.doc_error)) {
+        kz_store_rollback(s);
+        ret = kz_cli_error("extract: %zu objects rejected%s%s: nothing published", rejected,
+                           r.doc_error ? ": " : "", r.doc_error ? r.doc_msg : "");
+        goto done;
+    }
+    if (!rc)
+        rc = kz_store_commit(s);
+    if (rc) {
+        kz_store_rollback(s);
+        if (rc == KZ_ENOTFOUND)
+            ret = kz_cli_error("extract: no collection '%s'", x->collection);
+        else
+            ret = kz_cli_error("extract: cannot publish: %s",
+                               rc == KZ_ENOMEM ? "out of memory" : kz_store_errmsg(s));
+        goto done;
+    }
+    if (!cli->quiet)
+        printf("published to '%s': %zu objects (%zu added, %zu already present); %zu "
+               "indicators, %zu observables (%zu on warninglists), %zu vulnerabilities, %zu "
+               "attack-patterns\n",
+               x->collection, r.objects, r.stats.added, r.stats.present, st->indicators,
+               st->observables, st->warninglisted, st->vulnerabilities, st->attack_patterns);
+    ret = KZ_EXIT_OK;
+done:
+    if (fd >= 0)
+        close(fd);
+    kz_store_close(s);
+    kz_fed_key_free(key);
+    return ret;
+}
+
+int kz_xstix_end(kz_xstix *x, kz_cli *cli)
+{
+    if (!x->stix)
+        return KZ_EXIT_OK;
+    kz_json *bundle = NULL;
+    kz_extract_report_stats st;
+    kz_err rc = kz_extract_report_bundle(x->report, x->arena, &bundle, &st);
+    if (rc)
+        return kz_cli_error("extract: cannot build the bundle: %s", kz_strerror(rc));
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    rc = kz_json_write(&b, bundle, KZ_JSON_PRETTY);
+    if (!rc)
+        rc = kz_buf_append_char(&b, '\n');
+    if (rc) {
+        kz_buf_release(&b);
+        return kz_cli_error("extract: cannot write the bundle: %s", kz_strerror(rc));
+    }
+    int ret = KZ_EXIT_OK;
+    if (x->publish) {
+        if (!st.iocs)
+            ret = kz_cli_error("extract: nothing to publish: no indicator found");
+        else
+            ret = publish(x, cli, &b, &st);
+    } else {
+        fwrite(b.data, 1, b.len, stdout);
+        if (fflush(stdout))
+            ret = kz_cli_error("extract: cannot write output: %s", strerror(errno));
+    }
+    kz_buf_release(&b);
+    if (!ret && !st.iocs)
+        ret = KZ_EXIT_NEGATIVE;
+    return ret;
+}
