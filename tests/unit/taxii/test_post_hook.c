@@ -4,7 +4,7 @@
  * stored bytes are the hook's, per account; a failing hook fails only its
  * object; unusable rewritten bytes are refused before the transaction; the
  * extra objects come with a rewrite only; on_added sees exactly the
- * versions the store added. */
+ * versions the store added; out of memory anywhere is a 500, not a leak. */
 #include "taxii_fixture.h"
 
 #define OBJ(uuid, name)                                                                            \
@@ -223,6 +223,27 @@ static void test_on_added_sees_added_versions(void **state)
     assert_int_equal(g_seen.added_calls, 1);
 }
 
+/* Out of memory anywhere in a POST that the hook rewrites (the hook's own
+ * allocations included) is a 500 or a success, never a crash or a leak. */
+static void test_oom_with_hooks(void **state)
+{
+    fx *f = *state;
+    const char *body = "{\"objects\":[" OBJ(U1, "a") "," OBJ(U2, "b") "]}";
+    long n;
+    for (n = 1; n < 100000; n++) {
+        fx_fail_at = n;
+        int st = fx_req(f, "own", "POST", "/api/collections/intel/objects/", body);
+        fx_fail_at = 0;
+        if (st != 202 && st != 500)
+            fail_msg("allocation %ld failing: status %d", n, st);
+        if (fx_failures == 0)
+            break;
+    }
+    assert_true(n > 1);
+    assert_true(has_member(stored(f, "indicator--" U1), "x_published"));
+    assert_non_null(stored(f, EXTRA_ID));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +251,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extra_only_with_a_rewrite, setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failing_hook_fails_one_object, setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_on_added_sees_added_versions, setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_oom_with_hooks, setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
