@@ -50,6 +50,8 @@ static size_t skip_quoted(const char *s, size_t len, size_t i)
 
 static bool at_word(const char *s, size_t len, size_t i, const char *w)
 {
+    if (i >= len || s[i] != w[0])
+        return false; /* the common case, before strlen and memcmp */
     size_t n = strlen(w);
     return i + n <= len && memcmp(s + i, w, n) == 0;
 }
