@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "extract_stix.h"
 #include "kizuna/buf.h"
 #include "kizuna/extract.h"
 #include "kizuna/json.h"
@@ -28,12 +29,14 @@ typedef struct ectx {
     kz_buf key;
     size_t n;
     kz_err err;
+    kz_xstix *xs; /* stix/json additions (extract_stix.c) */
 } ectx;
 
 static void usage(FILE *f)
 {
-    fputs("usage: kizuna extract [FILE|-] [--format tsv|json] [--types T,...] [--html]\n"
-          "                      [--lang auto|en|ja]\n"
+    fputs("usage: kizuna extract [FILE|-] [--format stix|tsv|json] [--types T,...] [--html]\n"
+          "                      [--lang auto|en|ja] [--tlp LEVEL] [--author NAME]\n"
+          "                      [--publish --collection C] [--warninglists DIR]\n"
           "\n"
           "Finds indicators of compromise in a report written in English or Japanese\n"
           "(text, Markdown or HTML; '-' or no FILE reads standard input): IPv4 and IPv6\n"
@@ -41,10 +44,14 @@ static void usage(FILE *f)
           "hashes, CVE ids and ATT&CK technique ids, also when defanged (hxxp, [.], [at])\n"
           "or written with full-width characters. See docs/extract.md.\n"
           "\n"
-          "  --format FORMAT  tsv (default for now): TYPE<TAB>VALUE, each value once, in\n"
+          "  --format FORMAT  stix (default): a STIX 2.1 bundle - a report, an indicator\n"
+          "                   per IOC not on a warninglist, the observables,\n"
+          "                   vulnerabilities and ATT&CK attack-patterns;\n"
+          "                   tsv: TYPE<TAB>VALUE, each value once, in\n"
           "                   order of first appearance; json: every occurrence with its\n"
-          "                   byte offset, line, the text as written and whether it was\n"
-          "                   defanged\n"
+          "                   byte offset, line, the text as written, the warninglists\n"
+          "                   holding it and whether it was defanged, then the provider\n"
+          "                   concentration (\"type\": \"provider-concentration\")\n"
           "  --types T,...    only these types (ipv4-addr ipv6-addr domain-name url\n"
           "                   email-addr file:hashes.MD5 file:hashes.SHA-1\n"
           "                   file:hashes.SHA-256 file:hashes.SHA-512 vulnerability\n"
@@ -52,8 +59,11 @@ static void usage(FILE *f)
           "  --html           strip tags and decode entities first (the default for\n"
           "                   files named *.html or *.htm)\n"
           "  --lang LANG      auto (default), en or ja: accepted for compatibility; the\n"
-          "                   scanner handles both languages in every mode\n"
-          "\n"
+          "                   scanner handles both languages in every mode\n",
+          f);
+    fputs(kz_xstix_help, f);
+    fputs(kz_wl_cli_help, f);
+    fputs("\n"
           "exit status: 0 indicators found, 1 none found, 2 usage or I/O error\n",
           f);
 }
@@ -125,6 +135,11 @@ static int on_hit(void *ctx, const kz_ioc_hit *h)
     ectx *c = ctx;
     const char *tn = kz_ioc_type_name(h->type);
     kz_err rc;
+    if (kz_xstix_quiet_hits(c->xs)) { /* stix: the bundle is printed at the end */
+        c->err = kz_xstix_hit(c->xs, h, NULL);
+        c->n++;
+        return c->err != KZ_OK;
+    }
     if (!c->json) {
         kz_buf_reset(&c->key);
         rc = kz_buf_append_char(&c->key, (char)('A' + h->type));
@@ -150,6 +165,8 @@ static int on_hit(void *ctx, const kz_ioc_hit *h)
                                h->line);
         if (!rc)
             rc = kz_json_write_string(&c->out, c->text + h->offset, h->len, 0);
+        if (!rc)
+            rc = kz_xstix_hit(c->xs, h, &c->out);
         if (!rc)
             rc = kz_buf_printf(&c->out, ", \"defanged\": %s}", h->defanged ? "true" : "false");
     }
@@ -188,10 +205,11 @@ static int parse_types(const char *arg, uint32_t *types)
 
 int cmd_extract(kz_cli *cli, int argc, char **argv)
 {
-    const char *path = NULL, *format = "tsv", *lang = "auto";
+    const char *path = NULL, *format = "stix", *lang = "auto";
     kz_extract_opts o = {0};
     bool html = false;
-    (void)cli;
+    kz_xstix *xs = kz_xstix_new();
+    int xo;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (kz_cli_is_help(a)) {
@@ -215,6 +233,9 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
             lang = argv[++i];
         } else if (!strncmp(a, "--lang=", 7)) {
             lang = a + 7;
+        } else if ((xo = kz_xstix_option(xs, argc, argv, &i)) != 0) {
+            if (xo < 0)
+                return KZ_EXIT_ERROR;
         } else if (a[0] == '-' && a[1]) {
             return kz_cli_usage("extract", "unknown option '%s'", a);
         } else if (!path) {
@@ -223,8 +244,8 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
             return kz_cli_usage("extract", "only one input file, got '%s' too", a);
         }
     }
-    if (strcmp(format, "tsv") && strcmp(format, "json"))
-        return kz_cli_usage("extract", "unknown format '%s' (tsv or json)", format);
+    if (strcmp(format, "tsv") && strcmp(format, "json") && strcmp(format, "stix"))
+        return kz_cli_usage("extract", "unknown format '%s' (stix, tsv or json)", format);
     if (strcmp(lang, "auto") && strcmp(lang, "en") && strcmp(lang, "ja"))
         return kz_cli_usage("extract", "unknown language '%s' (auto, en or ja)", lang);
     if (!path)
@@ -235,9 +256,13 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     char *text = NULL;
     size_t len = 0;
     int r = read_all(path, &text, &len);
-    if (r)
+    if (!r && (r = kz_xstix_begin(xs, cli, format, path, text, len, o.input == KZ_EXTRACT_HTML)))
+        free(text);
+    if (r) {
+        kz_xstix_free(xs);
         return r;
-    ectx c = {.json = !strcmp(format, "json"), .text = text};
+    }
+    ectx c = {.json = !strcmp(format, "json"), .text = text, .xs = xs};
     kz_buf_init(&c.out, 0);
     kz_buf_init(&c.key, 0);
     if (!c.json && !(c.seen = kz_strmap_new(1024))) {
@@ -248,8 +273,10 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     if (!rc)
         rc = c.err;
     if (!rc && c.json)
-        rc = kz_buf_append_str(&c.out, c.n ? "\n]\n" : "[]\n");
+        rc = kz_xstix_json_close(xs, &c.out, c.n);
     flush(&c, true);
+    int xr = rc ? 0 : kz_xstix_end(xs, cli);
+    kz_xstix_free(xs);
     kz_buf_release(&c.out);
     kz_buf_release(&c.key);
     kz_strmap_free(c.seen);
@@ -258,5 +285,7 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
         return kz_cli_error("extract '%s': %s", path, kz_strerror(rc));
     if (fflush(stdout))
         return kz_cli_error("cannot write output: %s", strerror(errno));
+    if (xr)
+        return xr;
     return c.n ? KZ_EXIT_OK : KZ_EXIT_NEGATIVE;
 }

@@ -48,12 +48,15 @@ struct kz_xstix {
     char key[KZ_WL_MAX_ENTRY + 2];
 };
 
+/* One run of `kizuna extract` per process: the state is static, so that
+ * option parsing allocates nothing and its early returns leak nothing. */
+static kz_xstix the_state;
+
 kz_xstix *kz_xstix_new(void)
 {
-    kz_xstix *x = calloc(1, sizeof *x);
-    if (x)
-        x->tlp = KZ_TLP_NONE;
-    return x;
+    memset(&the_state, 0, sizeof the_state);
+    the_state.tlp = KZ_TLP_NONE;
+    return &the_state;
 }
 
 void kz_xstix_free(kz_xstix *x)
@@ -65,7 +68,7 @@ void kz_xstix_free(kz_xstix *x)
     kz_attack_names_free(x->attack);
     kz_arena_free(x->arena);
     kz_strmap_free(x->seen);
-    free(x);
+    memset(x, 0, sizeof *x);
 }
 
 static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *err)
@@ -251,13 +254,13 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
     return rc;
 }
 
-kz_err kz_xstix_json_end(kz_xstix *x, kz_buf *out, bool first)
+kz_err kz_xstix_json_close(kz_xstix *x, kz_buf *out, size_t n_hits)
 {
-    if (!x->json)
-        return KZ_OK;
-    kz_err rc = kz_buf_append_str(out, first ? "[\n  " : ",\n  ");
+    kz_err rc = kz_buf_append_str(out, n_hits ? ",\n  " : "[\n  ");
     if (!rc)
         rc = kz_wl_conc_json(&x->conc, out);
+    if (!rc)
+        rc = kz_buf_append_str(out, "\n]\n");
     return rc;
 }
 

@@ -66,7 +66,8 @@ void kz_wl_conc_print_text(const kz_wl_conc *c, FILE *out);
 /* ---- kizuna extract: --format stix / json additions (extract_stix.c) ---- */
 typedef struct kz_xstix kz_xstix;
 
-/* Options and state; kz_xstix_free (NULL is a no-op). NULL: out of memory. */
+/* Options and state (one static instance per process: option parsing
+ * allocates nothing); kz_xstix_free releases what _begin loaded. */
 kz_xstix *kz_xstix_new(void);
 void kz_xstix_free(kz_xstix *x);
 /* Takes argv[*i] if it is one of --tlp --author --name --publish
@@ -88,9 +89,9 @@ bool kz_xstix_quiet_hits(const kz_xstix *x);
  * ', "warninglists": ["id", ...]' to json_out (inside the hit's object)
  * and counts it for the provider concentration. tsv: nothing. */
 kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out);
-/* json: appends the provider-concentration object as the array's last
- * element (first: no hit was printed, so it opens the array). */
-kz_err kz_xstix_json_end(kz_xstix *x, kz_buf *out, bool first);
+/* json: closes the array of n_hits hits, with the provider-concentration
+ * object as its last element (its "type" is "provider-concentration"). */
+kz_err kz_xstix_json_close(kz_xstix *x, kz_buf *out, size_t n_hits);
 /* stix: prints the bundle, or with --publish stores it in the collection.
  * Returns the exit code (1 when no IOC was found). Other formats: 0. */
 int kz_xstix_end(kz_xstix *x, kz_cli *cli);
