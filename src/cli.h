@@ -55,6 +55,8 @@ int cmd_show(kz_cli *cli, int argc, char **argv);
 int cmd_trust(kz_cli *cli, int argc, char **argv);
 int cmd_sign(kz_cli *cli, int argc, char **argv);
 int cmd_verify(kz_cli *cli, int argc, char **argv);
+int cmd_match(kz_cli *cli, int argc, char **argv);
 int cmd_warninglist(kz_cli *cli, int argc, char **argv);
+int cmd_stats(kz_cli *cli, int argc, char **argv);
 
 #endif
