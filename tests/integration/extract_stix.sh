@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# extract_stix.sh - `kizuna extract --format stix` end to end: a report
+# becomes a bundle that `kizuna validate --strict` accepts; an IOC on a
+# warninglist is kept as an observable without indicator; ATT&CK names,
+# CVE references, TLP and author; json hits carry their warninglists and
+# the provider concentration; --publish stores the bundle in a node where
+# search and export find it; `kizuna stats` gives the collection's
+# provider concentration.
+set -u
+K=${KIZUNA:?KIZUNA must point at the kizuna binary}
+ROOT=${KZ_ROOT:?KZ_ROOT must point at the repository}
+D="$ROOT/tests/data/extract/stix"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+export KZ_WARNINGLISTS="$ROOT/data/warninglists" KZ_ATTACK="$ROOT/data/attack/techniques.jsonl"
+export KZ_EXTRACT_NOW=2026-11-26T09:00:00.000Z
+unset KIZUNA_DATA
+
+run() { # run CODE DESCRIPTION -- COMMAND...: output in $tmp/out, $tmp/err
+    local want=$1 what=$2
+    shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "$what: exit $got, expected $want"
+        head -c 600 "$tmp/out" | sed 's/^/  stdout: /'
+        sed 's/^/  stderr: /' "$tmp/err"
+    fi
+}
+# py FILE EXPR...: asserts about a bundle with python (b = the bundle, o = its objects)
+py() {
+    local f=$1
+    shift
+    python3 - "$f" "$@" <<'PY' || fail "bundle check: ${*}"
+import json, sys
+b = json.load(open(sys.argv[1]))
+o = b.get("objects", [])
+def of(t): return [x for x in o if x["type"] == t]
+def pat(p): return [x for x in of("indicator") if x["pattern"] == p]
+for e in sys.argv[2:]:
+    if not eval(e):
+        print("  assertion failed:", e, file=sys.stderr)
+        sys.exit(1)
+PY
+}
+
+# ---- a report to a bundle, default format ----
+run 0 "stix is the default" -- "$K" extract "$D/report-en.md" --tlp amber --author "Kizuna CERT"
+cp "$tmp/out" "$tmp/en.json"
+run 0 "bundle valid (strict)" -- "$K" validate --strict "$tmp/en.json"
+py "$tmp/en.json" \
+    'b["type"] == "bundle"' \
+    'len(of("report")) == 1' \
+    'of("report")[0]["name"] == "Operation Kizuna: C2 on shared hosting"' \
+    'of("report")[0]["published"] == "2026-11-26T09:00:00.000Z"' \
+    'set(of("report")[0]["object_refs"]) == set(x["id"] for x in o if x["type"] not in ("report", "identity"))' \
+    'pat("[url:value = '"'"'https://evil-c2.xyz/gate.php'"'"']")' \
+    'pat("[ipv4-addr:value = '"'"'45.77.65.211'"'"']")' \
+    'pat("[file:hashes.'"'"'SHA-256'"'"' = '"'"'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'"'"']")' \
+    'pat("[email-addr:value = '"'"'ops@evil-c2.xyz'"'"']")' \
+    'all(i["pattern_type"] == "stix" and i["valid_from"] == "2026-11-26T09:00:00.000Z" for i in of("indicator"))'
+# warninglisted IOCs: observables without indicators
+py "$tmp/en.json" \
+    '[x for x in of("ipv4-addr") if x["value"] == "8.8.8.8"]' \
+    'not pat("[ipv4-addr:value = '"'"'8.8.8.8'"'"']")' \
+    'not pat("[ipv4-addr:value = '"'"'52.95.110.1'"'"']")' \
+    'not pat("[ipv4-addr:value = '"'"'104.16.0.1'"'"']")' \
+    'not pat("[domain-name:value = '"'"'www.google.com'"'"']")' \
+    '[x for x in of("domain-name") if x["value"] == "www.google.com"]' \
+    '"8.8.8.8 (public-dns-v4)" in of("report")[0]["description"]'
+# vulnerabilities, techniques, TLP, author
+py "$tmp/en.json" \
+    'of("vulnerability")[0]["name"] == "CVE-2024-3400"' \
+    'of("vulnerability")[0]["external_references"] == [{"source_name": "cve", "external_id": "CVE-2024-3400"}]' \
+    'sorted(x["name"] for x in of("attack-pattern")) == ["Phishing", "PowerShell"]' \
+    '{"source_name": "mitre-attack", "external_id": "T1059.001", "url": "https://attack.mitre.org/techniques/T1059/001/"} in [r for x in of("attack-pattern") for r in x["external_references"]]' \
+    'all(x.get("object_marking_refs") == ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"] for x in o)' \
+    'of("identity")[0]["name"] == "Kizuna CERT"' \
+    'all(x.get("created_by_ref") == of("identity")[0]["id"] for x in o if x["type"] in ("indicator", "report", "vulnerability", "attack-pattern"))'
+# SCO ids are deterministic: the same in a second run
+run 0 "second run" -- "$K" extract "$D/report-en.md"
+py "$tmp/out" 'sorted(x["id"] for x in o if x["type"] in ("ipv4-addr", "url", "file")) == sorted(x["id"] for x in json.load(open("'"$tmp/en.json"'"))["objects"] if x["type"] in ("ipv4-addr", "url", "file"))' \
+    '"object_marking_refs" not in of("report")[0] and not of("identity")'
+
+# ---- Japanese HTML: title from <h1>, full-width IP ----
+run 0 "japanese html" -- "$K" extract "$D/report-ja.html" --tlp clear
+cp "$tmp/out" "$tmp/ja.json"
+run 0 "japanese bundle valid" -- "$K" validate --strict "$tmp/ja.json"
+py "$tmp/ja.json" 'of("report")[0]["name"] == "標的型攻撃に関する注意喚起 & 対策"' \
+    'pat("[url:value = '"'"'http://malware-drop.jp/payload.exe'"'"']")' \
+    'pat("[file:hashes.MD5 = '"'"'d41d8cd98f00b204e9800998ecf8427e'"'"']")'
+# --name, stdin and the file name fallback
+echo "beacon to 45.77.65.211" >"$tmp/plain.txt"
+run 0 "name from file" -- "$K" extract "$tmp/plain.txt"
+py "$tmp/out" 'of("report")[0]["name"] == "plain.txt"'
+run 0 "--name" -- "$K" extract --name "My title" "$tmp/plain.txt"
+py "$tmp/out" 'of("report")[0]["name"] == "My title"'
+# nothing found: an empty bundle, exit 1
+echo "nothing to see" | "$K" extract - >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] || fail "no IOC: exit 1"
+py "$tmp/out" '"objects" not in b'
+# usage errors
+run 2 "bad tlp" -- "$K" extract --tlp purple "$tmp/plain.txt"
+grep -q "unknown TLP level 'purple'" "$tmp/err" || fail "bad tlp message"
+run 2 "tlp needs stix" -- "$K" extract --format tsv --tlp red "$tmp/plain.txt"
+run 2 "publish needs collection" -- "$K" extract --publish "$tmp/plain.txt"
+run 2 "bad format" -- "$K" extract --format xml "$tmp/plain.txt"
+# --no-warninglists: every IOC gets an indicator
+run 0 "no warninglists" -- "$K" extract --no-warninglists "$D/report-en.md"
+py "$tmp/out" 'pat("[ipv4-addr:value = '"'"'8.8.8.8'"'"']")'
+# a user list takes 45.77.65.211 off the indicators
+mkdir -p "$tmp/lists"
+echo '{"name": "Ours", "description": "d", "type": "cidr", "version": 1, "list": ["45.77.65.0/24"]}' >"$tmp/lists/ours.json"
+run 0 "user list" -- "$K" extract --warninglists "$tmp/lists" "$D/report-en.md"
+py "$tmp/out" 'not pat("[ipv4-addr:value = '"'"'45.77.65.211'"'"']")'
+
+# ---- json: warninglists per hit, provider concentration last ----
+run 0 "json" -- "$K" extract --format json "$D/report-en.md"
+python3 - "$tmp/out" <<'PY' || fail "json output"
+import json, sys
+a = json.load(open(sys.argv[1]))
+hits, summary = a[:-1], a[-1]
+by = {h["value"]: h for h in hits}
+assert by["8.8.8.8"]["warninglists"] == ["public-dns-v4"], by["8.8.8.8"]
+assert by["52.95.110.1"]["warninglists"] == ["amazon-aws"]
+assert by["45.77.65.211"]["warninglists"] == []
+assert summary["type"] == "provider-concentration", summary
+prov = {p["provider"]: p["iocs"] for p in summary["providers"]}
+assert prov.get("Amazon") == 1 and prov.get("Cloudflare") == 1 and prov.get("Google") == 1, summary
+assert summary["on_provider"] == 3 and summary["iocs"] >= 8, summary
+PY
+run 0 "tsv unchanged" -- "$K" extract --format tsv "$D/report-en.md"
+grep -q "^ipv4-addr	8.8.8.8$" "$tmp/out" || fail "tsv line"
+
+# ---- --publish into a node ----
+node="$tmp/node"
+run 0 "init" -- "$K" init "$node"
+run 0 "collection" -- "$K" --data "$node" collection add reports
+run 0 "publish" -- "$K" --data "$node" extract "$D/report-en.md" --tlp green --author "Kizuna CERT" --publish --collection reports
+grep -q "^published to 'reports': " "$tmp/out" || fail "publish summary: $(cat "$tmp/out")"
+run 0 "search finds the indicator" -- "$K" --data "$node" search 45.77.65.211
+grep -q "^indicator--" "$tmp/out" || fail "search: $(cat "$tmp/out")"
+run 0 "export" -- "$K" --data "$node" export --collection reports
+cp "$tmp/out" "$tmp/exported.json"
+py "$tmp/exported.json" 'len(of("report")) == 1' 'pat("[ipv4-addr:value = '"'"'45.77.65.211'"'"']")' \
+    'not pat("[ipv4-addr:value = '"'"'8.8.8.8'"'"']")'
+run 0 "exported bundle valid" -- "$K" validate "$tmp/exported.json"
+run 2 "publish to a missing collection" -- "$K" --data "$node" extract "$D/report-en.md" --publish --collection nope
+grep -q "no collection 'nope'" "$tmp/err" || fail "missing collection message: $(cat "$tmp/err")"
+# stats: the provider concentration of the collection
+run 0 "stats" -- "$K" --data "$node" stats --collection reports
+grep -q "^provider concentration: 3 of " "$tmp/out" || fail "stats: $(cat "$tmp/out")"
+run 0 "stats json" -- "$K" --data "$node" stats --collection reports --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["on_provider"] == 3 and {p["provider"] for p in d["providers"]} == {"Amazon","Cloudflare","Google"}, d' "$tmp/out" || fail "stats json"
+
+if [ "$fails" != 0 ]; then
+    echo "$fails failures"
+    exit 1
+fi
+echo "extract_stix: ok"
