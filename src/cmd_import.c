@@ -115,8 +115,7 @@ static kz_err sign_one(void *ctx, kz_arena *a, const kz_json *obj, kz_json **out
     const kz_fed_key *key = ctx;
     kz_err rc = kz_fed_publish_sign(a, obj, key, out_obj, out_json, out_len);
     if (rc && rc != KZ_ENOMEM)
-        snprintf(why, why_len, "cannot be signed: %s",
-                 rc == KZ_EINVAL ? "a number without canonical JSON form" : kz_strerror(rc));
+        snprintf(why, why_len, "cannot be signed: %s", kz_fed_publish_strerror(rc));
     return rc;
 }
 

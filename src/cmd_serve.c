@@ -73,8 +73,7 @@ static kz_err publish_hook(void *ctx, const kz_account *acct, kz_arena *a, const
     kz_json *signed_obj = NULL;
     kz_err rc = kz_fed_publish_sign(a, obj, pc->key, &signed_obj, out, out_len);
     if (rc && rc != KZ_ENOMEM)
-        snprintf(why, why_len, "cannot be signed: %s",
-                 rc == KZ_EINVAL ? "a number without canonical JSON form" : kz_strerror(rc));
+        snprintf(why, why_len, "cannot be signed: %s", kz_fed_publish_strerror(rc));
     return rc;
 }
 

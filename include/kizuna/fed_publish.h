@@ -40,6 +40,9 @@ bool kz_fed_publish_keep(const kz_json *obj);
 kz_err kz_fed_publish_sign(kz_arena *a, const kz_json *obj, const kz_fed_key *key,
                            kz_json **out_obj, const char **out, size_t *out_len);
 
+/* Why kz_fed_publish_sign failed with rc, for a rejection message. */
+const char *kz_fed_publish_strerror(kz_err rc);
+
 /* The extension-definition (KZ_FED_SIG_EXT_ID) and its identity as JSON
  * text, NUL-terminated, in arena a: what a collection holding signed
  * objects also carries, so that receivers can resolve the extension.

@@ -79,6 +79,15 @@ kz_err kz_fed_publish_sign(kz_arena *a, const kz_json *obj, const kz_fed_key *ke
     return KZ_OK;
 }
 
+const char *kz_fed_publish_strerror(kz_err rc)
+{
+    if (rc == KZ_EINVAL)
+        return "it has a number without an RFC 8785 form, or `extensions` is not an object";
+    if (rc == KZ_ETOOBIG)
+        return "its canonical form exceeds 64 MiB";
+    return kz_strerror(rc);
+}
+
 kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len, const char **ident,
                                size_t *ident_len)
 {

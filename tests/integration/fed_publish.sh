@@ -138,6 +138,11 @@ k washington import --no-sign --collection intel "$T/b8.json" >"$T/imp8.out" || 
 stored washington indicator--b8b80000-0000-4000-8000-000000000001 >"$T/p8.json"
 [ "$(verify_status washington "$T/p8.json" indicator--b8b80000-0000-4000-8000-000000000001 | cut -f1)" = "unsigned" ] || fail "--no-sign signed"
 k washington import --help | grep -q -- '--no-sign' || fail "import --help"
+echo "-- an object that cannot be signed (no canonical form) is rejected, unless --no-sign"
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))["objects"][1]; o["id"]=o["id"][:-1]+"9"; s=json.dumps(o); print(s[:-1]+", \"x_big\": 1e999}")' "$T/b8.json" >"$T/big.json"
+rc=0; k washington import --collection intel "$T/big.json" >/dev/null 2>"$T/big.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q 'cannot be signed: it has a number without an RFC 8785 form' "$T/big.err" || fail "unsignable object gave $rc: $(cat "$T/big.err")"
+k washington import --no-sign --collection intel "$T/big.json" >/dev/null || fail "unsignable object with --no-sign"
 
 echo "== a node without a key: import works, one warning"
 "$KIZUNA" init "$T/nokey" >/dev/null
