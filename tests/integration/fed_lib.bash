@@ -44,6 +44,9 @@ make_node() {
     local n=$1 tlp=${2:-green}
     "$KIZUNA" init "$T/$n" >/dev/null
     echo "node.org = CERT-$n" >>"$T/$n/kizuna.conf"
+    # these tests count and compare the exact objects they publish: no
+    # signing on publish (fed_publish.sh tests it)
+    echo "sign_on_publish = false" >>"$T/$n/kizuna.conf"
     k "$n" collection add intel --title "Intel $n" --tlp "$tlp" >/dev/null
     TOKEN[$n]=$(k "$n" account add fed --org "FED-$n" --partner --read "*" --write "*" | tail -1)
 }

@@ -30,6 +30,8 @@ expect 0 "$KIZUNA" init "$node"
 [ -f "$node/kizuna.db" ] && [ -f "$node/kizuna.conf" ] || fail "init did not create db and conf"
 expect 2 "$KIZUNA" init "$node"
 grep -q 'already holds a node' "$work/err" || fail "second init: $(cat "$work/err")"
+# the exact bytes imported are compared: no signing on publish (fed_publish.sh)
+echo "sign_on_publish = false" >>"$node/kizuna.conf"
 expect 2 "$KIZUNA" collection list
 grep -q 'no data directory' "$work/err" || fail "no --data: $(cat "$work/err")"
 expect 2 "$KIZUNA" --data "$work/none" collection list

@@ -34,6 +34,8 @@ fail() {
 make_node() {
     "$KIZUNA" init "$NODE" >/dev/null
     echo "node.org = CERT-NODE" >>"$NODE/kizuna.conf"
+    # the exact bytes posted are compared: no signing on publish (fed_publish.sh)
+    echo "sign_on_publish = false" >>"$NODE/kizuna.conf"
     "$KIZUNA" --data "$NODE" collection add intel --title "Intel" --tlp amber >/dev/null
     ADMIN=$("$KIZUNA" --data "$NODE" account add admin --org CERT-NODE --read '*' --write '*' --red '*' | tail -1)
     PARTNER=$("$KIZUNA" --data "$NODE" account add partner --org CERT-P --partner --read intel | tail -1)
