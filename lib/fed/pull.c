@@ -63,7 +63,7 @@ static kz_err page_push(page *p, const kz_store_object *o, const char *ver, cons
 }
 
 /* Parses, validates and filters one element; adds it to the page if kept. */
-static kz_err take_object(kz_fed *f, const kz_fed_sub *s, const kz_fed_round_opts *o,
+static kz_err take_object(const kz_fed_sub *s, const kz_fed_round_opts *o,
                           kz_fed_round_stats *st, page *p, const kz_fed_trust *trust,
                           const char *data, size_t len, size_t index)
 {
@@ -271,7 +271,7 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
                 break;
             }
             n_el++;
-            rc = take_object(f, s, o, st, &p, trust, el.data, el.len, el.index);
+            rc = take_object(s, o, st, &p, trust, el.data, el.len, el.index);
             if (rc)
                 break;
         }
