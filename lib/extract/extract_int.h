@@ -70,6 +70,28 @@ void kz_xhtml_to_text(char *s, size_t len);
 /* Decodes one UTF-8 sequence at s[0..n); returns its length (1 for an
  * invalid byte, *cp then 0xFFFD). */
 size_t kz_xutf8(const unsigned char *s, size_t n, uint32_t *cp);
+/* The common cases inline: ASCII and the 3-byte sequences of Japanese. */
+static inline size_t kz_xutf8_fast(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xe1 && s[0] <= 0xec && n >= 3 && (s[1] & 0xc0) == 0x80 &&
+        (s[2] & 0xc0) == 0x80) {
+        *cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+        return 3;
+    }
+    return kz_xutf8(s, n, cp);
+}
+
+/* Kana and CJK ideographs: the bulk of Japanese text. */
+static inline bool kz_xkana_kanji(uint32_t cp)
+{
+    return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3041 && cp <= 0x3096) ||
+           (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc;
+}
+
 /* A code point that may be part of an IDN label (a letter or digit of
  * some script; not punctuation, symbols, spaces or zero-width). */
 bool kz_xidn_char(uint32_t cp);

@@ -102,6 +102,8 @@ bool kz_xidn_char(uint32_t cp)
 {
     if (cp < 0x80)
         return false;
+    if (kz_xkana_kanji(cp))
+        return true;
     for (size_t i = 0; i < sizeof non_idn / sizeof non_idn[0]; i++)
         if (cp >= non_idn[i][0] && cp <= non_idn[i][1])
             return false;
@@ -132,7 +134,7 @@ size_t kz_xhost_end(const char *s, size_t n, size_t i)
             }
         } else {
             uint32_t cp;
-            size_t l = kz_xutf8((const unsigned char *)s + j, n - j, &cp);
+            size_t l = kz_xutf8_fast((const unsigned char *)s + j, n - j, &cp);
             if (!kz_xidn_char(cp) || kind == 1)
                 break;
             kind = 2;

@@ -62,13 +62,13 @@ static bool zero_width(uint32_t cp)
  * the bulk of Japanese text, so it is copied without calling libunistring. */
 static bool nfkc_stable(uint32_t cp)
 {
-    return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3041 && cp <= 0x3096) ||
-           (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc || (cp >= 0x3001 && cp <= 0x3002) ||
-           (cp >= 0x300c && cp <= 0x3011);
+    return kz_xkana_kanji(cp) || (cp >= 0x3001 && cp <= 0x3002) || (cp >= 0x300c && cp <= 0x3011);
 }
 
 static bool combining(uint32_t cp)
 {
+    if (cp < 0x300 || nfkc_stable(cp))
+        return false;
     return cp == 0x3099 || cp == 0x309a || cp == 0xff9e || cp == 0xff9f ||
            uc_combining_class(cp) != 0;
 }
@@ -78,7 +78,7 @@ static bool next_combines(const unsigned char *s, size_t n, size_t i)
     uint32_t cp;
     if (i >= n || s[i] < 0xc0)
         return false;
-    kz_xutf8(s + i, n - i, &cp);
+    kz_xutf8_fast(s + i, n - i, &cp);
     return combining(cp);
 }
 
@@ -104,7 +104,7 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
             continue;
         }
         if (c >= 0x80) {
-            l = kz_xutf8(src + i, len - i, &cp);
+            l = kz_xutf8_fast(src + i, len - i, &cp);
             if (cp == 0xfffd && l == 1) { /* invalid byte: a boundary */
                 p->a[o] = ' ';
                 p->ma[o++] = (uint32_t)i;
@@ -244,13 +244,20 @@ static const char *core_at(const char *s, size_t n, size_t i, size_t *len)
     return NULL;
 }
 
-/* Tries a defanged form starting at t[i]; prev is the last byte written
- * (0 at line start). On success returns the replacement and sets *end. */
-static const char *defang_at(const char *t, size_t m, size_t i, unsigned char prev, size_t *end)
+/* Tries a defanged form starting at t[i] (a bracket, a dot, 。); ob[0..o)
+ * is the output so far. On success returns the replacement, sets *end,
+ * and *trim to the number of spaces to take back from the output
+ * ("example [.] com": the space before the bracket goes too). */
+static const char *defang_at(const char *t, size_t m, size_t i, const char *ob, size_t o,
+                             size_t *end, size_t *trim)
 {
-    size_t j = i, nopen = 0, nclose = 0, cl, l;
+    size_t j = i, nopen = 0, nclose = 0, cl, l, w = o;
     const char *r;
+    unsigned char prev = o ? (unsigned char)ob[o - 1] : 0;
     bool prev_word = prev && (prev >= 0x80 || X_ALNUM(prev));
+    while (w > 0 && is_ws(ob[w - 1]))
+        w--;
+    *trim = 0;
     /* both sides bracketed, spaces allowed: "example [ . ] com", "[[ . )]" */
     for (;;) {
         if (j < m && is_ws(t[j])) {
@@ -262,7 +269,7 @@ static const char *defang_at(const char *t, size_t m, size_t i, unsigned char pr
             break;
         }
     }
-    if (nopen && prev && !is_ws((char)prev) && (r = core_at(t, m, j, &cl)) != NULL) {
+    if (nopen && w > 0 && (r = core_at(t, m, j, &cl)) != NULL) {
         size_t k = j + cl;
         for (;;) {
             if (k < m && is_ws(t[k])) {
@@ -276,6 +283,7 @@ static const char *defang_at(const char *t, size_t m, size_t i, unsigned char pr
         }
         if (nclose) {
             *end = k;
+            *trim = o - w;
             return r;
         }
     }
@@ -305,73 +313,172 @@ static const char *defang_at(const char *t, size_t m, size_t i, unsigned char pr
     return NULL;
 }
 
-static const uint8_t refang_trigger[256] = {
-    ['['] = 1, ['('] = 1, ['{'] = 1, [']'] = 1, [')'] = 1, ['}'] = 1, ['\\'] = 1, [0xe3] = 1,
+/* Bytes where a defanged form may start (spaces before a bracket are
+ * taken back from the output, so a space itself is not one). */
+static const uint8_t rf_cand[256] = {
+    ['['] = 1, ['('] = 1, ['{'] = 1, ['\\'] = 1, ['.'] = 1, [0xe3] = 1,
 };
+
+/* First-pass byte kinds: 0 nothing to do, 1 a non-ASCII lead byte, 2 a
+ * bracket or backslash (a possible defang), 3 NUL. */
+static const uint8_t prep_kind[256] = {
+    [0] = 3,    ['['] = 2,  ['('] = 2,  ['{'] = 2,  [']'] = 2,  [')'] = 2,  ['}'] = 2,
+    ['\\'] = 2,
+#define K1(x) [x] = 1, [x + 1] = 1, [x + 2] = 1, [x + 3] = 1, [x + 4] = 1, [x + 5] = 1, \
+              [x + 6] = 1, [x + 7] = 1
+#define K8(x) K1(x), K1(x + 8)
+    K8(0x80), K8(0x90), K8(0xa0), K8(0xb0), K8(0xc0), K8(0xd0), K8(0xe0), K8(0xf0),
+#undef K8
+#undef K1
+};
+
+/* Whether the bracket, backslash or ideographic mark at t[i] may be part
+ * of a defanged form, so that the line needs the refang pass. Errs on the
+ * side of yes; defang_at decides. */
+static bool defang_trigger(const char *t, size_t m, size_t i)
+{
+    unsigned char c = (unsigned char)t[i];
+    size_t l;
+    if (c == '\\')
+        return i + 1 < m && t[i + 1] == '.';
+    if (close_at(t, m, i))
+        return i > 0 && t[i - 1] == '.';
+    if (ideo_stop(t, m, i))
+        return (i > 0 && X_ALNUM(t[i - 1])) || (i > 0 && close_at(t, m, i - 1)) ||
+               (i >= 3 && open_at(t, m, i - 3));
+    if ((l = open_at(t, m, i)) == 0)
+        return false;
+    size_t j = i + l;
+    while (j < m && (is_ws(t[j]) || (l = open_at(t, m, j)) != 0))
+        j += is_ws(t[j]) ? 1 : l;
+    if (j >= m)
+        return false;
+    c = (unsigned char)t[j];
+    return c == '.' || c == '@' || c == ':' || c == '/' || c == 'a' || c == 'A' || c == 'd' ||
+           c == 'D' || c == 0xe3;
+}
+
+/* One pass over a line: *nfkc when it holds a character NFKC may change
+ * (anything but ASCII, kana, kanji and the Japanese marks), *trig when a
+ * defanged form may be in it. Stops early once NFKC is needed (the
+ * trigger is then computed on the normalised text). */
+static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, bool *trig)
+{
+    const unsigned char *u = (const unsigned char *)t;
+    size_t i = 0;
+    *nfkc_needed = false;
+    *trig = false;
+    while (i < m) {
+        uint8_t k = prep_kind[u[i]];
+        if (!k) {
+            i++;
+            continue;
+        }
+        if (k == 1) {
+            uint32_t cp;
+            size_t l = kz_xutf8_fast(u + i, m - i, &cp);
+            if (kz_xkana_kanji(cp) || cp == 0x3001) {
+                i += l;
+                continue;
+            }
+            if (cp == 0x3002 || (cp >= 0x300c && cp <= 0x3011) || cp == 0x3014 || cp == 0x3015) {
+                if (!*trig && defang_trigger(t, m, i))
+                    *trig = true;
+                i += l;
+                continue;
+            }
+        }
+        if (k != 2) {
+            *nfkc_needed = true;
+            if (stop_early)
+                return;
+            i++;
+            continue;
+        }
+        if (!*trig && defang_trigger(t, m, i))
+            *trig = true;
+        i++;
+    }
+}
 
 static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
 {
-    size_t o = 0, i = 0;
+    /* Every replacement is shorter than what it replaces, so m bytes suffice. */
     kz_err rc = grow(&p->b, &p->mb, &p->fb, &p->cap_b, m + 8);
     if (rc)
         return rc;
+    char *ob = p->b;
+    uint32_t *om = p->mb;
+    uint8_t *of = p->fb;
+    size_t o = 0, i = 0;
     while (i < m) {
+        size_t j = i;
+        while (j < m && !rf_cand[(unsigned char)t[j]])
+            j++;
+        if (j > i) { /* a span with nothing to rewrite */
+            memcpy(ob + o, t + i, j - i);
+            memset(of + o, 0, j - i);
+            if (tm) {
+                memcpy(om + o, tm + i, (j - i) * sizeof *om);
+            } else {
+                for (size_t k = i; k < j; k++)
+                    om[o + k - i] = (uint32_t)k;
+            }
+            o += j - i;
+            i = j;
+            if (i >= m)
+                break;
+        }
         unsigned char c = (unsigned char)t[i];
         uint32_t src = tm ? tm[i] : (uint32_t)i;
         const char *r = NULL;
-        size_t end = i;
-        if (c == '\\' && i + 1 < m && t[i + 1] == '.') {
-            r = ".";
-            end = i + 2;
-        } else if (is_ws((char)c) || refang_trigger[c] || c == '.') {
-            r = defang_at(t, m, i, o ? (unsigned char)p->b[o - 1] : 0, &end);
+        size_t end = i, trim = 0;
+        if (c == '\\') {
+            if (i + 1 < m && t[i + 1] == '.') {
+                r = ".";
+                end = i + 2;
+            }
+        } else {
+            r = defang_at(t, m, i, ob, o, &end, &trim);
         }
         if (r) {
-            size_t rl = strlen(r);
-            rc = grow(&p->b, &p->mb, &p->fb, &p->cap_b, o + rl + (m - end) + 8);
-            if (rc)
-                return rc;
-            for (size_t k = 0; k < rl; k++) {
-                p->b[o] = r[k];
-                p->mb[o] = src;
-                p->fb[o++] = 1;
+            o -= trim;
+            for (; *r; r++) {
+                ob[o] = *r;
+                om[o] = src;
+                of[o++] = 1;
             }
             i = end;
             continue;
         }
-        p->b[o] = (char)c;
-        p->mb[o] = src;
-        p->fb[o++] = 0;
+        ob[o] = (char)c;
+        om[o] = src;
+        of[o++] = 0;
         i++;
     }
-    p->b[o] = 0;
-    p->s = p->b;
+    ob[o] = 0;
+    p->s = ob;
     p->n = o;
-    p->map = p->mb;
-    p->fang = p->fb;
+    p->map = om;
+    p->fang = of;
     return KZ_OK;
 }
 
 kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len)
 {
-    unsigned slow = 0, trig = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)src[i];
-        slow |= kz_xclass[c] & XC_SLOW;
-        trig |= refang_trigger[c];
-    }
+    bool slow, trig;
+    survey(src, len, true, &slow, &trig);
     p->s = src;
     p->n = len;
     p->srclen = len;
     p->map = NULL;
     p->fang = NULL;
     if (slow) {
+        bool again;
         kz_err rc = nfkc(p, (const unsigned char *)src, len);
         if (rc)
             return rc;
-        trig = 0;
-        for (size_t i = 0; i < p->n; i++)
-            trig |= refang_trigger[(unsigned char)p->s[i]];
+        survey(p->s, p->n, false, &again, &trig);
     }
     if (trig)
         return refang(p, p->s, p->n, p->map);

@@ -439,10 +439,20 @@ static bool ends_with_label(const xscan *x)
     return ends_with_word(x->s, k, hash_labels, sizeof hash_labels / sizeof hash_labels[0]);
 }
 
+static bool has_ascii_alnum(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (X_ALNUM(s[i]))
+            return true;
+    return false;
+}
+
 static kz_err check_word(xscan *x, size_t a, size_t b)
 {
     const char *s = x->s;
     size_t n = x->n, len = b - a;
+    if (len != 3 && len != 5 && len != 32 && len != 40 && len != 64 && len != 128)
+        return KZ_OK;
     if (len == 32 || len == 40 || len == 64 || len == 128) {
         for (size_t k = a; k < b; k++)
             if (!X_IS(s[k], XC_HEX))
@@ -598,35 +608,48 @@ static kz_err process_run(xscan *x, size_t a, size_t b)
     return rc;
 }
 
+enum { RUN_DOT = 1, RUN_OTHER = 2 }; /* a '.'; a byte that is not ASCII alnum */
+
 /* End of a word run from i: label bytes, dots, IDN characters, with a
- * change of script inside a label ending it; stops at claimed bytes. */
-static size_t run_end(const xscan *x, size_t i)
+ * change of script inside a label ending it; stops at claimed bytes.
+ * *flags says what the run holds besides ASCII letters and digits. */
+static size_t run_end(const xscan *x, size_t i, unsigned *flags)
 {
     const char *s = x->s;
     size_t n = x->n, j = i;
+    const uint8_t *claim = x->any_claim ? x->claim : NULL;
+    unsigned f = 0;
     int kind = 0;
-    while (j < n && !claimed(x, j)) {
+    while (j < n && !(claim && claim[j])) {
         unsigned char c = (unsigned char)s[j];
         if (c < 0x80) {
-            if (c == '.') {
+            if (X_ALNUM(c)) {
+                if (kind == 2)
+                    break;
+                kind = 1;
+            } else if (c == '.') {
                 kind = 0;
+                f |= RUN_DOT;
             } else if (X_IS(c, XC_LABEL)) {
                 if (kind == 2)
                     break;
                 kind = 1;
+                f |= RUN_OTHER;
             } else {
                 break;
             }
             j++;
         } else {
             uint32_t cp;
-            size_t l = kz_xutf8((const unsigned char *)s + j, n - j, &cp);
-            if (!kz_xidn_char(cp) || kind == 1)
+            size_t l = kz_xutf8_fast((const unsigned char *)s + j, n - j, &cp);
+            if (kind == 1 || !(kz_xkana_kanji(cp) || kz_xidn_char(cp)))
                 break;
             kind = 2;
+            f |= RUN_OTHER;
             j += l;
         }
     }
+    *flags = f;
     return j;
 }
 
@@ -643,8 +666,8 @@ static kz_err find_words(xscan *x)
             }
         } else {
             uint32_t cp;
-            size_t l = kz_xutf8((const unsigned char *)s + i, n - i, &cp);
-            if (!kz_xidn_char(cp)) {
+            size_t l = kz_xutf8_fast((const unsigned char *)s + i, n - i, &cp);
+            if (!kz_xkana_kanji(cp) && !kz_xidn_char(cp)) {
                 i += l;
                 continue;
             }
@@ -653,10 +676,17 @@ static kz_err find_words(xscan *x)
             i++;
             continue;
         }
-        size_t e = run_end(x, i);
+        unsigned flags;
+        size_t e = run_end(x, i, &flags);
+        kz_err rc;
         if (e == i)
             e = i + 1;
-        kz_err rc = process_run(x, i, e);
+        if (!flags) /* a plain word: only a hash, CVE or technique id can be in it */
+            rc = check_word(x, i, e);
+        else if (flags == RUN_OTHER && !has_ascii_alnum(s + i, e - i))
+            rc = KZ_OK; /* Japanese text */
+        else
+            rc = process_run(x, i, e);
         if (rc)
             return rc;
         i = e;
