@@ -172,11 +172,13 @@ void kz_reader_emit_kind(kz_logreader *r, const char *name, kz_match_kind k, con
     if (len == 0 || r->n_fields >= KZ_READER_MAX_FIELDS)
         return;
     kz_match_field *f = &r->fields[r->n_fields];
-    memset(f, 0, sizeof *f);
     f->kind = k;
     f->value = v;
     f->len = len;
     f->normalized = normalized;
+    f->sco_type = NULL;
+    f->property = NULL;
+    f->numeric = false;
     r->names[r->n_fields++] = name;
 }
 

@@ -10,6 +10,10 @@
 
 #include "kizuna/match_log.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* What a field of a log holds; decides the kz_match_kind of its values. */
 typedef enum kz_fkind {
     FK_IP = 0,        /* an address: ipv4 or ipv6 by its form */
@@ -70,8 +74,31 @@ struct kz_logreader {
     bool col_set[KZ_ZEEK_MAX_COLS];     /* column is a set or vector */
     size_t n_cols;
     bool have_fields, have_types;
+    bool line_esc;                      /* the current line holds a backslash */
     const char *bad_why;                /* reason of the line being rejected */
 };
+
+/* The first byte in [p, end) equal to a or to b, or NULL. Inline and
+ * 16 bytes at a time: log fields are short, and a libc memchr call per
+ * field cost more than the search itself (perf: 40 % of the Zeek reader). */
+static inline const char *kz_find2(const char *p, const char *end, char a, char b)
+{
+#ifdef __SSE2__
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    for (; p < end; p++)
+        if (*p == a || *p == b)
+            return p;
+    return NULL;
+}
 
 /* The zeek field table (shared by Zeek TSV and Zeek JSON). */
 extern const kz_fdef kz_zeek_fields[];

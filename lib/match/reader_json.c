@@ -138,29 +138,24 @@ static bool fail(js *s, const char *why)
  * *esc when it holds a backslash. Leaves s->p after the closing quote. */
 static bool str_span(js *s, const char **b, size_t *n, bool *esc)
 {
-    const char *start = ++s->p;
+    const char *start = ++s->p, *q = start;
     bool e = false;
     for (;;) {
-        const char *q = memchr(s->p, '"', (size_t)(s->end - s->p));
+        q = kz_find2(q, s->end, '"', '\\');
         if (!q)
             return fail(s, "unterminated string");
-        /* An odd run of backslashes before the quote escapes it. */
-        const char *k = q;
-        while (k > start && k[-1] == '\\')
-            k--;
-        if ((q - k) & 1) {
-            e = true;
-            s->p = q + 1;
-            continue;
-        }
-        if (k != q || (!e && memchr(start, '\\', (size_t)(q - start))))
-            e = true;
-        *b = start;
-        *n = (size_t)(q - start);
-        *esc = e;
-        s->p = q + 1;
-        return true;
+        if (*q == '"')
+            break;
+        e = true; /* a backslash: skip the escaped byte (checked when decoded) */
+        q += 2;
+        if (q >= s->end)
+            return fail(s, "unterminated string");
     }
+    *b = start;
+    *n = (size_t)(q - start);
+    *esc = e;
+    s->p = q + 1;
+    return true;
 }
 
 static int hex4(const char *p)

@@ -11,39 +11,51 @@
  * notevil.com), trailing sentence punctuation dropped, "host:port" and
  * "[v6]:port" stripped of the port, a URL also gives its host. Values are
  * raw: the matcher normalises them like every other field. */
+#include <stdint.h>
 #include <string.h>
 
 #include "match/reader_int.h"
 
 enum {
-    C_DELIM = 1,  /* ends a token */
+    C_DELIM = 1,   /* ends a token */
     C_DIGIT = 2,
-    C_HEX = 4,    /* a-f A-F */
-    C_ALPHA = 8,  /* letters other than hex */
-    C_DOMAIN = 16 /* - _ (inside host names) */
+    C_HEX = 4,     /* a-f A-F */
+    C_ALPHA = 8,   /* letters other than hex */
+    C_DOMAIN = 16, /* - _ (inside host names) */
+    C_DOT = 32,
+    C_COLON = 64,
+    C_AT = 128,
+    C_OTHER = 256  /* anything else inside a token ('/', '%', '+', UTF-8...) */
 };
 
-static unsigned char cls[256];
+static uint16_t cls[256];
 static bool cls_ready;
 
 static void cls_init(void)
 {
     /* Idempotent and the same on every thread: a benign first-use race. */
     for (int c = 0; c < 256; c++) {
-        unsigned char v = 0;
+        uint16_t v = 0;
         if (c <= ' ' || c == '"' || c == '\'' || c == '`' || c == '<' || c == '>' || c == '(' ||
             c == ')' || c == ',' || c == ';' || c == '|' || c == '{' || c == '}' || c == '=' ||
-            c == '[' || c == ']' ||
-            c == '\\' || c == 127)
+            c == '[' || c == ']' || c == '\\' || c == 127)
             v |= C_DELIM;
-        if (c >= '0' && c <= '9')
+        else if (c >= '0' && c <= '9')
             v |= C_DIGIT;
-        if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+        else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
             v |= C_HEX;
-        if ((c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z'))
+        else if ((c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z'))
             v |= C_ALPHA;
-        if (c == '-' || c == '_')
+        else if (c == '-' || c == '_')
             v |= C_DOMAIN;
+        else if (c == '.')
+            v |= C_DOT;
+        else if (c == ':')
+            v |= C_COLON;
+        else if (c == '@')
+            v |= C_AT;
+        else if (c != '!' && c != '?') /* sentence punctuation: trimmed, not "other" */
+            v |= C_OTHER;
         cls[c] = v;
     }
     cls_ready = true;
@@ -131,13 +143,14 @@ static void emit_hostish(kz_logreader *r, const char *v, size_t n)
     if (!n)
         return;
     unsigned all = 0;
-    for (size_t i = 0; i < n; i++)
-        all |= v[i] == '.' ? 0 : cls[(unsigned char)v[i]] | (cls[(unsigned char)v[i]] ? 0 : 64);
-    if (all & 64)
-        return; /* a byte no host name or address has */
     size_t dots = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        all |= cls[(unsigned char)v[i]];
         dots += v[i] == '.';
+    }
+    if (all & ~(unsigned)(C_DIGIT | C_HEX | C_ALPHA | C_DOMAIN | C_DOT))
+        return; /* a byte no host name or address has */
+    all &= ~(unsigned)C_DOT;
     if ((all & ~(unsigned)C_DIGIT) == 0) {
         if (dots == 3) /* "TLS 1.3" and "v2.0.1" are versions, not addresses */
             kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
@@ -184,19 +197,31 @@ kz_err kz_reader_text_line(kz_logreader *r, const char *line, size_t len, uint64
             p++;
         if (p >= end)
             break;
-        if ((*p == 'h' || *p == 'H' || *p == 'f' || *p == 'F') && is_url_start(p, (size_t)(end - p))) {
-            p += url_token(r, p, end);
+        const char *s = p;
+        unsigned m = 0;
+        for (; p < end; p++) {
+            unsigned c = cls[(unsigned char)*p];
+            if (c & C_DELIM)
+                break;
+            m |= c;
+        }
+        if ((m & C_COLON) && (*s == 'h' || *s == 'H' || *s == 'f' || *s == 'F') &&
+            is_url_start(s, (size_t)(end - s))) {
+            p = s + url_token(r, s, end);
             continue;
         }
-        const char *s = p;
-        while (p < end && !(cls[(unsigned char)*p] & C_DELIM))
-            p++;
+        size_t n = (size_t)(p - s);
+        if (!(m & (C_DOT | C_COLON | C_AT))) {
+            /* a word or a number; only a hash is worth a look */
+            if (!(m & ~(unsigned)(C_DIGIT | C_HEX)) && (n == 32 || n == 40 || n == 64 || n == 128))
+                classify(r, s, n);
+            continue;
+        }
+        if ((m & C_OTHER) && !(m & C_AT))
+            continue; /* paths, "TCP_MISS/200", "fe80::1%eth0": no host or address */
         const char *e = p;
-        /* Sentence punctuation around a token is not part of it. */
-        while (s < e && (*s == '[' && !memchr(s, ']', (size_t)(e - s))))
-            s++;
-        while (e > s && (e[-1] == '.' || e[-1] == ':' || e[-1] == '!' || e[-1] == '?' ||
-                         (e[-1] == ']' && !memchr(s, '[', (size_t)(e - s)))))
+        /* Sentence punctuation after a token is not part of it. */
+        while (e > s && (e[-1] == '.' || e[-1] == ':' || e[-1] == '!' || e[-1] == '?'))
             e--;
         if (e - s >= 3)
             classify(r, s, (size_t)(e - s));

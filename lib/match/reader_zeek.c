@@ -65,7 +65,7 @@ static int hexval(char c)
  * there are any; *out points at the result. false when the scratch is full. */
 static bool unescape(kz_logreader *r, const char *v, size_t len, const char **out, size_t *out_len)
 {
-    if (!memchr(v, '\\', len)) {
+    if (!r->line_esc || !memchr(v, '\\', len)) {
         *out = v;
         *out_len = len;
         return true;
@@ -200,7 +200,7 @@ static bool emit_column(kz_logreader *r, size_t col, const char *v, size_t len)
         return emit_one(r, d, v, len);
     const char *end = v + len;
     while (v <= end) {
-        const char *s = memchr(v, r->set_sep, (size_t)(end - v));
+        const char *s = kz_find2(v, end, r->set_sep, r->set_sep);
         const char *e = s ? s : end;
         if (!emit_one(r, d, v, (size_t)(e - v)))
             return false;
@@ -218,8 +218,9 @@ kz_err kz_reader_zeek_line(kz_logreader *r, const char *line, size_t len, uint64
         return kz_reader_bad(r, lineno, "data before a #fields header");
     const char *p = line, *end = line + len;
     size_t col = 0;
+    r->line_esc = memchr(line, '\\', len) != NULL;
     for (;;) {
-        const char *s = memchr(p, r->sep, (size_t)(end - p));
+        const char *s = kz_find2(p, end, r->sep, r->sep);
         const char *e = s ? s : end;
         if (col >= r->n_cols)
             return kz_reader_bad(r, lineno, "more fields than #fields names");
