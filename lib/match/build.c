@@ -24,7 +24,8 @@ struct kz_match_builder {
     kz_match_opts o;
     kz_time now;
     kz_arena *arena;      /* per object: reset by every add */
-    kz_strmap *seen;      /* indicator UUID (16 bytes) -> index, for duplicates */
+    uint32_t *seen;       /* open-addressing set of indicator numbers + 1 by UUID (0: free) */
+    size_t seen_cap;      /* power of two; kept at most half full */
     kz_strmap *name_map;  /* name -> offset in the pool, so equal names are stored once */
     size_t ind_cap, names_cap;
     uint32_t *head;       /* per key: first link, UINT32_MAX when none */
@@ -64,11 +65,10 @@ kz_err kz_match_builder_new(const kz_match_opts *opts, kz_match_builder **out)
     b->now = (b->o.now.sec || b->o.now.nsec) ? b->o.now : kz_time_now();
     b->c.subdomains = b->o.subdomains;
     b->arena = kz_arena_new(0);
-    b->seen = kz_strmap_new(0);
     b->name_map = kz_strmap_new(0);
     b->c.ips = kz_ipset_new();
     b->c.names = kz_malloc(64);
-    bool ok = b->arena && b->seen && b->name_map && b->c.ips && b->c.names;
+    bool ok = b->arena && b->name_map && b->c.ips && b->c.names;
     for (unsigned k = 0; ok && k < KZ_MATCH_OTHER; k++) {
         if (!mc_kind_is_ip((kz_match_kind)k)) {
             b->c.maps[k] = kz_strmap_new(0);
@@ -111,7 +111,7 @@ void kz_match_builder_free(kz_match_builder *b)
         return;
     core_release(&b->c);
     kz_arena_free(b->arena);
-    kz_strmap_free(b->seen);
+    kz_free(b->seen);
     kz_strmap_free(b->name_map);
     kz_free(b->head);
     kz_free(b->links);
@@ -274,6 +274,44 @@ static kz_err pool_name(kz_match_builder *b, const char *name, size_t len, uint3
     return KZ_OK;
 }
 
+/* Duplicate ids: a set of indicator numbers hashed by the UUIDs already
+ * held in c.ids, 4 bytes a slot instead of a second copy of every id
+ * (a string map of the ids was 57 MB of the 132 MB peak at 1M). */
+static uint32_t *seen_slot(const kz_match_builder *b, const kz_uuid *u)
+{
+    static uint32_t none = 0;
+    if (!b->seen_cap)
+        return &none;
+    size_t mask = b->seen_cap - 1, i = (size_t)kz_hash64(u->b, 16, 0) & mask;
+    while (b->seen[i] && memcmp(b->c.ids[b->seen[i] - 1].b, u->b, 16) != 0)
+        i = (i + 1) & mask;
+    return &b->seen[i];
+}
+
+static kz_err seen_add(kz_match_builder *b, uint32_t ind, const kz_uuid *u)
+{
+    if ((b->c.n_ind + 1) * 2 > b->seen_cap) {
+        size_t nc = b->seen_cap ? b->seen_cap * 2 : 1024;
+        uint32_t *ns = kz_calloc(nc, sizeof *ns);
+        if (!ns)
+            return KZ_ENOMEM;
+        for (size_t i = 0; i < b->seen_cap; i++) {
+            uint32_t v = b->seen[i];
+            if (!v)
+                continue;
+            size_t j = (size_t)kz_hash64(b->c.ids[v - 1].b, 16, 0) & (nc - 1);
+            while (ns[j])
+                j = (j + 1) & (nc - 1);
+            ns[j] = v;
+        }
+        kz_free(b->seen);
+        b->seen = ns;
+        b->seen_cap = nc;
+    }
+    *seen_slot(b, u) = ind + 1;
+    return KZ_OK;
+}
+
 static kz_err register_ind(kz_match_builder *b, const kz_uuid *u, const kz_json *obj, uint8_t flags,
                            uint32_t *ind)
 {
@@ -295,11 +333,11 @@ static kz_err register_ind(kz_match_builder *b, const kz_uuid *u, const kz_json 
         if (rc)
             return rc;
     }
-    rc = kz_strmap_put(b->seen, u->b, 16, (uint32_t)b->c.n_ind, NULL);
+    b->c.ids[b->c.n_ind] = *u; /* before seen_add, whose probes compare ids */
+    rc = seen_add(b, (uint32_t)b->c.n_ind, u);
     if (rc)
         return rc;
     *ind = (uint32_t)b->c.n_ind;
-    b->c.ids[*ind] = *u;
     b->c.name_off[*ind] = off;
     b->c.flags[*ind] = flags;
     b->c.n_ind++;
@@ -353,7 +391,7 @@ static kz_err add_object(kz_match_builder *b, const kz_json *obj)
     if (!id || strncmp(id, pre, sizeof pre - 1) != 0 ||
         kz_uuid_parse(id + sizeof pre - 1, strlen(id + sizeof pre - 1), &u))
         return invalid(b, id, "id is not indicator--<uuid>");
-    if (kz_strmap_get(b->seen, u.b, 16, NULL)) {
+    if (*seen_slot(b, &u) != 0) {
         b->c.st.duplicates++;
         return KZ_OK;
     }
@@ -482,6 +520,12 @@ kz_err kz_match_builder_finish(kz_match_builder *b, kz_match_set **out)
     if (!b)
         return KZ_EINVAL;
     kz_err rc = KZ_OK;
+    /* The duplicate and name maps are done with: give their memory back
+     * before the postings array is built, which lowers the peak. */
+    kz_free(b->seen);
+    kz_strmap_free(b->name_map);
+    b->seen = NULL;
+    b->name_map = NULL;
     kz_match_set *m = kz_calloc(1, sizeof *m);
     if (!m) {
         rc = KZ_ENOMEM;
