@@ -131,6 +131,7 @@ void kz_warninglist_set_free(kz_warninglist_set *s)
         hs_free_scratch(s->sub_scratch);
     if (s->sub_db)
         hs_free_database(s->sub_db);
+    pcre2_match_context_free(s->re_ctx);
     pthread_mutex_destroy(&s->sub_lock);
     kz_ipset_free(s->ip);
     kz_strmap_free(s->exact);
@@ -560,6 +561,8 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
                     je.msg);
         else
             set_err(err, file, "", "not JSON: %s", kz_strerror(rc));
+        if (rc == KZ_EDEPTH)
+            rc = KZ_EPARSE; /* a list is flat: deep nesting is just malformed */
         goto done;
     }
     kz_wl_type type;

@@ -16,27 +16,48 @@ kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *e
     kz_strmap_trim(s->exact);
     kz_strmap_trim(s->host);
     kz_strmap_trim(s->dotsuf);
+    if (s->n_re) {
+        s->re_ctx = pcre2_match_context_create(NULL);
+        if (!s->re_ctx)
+            return KZ_ENOMEM;
+        pcre2_set_match_limit(s->re_ctx, WL_RE_MATCH_LIMIT);
+        pcre2_set_depth_limit(s->re_ctx, WL_RE_DEPTH_LIMIT);
+    }
     if (s->n_sub) {
-        /* one Hyperscan literal database over every substring entry, the
-         * entry's index as its id: a value is scanned once, however many
-         * entries there are */
+        /* one Hyperscan database over every substring entry, the entry's
+         * index as its id: a value is scanned once, however many entries
+         * there are. Each literal is written as a pattern of \xHH escapes:
+         * hs_compile_lit_multi (Hyperscan 5.4) was seen to fail every scan
+         * after one matched a long literal (HS_UNKNOWN_ERROR). */
         const char **pats = calloc(s->n_sub, sizeof *pats);
         unsigned *ids = calloc(s->n_sub, sizeof *ids);
         unsigned *flags = calloc(s->n_sub, sizeof *flags);
-        size_t *lens = calloc(s->n_sub, sizeof *lens);
         kz_err rc = KZ_OK;
-        if (!pats || !ids || !flags || !lens) {
-            rc = KZ_ENOMEM;
-        } else {
-            for (size_t i = 0; i < s->n_sub; i++) {
-                pats[i] = s->sub[i].text;
-                lens[i] = s->sub[i].len;
-                ids[i] = (unsigned)i;
-                flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+        for (size_t i = 0; pats && ids && flags && i < s->n_sub && !rc; i++) {
+            char *e = malloc(s->sub[i].len * 4 + 1);
+            if (!e) {
+                rc = KZ_ENOMEM;
+                break;
             }
+            static const char hex[] = "0123456789abcdef";
+            for (size_t k = 0; k < s->sub[i].len; k++) {
+                unsigned char c = (unsigned char)s->sub[i].text[k];
+                e[4 * k] = '\\';
+                e[4 * k + 1] = 'x';
+                e[4 * k + 2] = hex[c >> 4];
+                e[4 * k + 3] = hex[c & 15];
+            }
+            e[s->sub[i].len * 4] = '\0';
+            pats[i] = e;
+            ids[i] = (unsigned)i;
+            flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+        }
+        if (!pats || !ids || !flags)
+            rc = KZ_ENOMEM;
+        if (!rc) {
             hs_compile_error_t *ce = NULL;
-            if (hs_compile_lit_multi(pats, flags, ids, lens, (unsigned)s->n_sub, HS_MODE_BLOCK,
-                                     NULL, &s->sub_db, &ce) != HS_SUCCESS) {
+            if (hs_compile_multi(pats, flags, ids, (unsigned)s->n_sub, HS_MODE_BLOCK, NULL,
+                                 &s->sub_db, &ce) != HS_SUCCESS) {
                 if (err) {
                     int ex = ce ? ce->expression : -1;
                     const wl_pattern *p = ex >= 0 ? &s->sub[ex] : NULL;
@@ -53,10 +74,11 @@ kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *e
             if (ce)
                 hs_free_compile_error(ce);
         }
+        for (size_t i = 0; pats && i < s->n_sub; i++)
+            free((void *)pats[i]);
         free(pats);
         free(ids);
         free(flags);
-        free(lens);
         if (rc)
             return rc;
     }
@@ -267,7 +289,7 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
                 if (!(l->applies & h->tbit) ||
                     (h->seen[s->re[i].list / 8] & (1u << (s->re[i].list % 8))))
                     continue;
-                int r = pcre2_match(s->re[i].re, (PCRE2_SPTR)value, len, 0, 0, md, NULL);
+                int r = pcre2_match(s->re[i].re, (PCRE2_SPTR)value, len, 0, 0, md, s->re_ctx);
                 if (r >= 0)
                     report(h, s->re[i].list, KZ_WL_REGEX);
             }

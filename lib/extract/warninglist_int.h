@@ -19,6 +19,10 @@
 /* Bit per kz_ioc_type a list applies to, and the bit for "type unknown". */
 #define WL_ALL_TYPES ((1u << (KZ_IOC__COUNT + 1)) - 1u)
 #define WL_TYPE_BIT(t) (1u << (unsigned)(t))
+/* PCRE2 limits per regex per value: a list's catastrophic regex gives up
+ * (no match) instead of stalling extraction. */
+#define WL_RE_MATCH_LIMIT 100000u
+#define WL_RE_DEPTH_LIMIT 1000u
 
 typedef struct wl_list {
     kz_warninglist_info info; /* strings in the set's arena */
@@ -54,6 +58,7 @@ struct kz_warninglist_set {
     size_t n_sub, cap_sub;
     wl_pattern *re;     /* regex entries */
     size_t n_re, cap_re;
+    pcre2_match_context *re_ctx; /* match and depth limits: a regex cannot stall a check */
     hs_database_t *sub_db;
     hs_scratch_t *sub_scratch; /* guarded by sub_lock: check may run on any thread */
     pthread_mutex_t sub_lock;
