@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kizuna/alloc.h"
 #include "kizuna/extract_report.h"
 #include "kizuna/strmap.h"
 
@@ -29,33 +30,33 @@ void kz_attack_names_free(kz_attack_names *n)
     if (!n)
         return;
     for (size_t i = 0; i < n->n; i++)
-        free(n->names[i]);
-    free(n->names);
+        kz_free(n->names[i]);
+    kz_free(n->names);
     kz_strmap_free(n->ids);
-    free(n);
+    kz_free(n);
 }
 
 static kz_err add_name(kz_attack_names *n, const char *id, size_t id_len, const char *name)
 {
     if (n->n == n->cap) {
         size_t nc = n->cap ? n->cap * 2 : 1024;
-        char **p = realloc(n->names, nc * sizeof *p);
+        char **p = kz_realloc(n->names, nc * sizeof *p);
         if (!p)
             return KZ_ENOMEM;
         n->names = p;
         n->cap = nc;
     }
-    char *copy = strdup(name);
+    char *copy = kz_strdup(name);
     if (!copy)
         return KZ_ENOMEM;
     kz_err rc = kz_strmap_put(n->ids, id, id_len, (uint32_t)n->n, NULL);
     if (rc == KZ_EEXIST) {
         /* a technique listed twice: the first name stands */
-        free(copy);
+        kz_free(copy);
         return KZ_OK;
     }
     if (rc) {
-        free(copy);
+        kz_free(copy);
         return rc;
     }
     n->names[n->n++] = copy;
@@ -138,8 +139,8 @@ kz_err kz_attack_names_load(const char *path, kz_attack_names **out, char *errbu
         goto done;
     }
     size_t len = (size_t)st.st_size, got = 0;
-    buf = malloc(len + 1);
-    n = calloc(1, sizeof *n);
+    buf = kz_malloc(len + 1);
+    n = kz_calloc(1, sizeof *n);
     if (!buf || !n || !(n->ids = kz_strmap_new(1024))) {
         rc = KZ_ENOMEM;
         goto done;
@@ -164,7 +165,7 @@ done:
     if (rc == KZ_ENOMEM)
         snprintf(errbuf, errlen, "out of memory");
     kz_attack_names_free(n);
-    free(buf);
+    kz_free(buf);
     close(fd);
     return rc;
 }

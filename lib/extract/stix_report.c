@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kizuna/alloc.h"
 #include "kizuna/extract_report.h"
 #include "kizuna/strmap.h"
 #include "kizuna/timestamp.h"
@@ -43,7 +44,7 @@ kz_err kz_extract_report_new(const kz_extract_report_opts *o, kz_extract_report 
     } else {
         t = kz_time_now();
     }
-    kz_extract_report *r = calloc(1, sizeof *r);
+    kz_extract_report *r = kz_calloc(1, sizeof *r);
     if (!r)
         return KZ_ENOMEM;
     r->o = *o;
@@ -65,8 +66,8 @@ void kz_extract_report_free(kz_extract_report *r)
         return;
     kz_arena_free(r->arena);
     kz_strmap_free(r->seen);
-    free(r->iocs);
-    free(r);
+    kz_free(r->iocs);
+    kz_free(r);
 }
 
 typedef struct listcollect {
@@ -108,7 +109,7 @@ kz_err kz_extract_report_add(kz_extract_report *r, const kz_ioc_hit *h,
     if (h->value_len > KZ_STRMAP_KEY_MAX - 1)
         return KZ_ETOOBIG;
     char stackkey[512];
-    char *key = h->value_len + 1 <= sizeof stackkey ? stackkey : malloc(h->value_len + 1);
+    char *key = h->value_len + 1 <= sizeof stackkey ? stackkey : kz_malloc(h->value_len + 1);
     if (!key)
         return KZ_ENOMEM;
     key[0] = (char)('A' + h->type);
@@ -123,7 +124,7 @@ kz_err kz_extract_report_add(kz_extract_report *r, const kz_ioc_hit *h,
     }
     if (r->n == r->cap) {
         size_t nc = r->cap ? r->cap * 2 : 64;
-        ioc *p = realloc(r->iocs, nc * sizeof *p);
+        ioc *p = kz_realloc(r->iocs, nc * sizeof *p);
         if (!p) {
             rc = KZ_ENOMEM;
             goto done;
@@ -162,7 +163,7 @@ found:
         *n_lists = r->iocs[idx].n_lists;
 done:
     if (key != stackkey)
-        free(key);
+        kz_free(key);
     return rc;
 }
 

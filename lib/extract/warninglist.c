@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kizuna/alloc.h"
 #include "extract/warninglist_int.h"
 #include "kizuna/json.h"
 
@@ -90,7 +91,7 @@ static void set_err(kz_warninglist_error *err, const char *file, const char *pat
 
 kz_warninglist_set *kz_warninglist_set_new(void)
 {
-    kz_warninglist_set *s = calloc(1, sizeof *s);
+    kz_warninglist_set *s = kz_calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->arena = kz_arena_new(0);
@@ -98,7 +99,7 @@ kz_warninglist_set *kz_warninglist_set_new(void)
     s->exact = kz_strmap_new(0);
     s->host = kz_strmap_new(0);
     s->dotsuf = kz_strmap_new(0);
-    s->post = calloc(64, sizeof *s->post);
+    s->post = kz_calloc(64, sizeof *s->post);
     s->cap_post = 64;
     s->n_post = 1; /* 0 ends a chain */
     if (!s->arena || !s->ip || !s->exact || !s->host || !s->dotsuf || !s->post ||
@@ -108,8 +109,8 @@ kz_warninglist_set *kz_warninglist_set_new(void)
         kz_strmap_free(s->exact);
         kz_strmap_free(s->host);
         kz_strmap_free(s->dotsuf);
-        free(s->post);
-        free(s);
+        kz_free(s->post);
+        kz_free(s);
         return NULL;
     }
     return s;
@@ -120,13 +121,13 @@ void kz_warninglist_set_free(kz_warninglist_set *s)
     if (!s)
         return;
     for (size_t i = 0; i < s->n_sub; i++)
-        free(s->sub[i].text);
+        kz_free(s->sub[i].text);
     for (size_t i = 0; i < s->n_re; i++) {
-        free(s->re[i].text);
+        kz_free(s->re[i].text);
         pcre2_code_free(s->re[i].re);
     }
-    free(s->sub);
-    free(s->re);
+    kz_free(s->sub);
+    kz_free(s->re);
     if (s->sub_scratch)
         hs_free_scratch(s->sub_scratch);
     if (s->sub_db)
@@ -137,10 +138,10 @@ void kz_warninglist_set_free(kz_warninglist_set *s)
     kz_strmap_free(s->exact);
     kz_strmap_free(s->host);
     kz_strmap_free(s->dotsuf);
-    free(s->post);
-    free(s->lists);
+    kz_free(s->post);
+    kz_free(s->lists);
     kz_arena_free(s->arena);
-    free(s);
+    kz_free(s);
 }
 
 /* Grows an array of elem-sized items to hold one more. */
@@ -151,7 +152,7 @@ static kz_err grow(void **arr, size_t *cap, size_t n, size_t elem)
     size_t nc = *cap ? *cap * 2 : 16;
     if (nc > SIZE_MAX / elem)
         return KZ_ENOMEM;
-    void *p = realloc(*arr, nc * elem);
+    void *p = kz_realloc(*arr, nc * elem);
     if (!p)
         return KZ_ENOMEM;
     *arr = p;
@@ -229,7 +230,7 @@ static kz_err pattern_add(wl_pattern **arr, size_t *n, size_t *cap, const char *
     kz_err rc = grow((void **)arr, cap, *n, sizeof **arr);
     if (rc)
         return rc;
-    char *copy = malloc(len + 1);
+    char *copy = kz_malloc(len + 1);
     if (!copy)
         return KZ_ENOMEM;
     memcpy(copy, text, len);

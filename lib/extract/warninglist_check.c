@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kizuna/alloc.h"
 #include "extract/warninglist_int.h"
 
 kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *err)
@@ -29,12 +30,12 @@ kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *e
          * there are. Each literal is written as a pattern of \xHH escapes:
          * hs_compile_lit_multi (Hyperscan 5.4) was seen to fail every scan
          * after one matched a long literal (HS_UNKNOWN_ERROR). */
-        const char **pats = calloc(s->n_sub, sizeof *pats);
-        unsigned *ids = calloc(s->n_sub, sizeof *ids);
-        unsigned *flags = calloc(s->n_sub, sizeof *flags);
+        const char **pats = kz_calloc(s->n_sub, sizeof *pats);
+        unsigned *ids = kz_calloc(s->n_sub, sizeof *ids);
+        unsigned *flags = kz_calloc(s->n_sub, sizeof *flags);
         kz_err rc = KZ_OK;
         for (size_t i = 0; pats && ids && flags && i < s->n_sub && !rc; i++) {
-            char *e = malloc(s->sub[i].len * 4 + 1);
+            char *e = kz_malloc(s->sub[i].len * 4 + 1);
             if (!e) {
                 rc = KZ_ENOMEM;
                 break;
@@ -75,10 +76,10 @@ kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *e
                 hs_free_compile_error(ce);
         }
         for (size_t i = 0; pats && i < s->n_sub; i++)
-            free((void *)pats[i]);
-        free(pats);
-        free(ids);
-        free(flags);
+            kz_free((void *)pats[i]);
+        kz_free(pats);
+        kz_free(ids);
+        kz_free(flags);
         if (rc)
             return rc;
     }
@@ -232,7 +233,7 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
         return KZ_EINVAL;
     if (len > KZ_WL_MAX_ENTRY)
         return KZ_ETOOBIG;
-    hitstate *h = calloc(1, sizeof *h);
+    hitstate *h = kz_calloc(1, sizeof *h);
     if (!h)
         return KZ_ENOMEM;
     h->s = s;
@@ -306,7 +307,7 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
     }
     if (n_hits)
         *n_hits = n;
-    free(h);
+    kz_free(h);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kizuna/alloc.h"
 #include "extract/warninglist_int.h"
 
 static void file_err(kz_warninglist_error *err, const char *file, const char *msg)
@@ -46,7 +47,7 @@ static kz_err read_all(const char *path, size_t max, char **out, size_t *out_len
         goto done;
     }
     size_t n = (size_t)st.st_size, got = 0;
-    buf = malloc(n + 1);
+    buf = kz_malloc(n + 1);
     if (!buf) {
         rc = KZ_ENOMEM;
         file_err(err, path, "out of memory");
@@ -68,7 +69,7 @@ static kz_err read_all(const char *path, size_t max, char **out, size_t *out_len
     *out_len = n;
     buf = NULL;
 done:
-    free(buf);
+    kz_free(buf);
     close(fd);
     return rc;
 }
@@ -96,7 +97,7 @@ kz_err kz_warninglist_load_file(kz_warninglist_set *s, const char *path,
     if (rc)
         return rc;
     rc = kz_warninglist_load_mem(s, id, path, buf, len, err);
-    free(buf);
+    kz_free(buf);
     return rc;
 }
 
@@ -133,7 +134,7 @@ kz_err kz_warninglist_load_dir(kz_warninglist_set *s, const char *dir, size_t *n
         }
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 32;
-            char **p = realloc(names, nc * sizeof *p);
+            char **p = kz_realloc(names, nc * sizeof *p);
             if (!p) {
                 rc = KZ_ENOMEM;
                 goto done;
@@ -141,7 +142,7 @@ kz_err kz_warninglist_load_dir(kz_warninglist_set *s, const char *dir, size_t *n
             names = p;
             cap = nc;
         }
-        names[n] = strdup(e->d_name);
+        names[n] = kz_strdup(e->d_name);
         if (!names[n]) {
             rc = KZ_ENOMEM;
             goto done;
@@ -168,8 +169,8 @@ kz_err kz_warninglist_load_dir(kz_warninglist_set *s, const char *dir, size_t *n
     }
 done:
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        kz_free(names[i]);
+    kz_free(names);
     closedir(d);
     if (rc == KZ_ENOMEM)
         file_err(err, dir, "out of memory");

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "kizuna/alloc.h"
 #include "kizuna/extract_report.h"
 
 #define NOW "2026-11-26T12:00:00.000Z"
@@ -287,6 +288,42 @@ static void test_title(void **state)
     kz_arena_free(a);
 }
 
+/* Every allocation of building a report failing in turn: KZ_ENOMEM,
+ * never a crash or a leak. */
+static void test_oom_sweep(void **state)
+{
+    (void)state;
+    kz_warninglist_set *wl = small_lists();
+    kz_ioc_hit hits[] = {hit(KZ_IOC_IPV4, "203.0.113.7"), hit(KZ_IOC_IPV4, "10.1.2.3"),
+                         hit(KZ_IOC_URL, "http://evil.example/x"),
+                         hit(KZ_IOC_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+                         hit(KZ_IOC_CVE, "CVE-2024-3400"), hit(KZ_IOC_ATTACK, "T1566")};
+    size_t ok_runs = 0;
+    for (long n = 1; n < 600; n++) {
+        kz_alloc_fail_after(n, 1);
+        kz_extract_report_opts o = {.name = "r", .tlp = KZ_TLP_RED, .author = "a", .wl = wl,
+                                    .now = NOW};
+        kz_extract_report *r = NULL;
+        kz_arena *a = kz_arena_new(0);
+        kz_err rc = a ? kz_extract_report_new(&o, &r) : KZ_ENOMEM;
+        for (size_t i = 0; !rc && i < sizeof hits / sizeof hits[0]; i++)
+            rc = kz_extract_report_add(r, &hits[i], NULL, NULL);
+        kz_json *b = NULL;
+        if (!rc)
+            rc = kz_extract_report_bundle(r, a, &b, NULL);
+        bool failed = kz_alloc_failures() > 0;
+        kz_alloc_fail_after(0, 0);
+        if (rc)
+            assert_int_equal(rc, KZ_ENOMEM);
+        else if (!failed)
+            ok_runs++;
+        kz_extract_report_free(r);
+        kz_arena_free(a);
+    }
+    assert_true(ok_runs > 0);
+    kz_warninglist_set_free(wl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_args),
         cmocka_unit_test(test_attack_names),
         cmocka_unit_test(test_title),
+        cmocka_unit_test(test_oom_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "kizuna/alloc.h"
 #include "kizuna/warninglist.h"
 
 #define GOOD "tests/data/extract/warninglist/good"
@@ -328,6 +329,71 @@ static void test_guess(void **state)
         assert_int_equal(kz_warninglist_guess_type(cases[i].v, strlen(cases[i].v)), cases[i].t);
 }
 
+/* Regression (found by fuzz_warninglist): with Hyperscan's literal API a
+ * match of a long substring entry made every later scan fail. */
+static void test_long_substring(void **state)
+{
+    (void)state;
+    kz_warninglist_set *s = kz_warninglist_set_new();
+    const char *l = "{\"name\":\"n\",\"description\":\"d\",\"type\":\"substring\","
+                    "\"version\":1,\"list\":[\"a\",\"%2e%2e~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"
+                    "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\"]}";
+    kz_warninglist_error err;
+    assert_int_equal(kz_warninglist_load_mem(s, "sub", NULL, l, strlen(l), &err), KZ_OK);
+    assert_int_equal(kz_warninglist_set_compile(s, &err), KZ_OK);
+    const char *lit = "%2e%2e~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"
+                      "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~";
+    assert_string_equal(check(s, KZ_IOC__COUNT, lit), "sub");
+    assert_string_equal(check(s, KZ_IOC__COUNT, "a"), "sub");
+    assert_string_equal(check(s, KZ_IOC__COUNT, "xyz"), "");
+    kz_warninglist_set_free(s);
+}
+
+/* Every allocation of load, compile and check failing in turn: KZ_ENOMEM
+ * (or success when the failure hits nothing), never a crash or a leak. */
+static void test_oom_sweep(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"name\":\"c\",\"description\":\"d\",\"type\":\"cidr\",\"version\":1,"
+        "\"list\":[\"10.0.0.0/8\",\"2001:db8::/32\",\"192.0.2.1\"]}",
+        "{\"name\":\"h\",\"description\":\"d\",\"type\":\"hostname\",\"version\":1,"
+        "\"list\":[\"example.com\",\"example.net\"]}",
+        "{\"name\":\"s\",\"description\":\"d\",\"type\":\"string\",\"version\":1,"
+        "\"list\":[\".google.test\",\"x\"]}",
+        "{\"name\":\"u\",\"description\":\"d\",\"type\":\"substring\",\"version\":1,"
+        "\"list\":[\"/wp-\"]}",
+        "{\"name\":\"r\",\"description\":\"d\",\"type\":\"regex\",\"version\":1,"
+        "\"list\":[\"onion$\"]}",
+    };
+    size_t ok_runs = 0;
+    for (long n = 1; n < 400; n++) {
+        kz_alloc_fail_after(n, 1);
+        kz_warninglist_set *s = kz_warninglist_set_new();
+        kz_err rc = s ? KZ_OK : KZ_ENOMEM;
+        kz_warninglist_error err;
+        char id[2] = "a";
+        for (size_t i = 0; !rc && i < sizeof docs / sizeof docs[0]; i++) {
+            id[0] = (char)('a' + i);
+            rc = kz_warninglist_load_mem(s, id, NULL, docs[i], strlen(docs[i]), &err);
+        }
+        if (!rc)
+            rc = kz_warninglist_set_compile(s, &err);
+        size_t hits = 0;
+        if (!rc)
+            rc = kz_warninglist_check(s, KZ_IOC_URL, "http://www.example.com/wp-x", 27, NULL, NULL,
+                                      &hits);
+        bool failed = kz_alloc_failures() > 0;
+        kz_alloc_fail_after(0, 0);
+        if (rc)
+            assert_int_equal(rc, KZ_ENOMEM);
+        else if (!failed)
+            ok_runs++;
+        kz_warninglist_set_free(s);
+    }
+    assert_true(ok_runs > 0); /* the sweep ran past the last allocation */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,7 +401,8 @@ int main(void)
         cmocka_unit_test(test_string),        cmocka_unit_test(test_substring_regex),
         cmocka_unit_test(test_shared_entries), cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_real_lists),
-        cmocka_unit_test(test_guess),
+        cmocka_unit_test(test_guess),         cmocka_unit_test(test_long_substring),
+        cmocka_unit_test(test_oom_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
