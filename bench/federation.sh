@@ -17,7 +17,10 @@
 #
 # Environment: KZ_BENCH_OBJECTS (default 100000; the issue's figure is
 # 1000000), KZ_BENCH_SAMPLES (default 100), KZ_BENCH_DIR (bench/out/federation).
-# Figures go to stdout and KZ_BENCH_DIR/results.md.
+# Figures go to stdout and KZ_BENCH_DIR/results.md; every latency sample
+# (time of the POST, POST and visible delays) to KZ_BENCH_DIR/latency-pull.txt
+# and latency-push.txt, the nodes' logs (federation rounds that outlast
+# their interval are logged with their duration) to src.err and dst.err.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
@@ -110,9 +113,10 @@ say "$(cat "$work/push.out")"
 # latency: python3 stdlib client (one POST, then GET until visible)
 latency() { # latency LABEL
     python3 - "$1" "${PORT[src]}" "${TOK[src]}" "$work/src/tls/cert.pem" "${PORT[dst]}" "${TOK[dst]}" \
-        "$work/dst/tls/cert.pem" "$samples" "$2" <<'PY'
+        "$work/dst/tls/cert.pem" "$samples" "$2" "$work/latency-$1.txt" <<'PY'
 import json, ssl, sys, threading, time, urllib.parse, urllib.request, uuid
-label, sp, st, sca, dp, dt, dca, n, coll = sys.argv[1:10]
+label, sp, st, sca, dp, dt, dca, n, coll, log = sys.argv[1:11]
+log = open(log, "w")
 n = int(n)
 sctx = ssl.create_default_context(cafile=sca); dctx = ssl.create_default_context(cafile=dca)
 H = "application/taxii+json;version=2.1"
@@ -153,12 +157,17 @@ lat = []
 for i in range(n):
     o = obj("sample")
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 1)) + ".000000Z"
-    t0 = time.monotonic(); post(o)
+    w0 = time.time(); t0 = time.monotonic(); post(o); t1 = time.monotonic()
     while not visible(o["id"], since):
         time.sleep(0.005)
         if time.monotonic() - t0 > 30:
             raise SystemExit("%s: %s not visible after 30 s (added_after %s)" % (label, o["id"], since))
     lat.append(time.monotonic() - t0)
+    # one line per sample (UTC wall clock of the POST, its duration, the
+    # delay until visible) to match a slow one against the nodes' logs
+    log.write("%s.%03dZ %s post_ms=%.0f visible_ms=%.0f\n" % (
+        time.strftime("%H:%M:%S", time.gmtime(w0)), int(w0 % 1 * 1000), o["id"],
+        (t1 - t0) * 1000, lat[-1] * 1000))
     time.sleep(0.1 + (i % 7) * 0.037)   # decorrelate from the poll period
 stop = True
 lat.sort()

@@ -78,6 +78,14 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The next round's start: interval_ms after this one's start, or now if
+ * that has passed already. */
+static int64_t next_at(int64_t started, int64_t interval_ms, int64_t now)
+{
+    int64_t t = started + interval_ms;
+    return t > now ? t : now;
+}
+
 static void *run(void *arg)
 {
     kz_fed_runner *r = arg;
@@ -88,6 +96,7 @@ static void *run(void *arg)
         bool pull = r->o.pull_interval_ms > 0 && now >= next_pull;
         bool push = r->o.push_interval_ms > 0 && now >= next_push;
         if (pull || push) {
+            int64_t started = now;
             char err[256] = "";
             if (!f && kz_fed_open(r->dir, &f, err, sizeof err)) {
                 kz_log(KZ_LOG_ERROR, "fed", "cannot open the node: %s", err);
@@ -102,15 +111,30 @@ static void *run(void *arg)
                     kz_fed_close(f); /* reopen on the next round */
                     f = NULL;
                 } else if (st.stored || st.pushed) {
-                    kz_log(KZ_LOG_INFO, "fed", "round: stored %zu, pushed %zu", st.stored,
-                           st.pushed);
+                    kz_log(KZ_LOG_INFO, "fed", "round: stored %zu, pushed %zu in %lld ms",
+                           st.stored, st.pushed, (long long)(mono_ms() - started));
                 }
             }
             now = mono_ms();
+            /* A round that outlasts its interval delays what was published
+             * meanwhile by that much: worth a line, with the time. */
+            int64_t took = now - started, shortest = INT64_MAX;
             if (pull)
-                next_pull = now + r->o.pull_interval_ms;
+                shortest = r->o.pull_interval_ms;
+            if (push && r->o.push_interval_ms < shortest)
+                shortest = r->o.push_interval_ms;
+            if (took > shortest && took >= 100)
+                kz_log(KZ_LOG_WARN, "fed", "round (%s%s%s) took %lld ms, longer than its interval",
+                       pull ? "pull" : "", pull && push ? "+" : "", push ? "push" : "",
+                       (long long)took);
+            /* Fixed rate from the round's start, not its end: with a 1 s
+             * interval a round of 150 ms otherwise makes the period 1.15 s
+             * and adds to every publish-to-visible delay. A round that
+             * overran starts the next one at once. */
+            if (pull)
+                next_pull = next_at(started, r->o.pull_interval_ms, now);
             if (push)
-                next_push = now + r->o.push_interval_ms;
+                next_push = next_at(started, r->o.push_interval_ms, now);
         }
         int64_t wake = INT64_MAX;
         if (r->o.pull_interval_ms > 0)
