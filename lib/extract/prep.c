@@ -595,6 +595,29 @@ static void blank(char *s, size_t a, size_t b)
             s[k] = ' ';
 }
 
+/* Blanks the tag s[a..b) except the values of href= and src= (links in a
+ * report are often the indicators), which stay in place. */
+static void blank_tag(char *s, size_t a, size_t b)
+{
+    size_t k = a;
+    while (k < b) {
+        size_t vs = b, ve = b;
+        for (size_t j = k; j + 5 < b; j++) {
+            size_t al = word_at(s, b, j, "href=", 5) ? 5 : word_at(s, b, j, "src=", 4) ? 4 : 0;
+            if (al && j > a && is_ws(s[j - 1]) && (s[j + al] == '"' || s[j + al] == '\'')) {
+                const char *q = memchr(s + j + al + 1, s[j + al], b - j - al - 1);
+                if (q) {
+                    vs = j + al + 1;
+                    ve = (size_t)(q - s);
+                    break;
+                }
+            }
+        }
+        blank(s, k, vs);
+        k = ve < b ? ve : b;
+    }
+}
+
 void kz_xhtml_to_text(char *s, size_t len)
 {
     size_t i = 0;
@@ -635,7 +658,7 @@ void kz_xhtml_to_text(char *s, size_t len)
                 end = gt ? (size_t)(gt - s) + 1 : len;
             }
         }
-        blank(s, i, end);
+        blank_tag(s, i, end);
         i = end;
     }
 }

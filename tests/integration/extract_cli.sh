@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# extract_cli.sh - `kizuna extract` through the real binary: every case of
+# tests/data/extract/cases/ (NAME.txt|.md|.html input, NAME.tsv the exact
+# expected `--format tsv` output, empty when nothing is to be found), then
+# the command's options, exit codes and JSON offsets.
+set -u
+K=${KIZUNA:?KIZUNA must point at the kizuna binary}
+ROOT=${KZ_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cases=$ROOT/tests/data/extract/cases
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 n=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+for want in "$cases"/*.tsv; do
+    base=${want%.tsv}
+    input=
+    for ext in txt md html; do
+        [ -f "$base.$ext" ] && input=$base.$ext
+    done
+    [ -n "$input" ] || { fail "$(basename "$want"): no input file"; continue; }
+    n=$((n + 1))
+    "$K" extract --format tsv "$input" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ -s "$want" ]; then code=0; else code=1; fi
+    if [ "$rc" != "$code" ] || ! cmp -s "$want" "$tmp/out" || [ -s "$tmp/err" ]; then
+        fail "$(basename "$input"): exit $rc (expected $code)"
+        diff "$want" "$tmp/out" | sed 's/^/  /'
+        sed 's/^/  stderr: /' "$tmp/err"
+    fi
+done
+[ "$n" -ge 150 ] || fail "only $n cases"
+
+# options and exit codes
+"$K" extract --help >"$tmp/out" 2>&1 || fail "--help exit $?"
+grep -q "usage: kizuna extract" "$tmp/out" || fail "--help text"
+"$K" extract --format tsv --frob x 2>"$tmp/err" >/dev/null
+[ $? = 2 ] || fail "unknown option: not exit 2"
+[ "$(wc -l <"$tmp/err")" = 1 ] || fail "unknown option: error not one line"
+"$K" extract --format tsv "$tmp/missing.txt" 2>"$tmp/err" >/dev/null
+[ $? = 2 ] || fail "missing file: not exit 2"
+grep -q "^kizuna: cannot open '$tmp/missing.txt'" "$tmp/err" || fail "missing file message: $(cat "$tmp/err")"
+"$K" extract --format tsv --types ipv5-addr - </dev/null 2>/dev/null >/dev/null
+[ $? = 2 ] || fail "unknown type: not exit 2"
+
+printf 'hxxp://evil[.]com/a 192.0.2.1 CVE-2021-44228\n' >"$tmp/in.txt"
+out=$("$K" extract --format tsv - <"$tmp/in.txt")
+[ "$out" = "$(printf 'url\thttp://evil.com/a\ndomain-name\tevil.com\nipv4-addr\t192.0.2.1\nvulnerability\tCVE-2021-44228')" ] || fail "stdin: $out"
+out=$("$K" extract --format tsv --types ipv4-addr,vulnerability "$tmp/in.txt")
+[ "$out" = "$(printf 'ipv4-addr\t192.0.2.1\nvulnerability\tCVE-2021-44228')" ] || fail "--types: $out"
+
+# --html forces HTML on a .txt name; a .html name is detected
+printf '<p>evil&#46;com</p>\n' >"$tmp/page.txt"
+[ "$("$K" extract --format tsv --html "$tmp/page.txt")" = "$(printf 'domain-name\tevil.com')" ] || fail "--html"
+
+# JSON: every hit's text is the input slice at its offset, lines count from 1
+printf 'IP １９２．０．２．１\nmail a[at]example.jp and hxxps://x[.]example.com/p\n' >"$tmp/j.txt"
+"$K" extract --format json "$tmp/j.txt" >"$tmp/j.json" || fail "json exit $?"
+python3 - "$tmp/j.txt" "$tmp/j.json" <<'PY' || fail "json offsets"
+import json, sys
+data = open(sys.argv[1], 'rb').read()
+hits = [h for h in json.load(open(sys.argv[2])) if 'offset' in h]
+assert len(hits) == 5, hits
+for h in hits:
+    assert data[h['offset']:h['offset'] + len(h['text'].encode())].decode() == h['text'], h
+    assert h['line'] == data[:h['offset']].count(b'\n') + 1, h
+assert [h['defanged'] for h in hits] == [False, True, False, True, True], hits
+PY
+
+echo "extract_cli: $n cases, $fails failures"
+[ "$fails" = 0 ]
