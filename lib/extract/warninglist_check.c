@@ -233,9 +233,9 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
         return KZ_EINVAL;
     if (len > KZ_WL_MAX_ENTRY)
         return KZ_ETOOBIG;
-    hitstate *h = kz_calloc(1, sizeof *h);
-    if (!h)
-        return KZ_ENOMEM;
+    hitstate hs;
+    memset(&hs, 0, sizeof hs);
+    hitstate *h = &hs;
     h->s = s;
     h->tbit = WL_TYPE_BIT(t);
     kz_err rc = KZ_OK;
@@ -257,7 +257,8 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
     }
     if (host && hl)
         check_ip(h, host, hl);
-    if (host && hl)
+    /* an address has no parent names: hostname lists cannot hold it */
+    if (host && hl && t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6)
         check_host(h, host, hl);
 
     /* exact strings, compared lower-cased */
@@ -307,7 +308,6 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
     }
     if (n_hits)
         *n_hits = n;
-    kz_free(h);
     return rc;
 }
 
