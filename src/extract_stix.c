@@ -305,42 +305,77 @@ static kz_err add_ext_objects(kz_store *s, const char *coll)
     return rc;
 }
 
+static kz_err to_fd(void *ctx, const char *data, size_t len)
+{
+    int fd = *(int *)ctx;
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return KZ_EIO;
+        data += w;
+        len -= (size_t)w;
+    }
+    return KZ_OK;
+}
+
+static kz_err to_stdout(void *ctx, const char *data, size_t len)
+{
+    (void)ctx;
+    return fwrite(data, 1, len, stdout) == len ? KZ_OK : KZ_EIO;
+}
+
 /* Stores the bundle's objects in the collection through the store's
  * import (validation, batches, signing), from an in-memory file. */
-static int publish(kz_xstix *x, kz_cli *cli, const kz_buf *bundle,
-                   const kz_extract_report_stats *st)
+static int publish(kz_xstix *x, kz_cli *cli)
 {
     kz_fed_key *key = NULL;
     kz_store *s = NULL;
     int ret = KZ_EXIT_ERROR, fd = -1;
     bool sign = true;
     char err[512];
-    if (kz_fed_publish_config(cli->data_dir, &sign, err, sizeof err))
-        return kz_cli_error("extract: %s", err);
+    kz_extract_report_stats st;
+    fd = memfd_create("kizuna-extract", MFD_CLOEXEC);
+    kz_err rc = fd < 0 ? KZ_EIO : kz_extract_report_write(x->report, to_fd, &fd, &st);
+    if (!rc && lseek(fd, 0, SEEK_SET) != 0)
+        rc = KZ_EIO;
+    if (rc) {
+        ret = kz_cli_error("extract: cannot stage the bundle: %s",
+                           rc == KZ_EIO ? strerror(errno) : kz_strerror(rc));
+        goto done;
+    }
+    if (!st.iocs) {
+        /* an empty bundle would be refused by the import; say why instead */
+        kz_cli_error("extract: nothing to publish: no indicator found");
+        ret = KZ_EXIT_NEGATIVE;
+        goto done;
+    }
+    if (kz_fed_publish_config(cli->data_dir, &sign, err, sizeof err)) {
+        ret = kz_cli_error("extract: %s", err);
+        goto done;
+    }
     if (sign) {
-        kz_err rc = kz_fed_key_load_dir(cli->data_dir, &key);
+        rc = kz_fed_key_load_dir(cli->data_dir, &key);
         if (rc == KZ_ENOTFOUND)
             fprintf(stderr, "kizuna: extract: warning: no node key in '%s/keys': objects are "
                             "stored unsigned\n",
                     cli->data_dir);
-        else if (rc)
-            return kz_cli_error("extract: cannot load the node key: %s", kz_strerror(rc));
+        else if (rc) {
+            ret = kz_cli_error("extract: cannot load the node key: %s", kz_strerror(rc));
+            goto done;
+        }
     }
-    kz_err rc = kz_store_open_dir(cli->data_dir, false, &s, err, sizeof err);
+    rc = kz_store_open_dir(cli->data_dir, false, &s, err, sizeof err);
     if (rc) {
         ret = kz_cli_error("extract: %s", err);
-        goto done;
-    }
-    fd = memfd_create("kizuna-extract", MFD_CLOEXEC);
-    if (fd < 0 || write(fd, bundle->data, bundle->len) != (ssize_t)bundle->len ||
-        lseek(fd, 0, SEEK_SET) != 0) {
-        ret = kz_cli_error("extract: cannot stage the bundle: %s", strerror(errno));
         goto done;
     }
     kz_store_import_opts o = {.on_reject = on_reject, .transform = key ? sign_one : NULL,
                               .transform_ctx = key};
     kz_store_import_result r;
     memset(&r, 0, sizeof r);
+    /* all or nothing: a report is published whole */
     rc = kz_store_begin(s);
     if (!rc)
         rc = kz_store_import_fd(s, x->collection, fd, &o, &r);
@@ -368,8 +403,8 @@ static int publish(kz_xstix *x, kz_cli *cli, const kz_buf *bundle,
         printf("published to '%s': %zu objects (%zu added, %zu already present); %zu "
                "indicators, %zu observables (%zu on warninglists), %zu vulnerabilities, %zu "
                "attack-patterns\n",
-               x->collection, r.objects, r.stats.added, r.stats.present, st->indicators,
-               st->observables, st->warninglisted, st->vulnerabilities, st->attack_patterns);
+               x->collection, r.objects, r.stats.added, r.stats.present, st.indicators,
+               st.observables, st.warninglisted, st.vulnerabilities, st.attack_patterns);
     ret = KZ_EXIT_OK;
 done:
     if (fd >= 0)
@@ -383,33 +418,16 @@ int kz_xstix_end(kz_xstix *x, kz_cli *cli)
 {
     if (!x->stix)
         return KZ_EXIT_OK;
-    kz_json *bundle = NULL;
     kz_extract_report_stats st;
-    kz_err rc = kz_extract_report_bundle(x->report, x->arena, &bundle, &st);
+    memset(&st, 0, sizeof st);
+    if (x->publish)
+        return publish(x, cli);
+    /* streamed: memory stays bounded by the largest object, not the bundle */
+    kz_err rc = kz_extract_report_write(x->report, to_stdout, NULL, &st);
+    if (!rc && fflush(stdout))
+        rc = KZ_EIO;
     if (rc)
-        return kz_cli_error("extract: cannot build the bundle: %s", kz_strerror(rc));
-    kz_buf b;
-    kz_buf_init(&b, 0);
-    rc = kz_json_write(&b, bundle, KZ_JSON_PRETTY);
-    if (!rc)
-        rc = kz_buf_append_char(&b, '\n');
-    if (rc) {
-        kz_buf_release(&b);
-        return kz_cli_error("extract: cannot write the bundle: %s", kz_strerror(rc));
-    }
-    int ret = KZ_EXIT_OK;
-    if (x->publish) {
-        if (!st.iocs)
-            ret = kz_cli_error("extract: nothing to publish: no indicator found");
-        else
-            ret = publish(x, cli, &b, &st);
-    } else {
-        fwrite(b.data, 1, b.len, stdout);
-        if (fflush(stdout))
-            ret = kz_cli_error("extract: cannot write output: %s", strerror(errno));
-    }
-    kz_buf_release(&b);
-    if (!ret && !st.iocs)
-        ret = KZ_EXIT_NEGATIVE;
-    return ret;
+        return kz_cli_error("extract: cannot write the bundle: %s",
+                            rc == KZ_EIO ? strerror(errno) : kz_strerror(rc));
+    return st.iocs ? KZ_EXIT_OK : KZ_EXIT_NEGATIVE;
 }

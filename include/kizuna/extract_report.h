@@ -91,6 +91,16 @@ typedef struct kz_extract_report_stats {
 kz_err kz_extract_report_bundle(kz_extract_report *r, kz_arena *a, kz_json **bundle,
                                 kz_extract_report_stats *stats);
 
+/* Writes the same bundle as JSON text through fn, one object at a time,
+ * each compact on its own line: memory stays bounded by the largest object
+ * and the report's object_refs, however many IOCs there are.
+ * '{"type": "bundle", "id": "...", "objects": [\n{...},\n{...}\n]}\n'; with
+ * no IOC '{"type": "bundle", "id": "..."}\n'. fn's nonzero return stops the
+ * writing and is returned. KZ_ENOMEM. */
+typedef kz_err (*kz_extract_write_fn)(void *ctx, const char *data, size_t len);
+kz_err kz_extract_report_write(kz_extract_report *r, kz_extract_write_fn fn, void *ctx,
+                               kz_extract_report_stats *stats);
+
 /* The STIX pattern of an IOC ("[ipv4-addr:value = '1.2.3.4']",
  * "[file:hashes.'SHA-256' = '...']"), quotes and backslashes escaped, in
  * arena a. NULL for CVE and ATT&CK ids (no indicator) or out of memory. */

@@ -391,109 +391,195 @@ static const char *describe(bld *b, const kz_extract_report *r,
     return s;
 }
 
-kz_err kz_extract_report_bundle(kz_extract_report *r, kz_arena *a, kz_json **bundle,
-                                kz_extract_report_stats *stats)
+/* Receives each object of the bundle in order (identity, then per IOC its
+ * SDO or SCO and indicator, the report last). */
+typedef kz_err (*emit_fn)(void *ctx, kz_json *obj);
+
+/* Hands obj over, then starts the next object afresh. */
+static void emit_one(bld *b, const bld *bp, emit_fn emit, void *ctx, kz_json *obj,
+                     kz_arena *scratch, kz_arena *p)
 {
-    bld b = {.a = a, .rc = KZ_OK};
+    if (!b->rc && !bp->rc)
+        b->rc = emit(ctx, obj);
+    if (scratch != p)
+        kz_arena_reset(scratch);
+}
+
+/* Builds every object of the bundle and hands each to emit. Objects are
+ * built in scratch, which is reset after each one unless it is p; what
+ * outlives one object (markings, the author's id, the report's refs)
+ * lives in p. Nothing is emitted for a report without IOCs. */
+static kz_err walk(kz_extract_report *r, kz_arena *p, kz_arena *scratch, emit_fn emit, void *ctx,
+                   kz_extract_report_stats *stp)
+{
+    bld b = {.a = scratch, .rc = KZ_OK}, bp = {.a = p, .rc = KZ_OK};
     kz_extract_report_stats st;
     memset(&st, 0, sizeof st);
-    *bundle = NULL;
-    if (!r || !a)
-        return KZ_EINVAL;
-    kz_json *bun = kz_json_new_object(a);
-    kz_json *objs = kz_json_new_array(a);
-    kz_json *refs = kz_json_new_array(a);
-    if (!bun || !objs || !refs)
+    st.iocs = r->n;
+    kz_json *refs = kz_json_new_array(p);
+    if (!refs)
         return KZ_ENOMEM;
-    set_str(&b, bun, "type", "bundle");
-    set_str(&b, bun, "id", new_id(&b, "bundle"));
-
     kz_json *markings = NULL;
     const char *tlp_id = r->o.tlp == KZ_TLP_NONE ? NULL : kz_stix_tlp_id(r->o.tlp);
-    if (tlp_id)
-        markings = str_array(&b, tlp_id);
+    if (tlp_id && r->n)
+        markings = str_array(&bp, tlp_id);
     const char *identity_id = NULL;
-    if (r->o.author && *r->o.author) {
-        identity_id = new_id(&b, "identity");
+    kz_err rc = bp.rc;
+    if (!rc && r->n && r->o.author && *r->o.author) {
+        identity_id = new_id(&bp, "identity");
         kz_json *idn = new_sdo(&b, r, "identity", identity_id, NULL, markings);
         set_str(&b, idn, "name", r->o.author);
         set_str(&b, idn, "identity_class", "organization");
-        push(&b, objs, idn);
+        emit_one(&b, &bp, emit, ctx, idn, scratch, p);
     }
-    st.iocs = r->n;
-    for (size_t i = 0; i < r->n && !b.rc; i++) {
+    for (size_t i = 0; i < r->n && !b.rc && !bp.rc; i++) {
         const ioc *x = &r->iocs[i];
-        if (x->type == KZ_IOC_CVE) {
-            const char *id = new_id(&b, "vulnerability");
-            kz_json *v = new_sdo(&b, r, "vulnerability", id, identity_id, markings);
-            set_str(&b, v, "name", x->value);
-            kz_json *er = kz_json_new_array(a);
-            push(&b, er, ext_ref(&b, "cve", x->value, NULL));
-            set_val(&b, v, "external_references", er);
-            push(&b, objs, v);
-            push(&b, refs, kz_json_new_string(a, id));
-            st.vulnerabilities++;
-            continue;
-        }
-        if (x->type == KZ_IOC_ATTACK) {
-            const char *id = new_id(&b, "attack-pattern");
-            kz_json *v = new_sdo(&b, r, "attack-pattern", id, identity_id, markings);
-            const char *name = kz_attack_names_get(r->o.attack, x->value);
+        if (x->type == KZ_IOC_CVE || x->type == KZ_IOC_ATTACK) {
+            bool cve = x->type == KZ_IOC_CVE;
+            const char *id = new_id(&bp, cve ? "vulnerability" : "attack-pattern");
+            kz_json *v = new_sdo(&b, r, cve ? "vulnerability" : "attack-pattern", id, identity_id,
+                                 markings);
+            const char *name = cve ? x->value : kz_attack_names_get(r->o.attack, x->value);
             set_str(&b, v, "name", name ? name : x->value);
-            kz_json *er = kz_json_new_array(a);
-            push(&b, er, ext_ref(&b, "mitre-attack", x->value, attack_url(&b, x->value)));
+            kz_json *er = kz_json_new_array(scratch);
+            push(&b, er,
+                 cve ? ext_ref(&b, "cve", x->value, NULL)
+                     : ext_ref(&b, "mitre-attack", x->value, attack_url(&b, x->value)));
             set_val(&b, v, "external_references", er);
-            push(&b, objs, v);
-            push(&b, refs, kz_json_new_string(a, id));
-            st.attack_patterns++;
+            push(&bp, refs, kz_json_new_string(p, id));
+            emit_one(&b, &bp, emit, ctx, v, scratch, p);
+            if (cve)
+                st.vulnerabilities++;
+            else
+                st.attack_patterns++;
             continue;
         }
         kz_json *sco = new_sco(&b, x, markings);
-        push(&b, objs, sco);
         if (b.rc)
             break;
-        push(&b, refs, kz_json_new_string(a, kz_json_get_string(sco, "id")));
+        push(&bp, refs, kz_json_new_string(p, kz_json_get_string(sco, "id")));
+        emit_one(&b, &bp, emit, ctx, sco, scratch, p);
         st.observables++;
         if (x->n_lists) {
             st.warninglisted++;
             continue;
         }
-        const char *id = new_id(&b, "indicator");
+        const char *id = new_id(&bp, "indicator");
         kz_json *ind = new_sdo(&b, r, "indicator", id, identity_id, markings);
-        const char *nm = kz_arena_printf(a, "%s %.*s", sco_types[x->type], (int)x->len, x->value);
+        const char *nm = kz_arena_printf(scratch, "%s %.*s",
+                                         hash_names[x->type] ? hash_names[x->type]
+                                                             : sco_types[x->type],
+                                         (int)x->len, x->value);
         if (!nm)
             b.rc = KZ_ENOMEM;
-        if (hash_names[x->type])
-            nm = kz_arena_printf(a, "%s %.*s", hash_names[x->type], (int)x->len, x->value);
         set_str(&b, ind, "name", nm);
         set_val(&b, ind, "indicator_types", str_array(&b, "malicious-activity"));
-        const char *pat = kz_extract_pattern(a, x->type, x->value, x->len);
+        const char *pat = kz_extract_pattern(scratch, x->type, x->value, x->len);
         if (!pat && !b.rc)
             b.rc = KZ_ENOMEM;
         set_str(&b, ind, "pattern", pat);
         set_str(&b, ind, "pattern_type", "stix");
         set_str(&b, ind, "pattern_version", "2.1");
         set_str(&b, ind, "valid_from", r->now);
-        push(&b, objs, ind);
-        push(&b, refs, kz_json_new_string(a, id));
+        push(&bp, refs, kz_json_new_string(p, id));
+        emit_one(&b, &bp, emit, ctx, ind, scratch, p);
         st.indicators++;
     }
-    if (!b.rc && refs->u.arr.n) {
-        const char *id = new_id(&b, "report");
+    if (!b.rc && !bp.rc && refs->u.arr.n) {
+        const char *id = new_id(&bp, "report");
         kz_json *rep = new_sdo(&b, r, "report", id, identity_id, markings);
         set_str(&b, rep, "name", r->o.name);
         set_str(&b, rep, "description", describe(&b, r, &st));
         set_val(&b, rep, "report_types", str_array(&b, "threat-report"));
         set_str(&b, rep, "published", r->now);
         set_val(&b, rep, "object_refs", refs);
-        push(&b, objs, rep);
+        emit_one(&b, &bp, emit, ctx, rep, scratch, p);
     }
-    if (!b.rc && objs->u.arr.n && refs->u.arr.n)
-        set_val(&b, bun, "objects", objs);
+    rc = b.rc ? b.rc : bp.rc;
+    if (!rc && stp)
+        *stp = st;
+    return rc;
+}
+
+static kz_err push_obj(void *ctx, kz_json *obj)
+{
+    kz_json *objs = ((kz_json **)ctx)[0];
+    kz_arena *a = (kz_arena *)((kz_json **)ctx)[1];
+    return kz_json_array_push(a, objs, obj);
+}
+
+kz_err kz_extract_report_bundle(kz_extract_report *r, kz_arena *a, kz_json **bundle,
+                                kz_extract_report_stats *stats)
+{
+    *bundle = NULL;
+    if (!r || !a)
+        return KZ_EINVAL;
+    bld b = {.a = a, .rc = KZ_OK};
+    kz_json *bun = kz_json_new_object(a);
+    kz_json *objs = kz_json_new_array(a);
+    if (!bun || !objs)
+        return KZ_ENOMEM;
+    set_str(&b, bun, "type", "bundle");
+    set_str(&b, bun, "id", new_id(&b, "bundle"));
     if (b.rc)
         return b.rc;
-    if (stats)
-        *stats = st;
+    void *ctx[2] = {objs, a};
+    kz_err rc = walk(r, a, a, push_obj, ctx, stats);
+    if (rc)
+        return rc;
+    if (objs->u.arr.n) {
+        rc = kz_json_object_set(a, bun, "objects", objs);
+        if (rc)
+            return rc;
+    }
     *bundle = bun;
     return KZ_OK;
+}
+
+typedef struct streamer {
+    kz_extract_write_fn fn;
+    void *ctx;
+    kz_buf buf;
+    size_t n;
+} streamer;
+
+static kz_err write_obj(void *ctx, kz_json *obj)
+{
+    streamer *w = ctx;
+    kz_buf_reset(&w->buf);
+    kz_err rc = kz_buf_append_str(&w->buf, w->n++ ? ",\n" : "\n");
+    if (!rc)
+        rc = kz_json_write(&w->buf, obj, 0);
+    if (!rc)
+        rc = w->fn(w->ctx, w->buf.data, w->buf.len);
+    return rc;
+}
+
+kz_err kz_extract_report_write(kz_extract_report *r, kz_extract_write_fn fn, void *ctx,
+                               kz_extract_report_stats *stats)
+{
+    if (!r || !fn)
+        return KZ_EINVAL;
+    kz_arena *p = kz_arena_new(0), *scratch = kz_arena_new(0);
+    streamer w = {.fn = fn, .ctx = ctx};
+    kz_buf_init(&w.buf, 0);
+    kz_err rc = p && scratch ? KZ_OK : KZ_ENOMEM;
+    bld b = {.a = p, .rc = rc};
+    const char *bid = rc ? NULL : new_id(&b, "bundle");
+    rc = b.rc;
+    if (!rc)
+        rc = kz_buf_printf(&w.buf, "{\"type\": \"bundle\", \"id\": \"%s\"%s", bid,
+                           r->n ? ", \"objects\": [" : "}\n");
+    if (!rc)
+        rc = fn(ctx, w.buf.data, w.buf.len);
+    if (!rc && r->n)
+        rc = walk(r, p, scratch, write_obj, &w, stats);
+    if (!rc && r->n)
+        rc = fn(ctx, "\n]}\n", 4);
+    else if (!rc && stats)
+        memset(stats, 0, sizeof *stats);
+    kz_buf_release(&w.buf);
+    kz_arena_free(p);
+    kz_arena_free(scratch);
+    return rc;
 }

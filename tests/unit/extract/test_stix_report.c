@@ -199,6 +199,62 @@ static void test_bundle(void **state)
     kz_warninglist_set_free(wl);
 }
 
+static kz_err to_buf(void *ctx, const char *data, size_t len)
+{
+    return kz_buf_append(ctx, data, len);
+}
+
+/* The streamed bundle: valid, one object a line, the same objects as the tree. */
+static void test_write(void **state)
+{
+    (void)state;
+    kz_warninglist_set *wl = small_lists();
+    kz_extract_report_opts o = {.name = "streamed", .tlp = KZ_TLP_GREEN, .author = "me",
+                                .wl = wl, .now = NOW};
+    kz_extract_report *r = NULL;
+    assert_int_equal(kz_extract_report_new(&o, &r), KZ_OK);
+    kz_ioc_hit hits[] = {hit(KZ_IOC_IPV4, "203.0.113.7"), hit(KZ_IOC_IPV4, "10.1.2.3"),
+                         hit(KZ_IOC_URL, "http://evil.example/x"), hit(KZ_IOC_CVE, "CVE-2024-12345"),
+                         hit(KZ_IOC_ATTACK, "T1566")};
+    for (size_t i = 0; i < sizeof hits / sizeof hits[0]; i++)
+        assert_int_equal(kz_extract_report_add(r, &hits[i], NULL, NULL), KZ_OK);
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    kz_extract_report_stats st;
+    assert_int_equal(kz_extract_report_write(r, to_buf, &b, &st), KZ_OK);
+    kz_arena *a = kz_arena_new(0);
+    kz_json *v = NULL;
+    assert_int_equal(kz_json_parse(a, b.data, b.len, NULL, &v, NULL), KZ_OK);
+    assert_valid(v);
+    const kz_json *objs = kz_json_get(v, "objects");
+    /* identity, 3 SCOs, 2 indicators, vulnerability, attack-pattern, report */
+    assert_int_equal(objs->u.arr.n, 9);
+    assert_int_equal(st.indicators, 2);
+    assert_int_equal(st.warninglisted, 1);
+    size_t lines = 0;
+    for (size_t i = 0; i < b.len; i++)
+        lines += b.data[i] == '\n';
+    assert_int_equal(lines, 9 + 2);
+    const kz_json *rep = find(objs, "report", "name", "streamed");
+    assert_int_equal(kz_json_get(rep, "object_refs")->u.arr.n, 7);
+    kz_json *tree = NULL;
+    assert_int_equal(kz_extract_report_bundle(r, a, &tree, NULL), KZ_OK);
+    assert_int_equal(kz_json_get(tree, "objects")->u.arr.n, 9);
+    /* no IOC: a bundle without objects */
+    kz_extract_report *e = NULL;
+    assert_int_equal(kz_extract_report_new(&o, &e), KZ_OK);
+    kz_buf_reset(&b);
+    assert_int_equal(kz_extract_report_write(e, to_buf, &b, &st), KZ_OK);
+    assert_non_null(strstr(b.data, "\"type\": \"bundle\""));
+    assert_null(strstr(b.data, "objects"));
+    assert_int_equal(st.iocs, 0);
+    kz_extract_report_free(e);
+    kz_buf_release(&b);
+    kz_arena_free(a);
+    kz_extract_report_free(r);
+    kz_warninglist_set_free(wl);
+}
+
 static void test_empty_and_args(void **state)
 {
     (void)state;
@@ -311,6 +367,11 @@ static void test_oom_sweep(void **state)
         kz_json *b = NULL;
         if (!rc)
             rc = kz_extract_report_bundle(r, a, &b, NULL);
+        kz_buf out;
+        kz_buf_init(&out, 0);
+        if (!rc)
+            rc = kz_extract_report_write(r, to_buf, &out, NULL);
+        kz_buf_release(&out);
         bool failed = kz_alloc_failures() > 0;
         kz_alloc_fail_after(0, 0);
         if (rc)
@@ -329,6 +390,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bundle),
         cmocka_unit_test(test_empty_and_args),
+        cmocka_unit_test(test_write),
         cmocka_unit_test(test_attack_names),
         cmocka_unit_test(test_title),
         cmocka_unit_test(test_oom_sweep),
