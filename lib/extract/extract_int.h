@@ -112,6 +112,10 @@ kz_err kz_xnorm_email(kz_buf *out, const char *in, size_t len);
 kz_err kz_xnorm_url(kz_buf *out, const char *in, size_t len, kz_ioc_type *host_type,
                     size_t *host_off, size_t *host_len, bool *defanged);
 
+/* Whether label[0..len) (lower case) is an IANA top-level domain (libpsl,
+ * ICANN section). */
+bool kz_xis_tld(const char *label, size_t len);
+
 /* The scheme in[0..len) (before "://"): 1 http, 2 https, 3 ftp, 0 other;
  * *defanged when written hxxp, h**p, fxp... */
 int kz_xscheme(const char *in, size_t len, bool *defanged);

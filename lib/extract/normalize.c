@@ -153,7 +153,7 @@ static const psl_ctx_t *psl(void)
     return ctx;
 }
 
-static bool is_tld(const char *label, size_t len)
+bool kz_xis_tld(const char *label, size_t len)
 {
     char tmp[64];
     if (len == 0 || len >= sizeof tmp)
@@ -193,7 +193,7 @@ static bool ascii_domain_ok(const char *d, size_t len)
     for (size_t i = 0; i < tl; i++)
         if (tld[i] < '0' || tld[i] > '9')
             alpha = true;
-    return alpha && is_tld(tld, tl);
+    return alpha && kz_xis_tld(tld, tl);
 }
 
 kz_err kz_xnorm_domain(kz_buf *out, const char *in, size_t len)

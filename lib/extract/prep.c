@@ -244,6 +244,24 @@ static const char *core_at(const char *s, size_t n, size_t i, size_t *len)
     return NULL;
 }
 
+/* A bare 。 after an ASCII word character is a dot only when what follows
+ * is a domain label ("evil。com", "www。example。com"): lower-case letters,
+ * digits and hyphens, then another dot or 。, or the end of a label that is
+ * a TLD. "…/dl/a.bin。The next…" is a sentence end. */
+static bool stop_joins(const char *t, size_t m, size_t k)
+{
+    size_t a = k;
+    while (k < m && ((t[k] >= 'a' && t[k] <= 'z') || (t[k] >= '0' && t[k] <= '9') || t[k] == '-'))
+        k++;
+    if (k == a || k - a > 63)
+        return false;
+    if (k < m && (t[k] == '.' || ideo_stop(t, m, k)))
+        return true;
+    if (k < m && (X_ALNUM(t[k]) || t[k] == '_'))
+        return false;
+    return kz_xis_tld(t + a, k - a);
+}
+
 /* Tries a defanged form starting at t[i] (a bracket, a dot, 。); ob[0..o)
  * is the output so far. On success returns the replacement, sets *end,
  * and *trim to the number of spaces to take back from the output
@@ -298,8 +316,7 @@ static const char *defang_at(const char *t, size_t m, size_t i, const char *ob, 
     }
     if (j < m && t[j] == '.') {
         j++;
-    } else if (nopen == 0 && ideo_stop(t, m, j) && prev < 0x80) {
-        /* a bare 。 counts only between ASCII word characters ("evil。com") */
+    } else if (nopen == 0 && ideo_stop(t, m, j) && prev < 0x80 && stop_joins(t, m, j + 3)) {
         j += 3;
     } else {
         return NULL;
