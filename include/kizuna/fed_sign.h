@@ -144,6 +144,14 @@ const char *kz_fed_sig_status_name(kz_fed_sig_status s);
  * every node). Either out pointer may be NULL. KZ_ENOMEM. */
 kz_err kz_fed_sign_ext_objects(kz_arena *a, kz_json **ext_def, kz_json **identity);
 
+/* Whether obj is one of those two objects, with exactly their content (as
+ * JSON values: member order and white space do not matter). They travel
+ * unsigned by design (signing them would name one node as the author of a
+ * definition every node shares), so a receiver that rejects unsigned
+ * objects accepts these two when they are the real thing. False on any
+ * difference and on out of memory. */
+bool kz_fed_sign_is_ext_object(const kz_json *obj);
+
 /* ---- per-subscription policy ---- */
 
 typedef enum kz_fed_sig_policy {

@@ -116,6 +116,10 @@ static kz_err take_object(const kz_fed_sub *s, const kz_fed_round_opts *o,
     if (rc == KZ_ENOMEM)
         return rc;
     kz_fed_sig_decision dec = kz_fed_sig_decide((kz_fed_sig_policy)s->sig, vr.status);
+    /* The signature's own extension-definition and its identity travel
+     * unsigned on purpose: the genuine ones are not "unsigned intelligence". */
+    if (dec == KZ_FED_REJECT && vr.status == KZ_FED_SIG_UNSIGNED && kz_fed_sign_is_ext_object(v))
+        dec = KZ_FED_STORE;
     if (dec == KZ_FED_REJECT) {
         const char *id = kz_json_get_string(v, "id");
         st->rejected++;

@@ -307,3 +307,21 @@ kz_err kz_fed_sign_ext_objects(kz_arena *a, kz_json **ext_def, kz_json **identit
     }
     return KZ_OK;
 }
+
+bool kz_fed_sign_is_ext_object(const kz_json *obj)
+{
+    const char *id = obj ? kz_json_get_string(obj, "id") : NULL;
+    if (!id)
+        return false;
+    bool ext = strcmp(id, KZ_FED_SIG_EXT_ID) == 0;
+    if (!ext && strcmp(id, KZ_FED_SIG_IDENTITY_ID) != 0)
+        return false;
+    kz_arena *a = kz_arena_new(0);
+    if (!a)
+        return false;
+    kz_json *fixed = NULL;
+    bool same = kz_fed_sign_ext_objects(a, ext ? &fixed : NULL, ext ? NULL : &fixed) == KZ_OK &&
+                kz_json_equal(obj, fixed);
+    kz_arena_free(a);
+    return same;
+}

@@ -78,6 +78,14 @@ k washington show "$ID" >"$T/show1.out" || fail "show on washington"
 grep -q 'provenance:  peer tokyo' "$T/show1.out" || fail "provenance: $(cat "$T/show1.out")"
 grep -q 'signature:   verified on arrival, signed by tokyo' "$T/show1.out" || fail "not verified: $(cat "$T/show1.out")"
 
+echo "== --signatures reject keeps what tokyo published, and the extension-definition and its identity"
+k washington collection add strict >/dev/null
+k washington subscribe pull tokyo "Intel tokyo" --into strict --signatures reject >/dev/null
+k washington sync >"$T/sync2.out" 2>"$T/sync2.err" || fail "reject sync: $(cat "$T/sync2.err")"
+grep -q 'rejected 0,' "$T/sync2.out" || fail "reject sync rejected something: $(cat "$T/sync2.out" "$T/sync2.err")"
+k washington show extension-definition--2ca233b3-cea9-4783-9129-d362e531cbcd >/dev/null || fail "extension-definition not stored under reject"
+k washington show identity--81d82ac9-c179-4cc5-95f9-da410f78bf15 >/dev/null || fail "its identity not stored under reject"
+
 echo "== TAXII POST by an ordinary account (a local tool): signed by tokyo"
 TOOL=$(k tokyo account add misp --org CERT-tokyo --read intel --write intel | tail -1)
 envelope d4d4 3 >"$T/e1.json"

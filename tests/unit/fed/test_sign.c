@@ -408,6 +408,32 @@ static void test_key_ids(void **state)
     kz_fed_trust_free(t);
 }
 
+/* The two shared objects are recognised as JSON values (re-serialised
+ * with another member order too), and any change makes them ordinary
+ * unsigned objects again. */
+static void test_ext_objects_recognised(void **state)
+{
+    fx *f = *state;
+    kz_json *ext = NULL, *ident = NULL;
+    assert_int_equal(kz_fed_sign_ext_objects(f->a, &ext, &ident), KZ_OK);
+    assert_true(kz_fed_sign_is_ext_object(ext));
+    assert_true(kz_fed_sign_is_ext_object(ident));
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    assert_int_equal(kz_json_write(&b, ext, KZ_JSON_CANONICAL), KZ_OK);
+    assert_true(kz_fed_sign_is_ext_object(parse(f->a, b.data)));
+    /* same id, other content */
+    char *tampered = strdup(b.data);
+    char *at = strstr(tampered, "kizuna-signature");
+    assert_non_null(at);
+    at[0] = 'K';
+    assert_false(kz_fed_sign_is_ext_object(parse(f->a, tampered)));
+    free(tampered);
+    kz_buf_release(&b);
+    assert_false(kz_fed_sign_is_ext_object(parse(f->a, indicator)));
+    assert_false(kz_fed_sign_is_ext_object(NULL));
+}
+
 static void test_policy(void **state)
 {
     (void)state;
@@ -555,6 +581,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extensions_member, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ext_objects_recognised, setup, teardown),
         cmocka_unit_test_setup_teardown(test_node_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oom_sweep, setup, teardown),
     };
