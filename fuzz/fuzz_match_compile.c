@@ -6,7 +6,9 @@
  * exactly once; when it compiled as simple, every value of its pattern is
  * found again by a lookup - the normalised value given as already
  * canonical, the same text normalised again (normalisation is idempotent),
- * and for an IP block its first address. */
+ * and for an IP block its first address; and the lookup shortcut for values
+ * of canonical shape agrees with the normaliser, on the pattern's literals
+ * and on the raw input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,21 @@ static int found_cb(void *ctx, const kz_match_hit *h)
     if (h->indicator == 0)
         *(int *)ctx = 1;
     return 0;
+}
+
+/* The lookup shortcut (match_int.h): a value of canonical shape is either
+ * refused by the normaliser or returned unchanged. */
+static void check_shortcut(kz_arena *a, const char *s, size_t len)
+{
+    for (unsigned k = 0; k < KZ_MATCH_OTHER; k++) {
+        if (mc_kind_is_ip((kz_match_kind)k) || !mc_is_canonical((kz_match_kind)k, s, len))
+            continue;
+        const char *out = NULL;
+        size_t n = 0;
+        kz_err rc = mc_normalize(a, (kz_match_kind)k, s, len, &out, &n);
+        if (rc == KZ_OK && (n != len || memcmp(out, s, len) != 0))
+            abort(); /* the shortcut would look up something else than the normaliser */
+    }
 }
 
 /* The indicator's values must each hit indicator 0. */
@@ -48,6 +65,7 @@ static void check_values(kz_match_set *m, kz_arena *a, const kz_json *ind)
         abort();
     for (size_t i = 0; i < cl.n; i++) {
         const mc_value *v = &cl.v[i];
+        check_shortcut(a, v->lit, v->len);
         char text[KZ_IP_TEXT_MAX];
         const char *norm = NULL;
         size_t nlen = 0;
@@ -83,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kz_arena *a = kz_arena_new(0);
     if (!a)
         return 0;
+    check_shortcut(a, (const char *)data, size);
     kz_json *v = NULL;
     if (kz_json_parse(a, (const char *)data, size, NULL, &v, NULL) || v->type != KZ_JSON_OBJECT) {
         kz_buf b;

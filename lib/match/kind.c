@@ -159,6 +159,87 @@ static kz_err norm_other_hash(kz_arena *a, kz_match_kind k, const char *in, size
     return KZ_OK;
 }
 
+/* Host names already in canonical form: lower-case ASCII letters, digits,
+ * '-' and '.', at least one letter, not starting or ending with '.'. */
+static bool canonical_host(const char *s, size_t len)
+{
+    bool letter = false;
+    if (len == 0 || len > 253 || s[0] == '.' || s[len - 1] == '.')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            letter = true;
+        else if (!((c >= '0' && c <= '9') || c == '-' || c == '.'))
+            return false;
+    }
+    return letter;
+}
+
+static bool lower_hex(const char *s, size_t len, size_t want)
+{
+    if (len != want)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static bool canonical_url(const char *s, size_t len)
+{
+    static const char *const schemes[] = {"http://", "https://", "ftp://"};
+    size_t a = 0;
+    for (size_t i = 0; i < 3 && !a; i++) {
+        size_t n = strlen(schemes[i]);
+        if (len > n && memcmp(s, schemes[i], n) == 0)
+            a = n;
+    }
+    if (!a)
+        return false;
+    size_t e = a;
+    while (e < len && s[e] != '/' && s[e] != '?' && s[e] != '#' && s[e] != ':' && s[e] != '@')
+        e++;
+    if (e < len && s[e] == '@')
+        return false; /* user info: leave it to the normaliser */
+    if (!canonical_host(s + a, e - a))
+        return false;
+    if (e < len && s[e] == ':') {
+        size_t p = e + 1;
+        while (p < len && s[p] >= '0' && s[p] <= '9')
+            p++;
+        if (p == e + 1 || p - e > 6 || (p < len && s[p] != '/' && s[p] != '?' && s[p] != '#'))
+            return false;
+    }
+    return true;
+}
+
+bool mc_is_canonical(kz_match_kind k, const char *s, size_t len)
+{
+    switch (k) {
+    case KZ_MATCH_DOMAIN:
+        return canonical_host(s, len);
+    case KZ_MATCH_URL:
+        return canonical_url(s, len);
+    case KZ_MATCH_EMAIL: {
+        const char *at = len ? memrchr(s, '@', len) : NULL;
+        return at && at > s && canonical_host(at + 1, len - (size_t)(at + 1 - s));
+    }
+    case KZ_MATCH_MD5:
+        return lower_hex(s, len, 32);
+    case KZ_MATCH_SHA1:
+        return lower_hex(s, len, 40);
+    case KZ_MATCH_SHA256:
+    case KZ_MATCH_SHA3_256:
+        return lower_hex(s, len, 64);
+    case KZ_MATCH_SHA512:
+    case KZ_MATCH_SHA3_512:
+        return lower_hex(s, len, 128);
+    default:
+        return false;
+    }
+}
+
 kz_err mc_normalize(kz_arena *a, kz_match_kind k, const char *in, size_t len, const char **out,
                     size_t *out_len)
 {

@@ -39,6 +39,15 @@ static inline bool mc_kind_is_ip(kz_match_kind k)
 kz_err mc_normalize(kz_arena *a, kz_match_kind k, const char *in, size_t len, const char **out,
                     size_t *out_len);
 
+/* True when in[0..len) is of a shape that mc_normalize returns unchanged
+ * whenever it accepts it (lower-case host names, lower-case hex hashes of
+ * the right length, URLs whose scheme and host are so). For lookups only:
+ * such a value is looked up as it is, without normalising - a value that
+ * normalisation would refuse cannot equal a key either, because keys are
+ * normalised values and normalising is idempotent. The fuzz target and the
+ * unit tests check both properties against extract's normaliser. */
+bool mc_is_canonical(kz_match_kind k, const char *in, size_t len);
+
 /* ---- classification (classify.c) ---- */
 enum { MC_SIMPLE = 0, MC_COMPLEX, MC_UNSUPPORTED };
 

@@ -110,11 +110,16 @@ static void dedup_hits(kz_match_scratch *s)
     s->n_hits = w;
 }
 
-/* Normalised value of one field: the canonical text (in the arena) and,
- * for IP kinds, the parsed address. KZ_EPARSE when it is not a value. */
+/* Normalised value of one field: the canonical text and, for IP kinds,
+ * the parsed address. KZ_EPARSE when it is not a value. A value that is
+ * canonical already (mc_is_canonical, or the caller says so) is not
+ * copied: *borrowed is set and *out points into the caller's bytes, not
+ * NUL-terminated (lookup copies it only for a hit). */
 static kz_err norm_field(kz_match_scratch *s, kz_match_kind kind, const char *v, size_t len,
-                         bool normalized, const char **out, size_t *out_len, kz_ipaddr *ip)
+                         bool normalized, const char **out, size_t *out_len, kz_ipaddr *ip,
+                         bool *borrowed)
 {
+    *borrowed = false;
     if ((unsigned)kind >= KZ_MATCH_OTHER)
         return KZ_EINVAL;
     if (mc_kind_is_ip(kind)) {
@@ -130,12 +135,10 @@ static kz_err norm_field(kz_match_scratch *s, kz_match_kind kind, const char *v,
         *out = t;
         return KZ_OK;
     }
-    if (normalized) {
-        char *t = kz_arena_strndup(s->arena, v, len);
-        if (!t)
-            return KZ_ENOMEM;
-        *out = t;
+    if (normalized || mc_is_canonical(kind, v, len)) {
+        *out = v;
         *out_len = len;
+        *borrowed = true;
         return KZ_OK;
     }
     return mc_normalize(s->arena, kind, v, len, out, out_len);
@@ -144,7 +147,8 @@ static kz_err norm_field(kz_match_scratch *s, kz_match_kind kind, const char *v,
 /* Looks one normalised value up and reports its indicators; *stop when
  * the callback asked to. */
 static kz_err lookup(kz_match_scratch *s, size_t field, kz_match_kind kind, const char *v,
-                     size_t len, const kz_ipaddr *ip, kz_match_hit_fn fn, void *ctx, bool *stop)
+                     size_t len, bool borrowed, const kz_ipaddr *ip, kz_match_hit_fn fn,
+                     void *ctx, bool *stop)
 {
     const kz_match_set *m = s->m;
     kz_err rc = KZ_OK;
@@ -174,6 +178,11 @@ static kz_err lookup(kz_match_scratch *s, size_t field, kz_match_kind kind, cons
     if (rc)
         return rc;
     dedup_hits(s);
+    if (s->n_hits && borrowed) {
+        v = kz_arena_strndup(s->arena, v, len); /* hits promise a NUL-terminated value */
+        if (!v)
+            return KZ_ENOMEM;
+    }
     for (size_t i = 0; i < s->n_hits; i++) {
         kz_match_hit h = {.indicator = s->hits[i], .field = field, .kind = kind, .value = v,
                           .value_len = len};
@@ -195,13 +204,14 @@ kz_err kz_match_value(const kz_match_set *m, kz_match_scratch *s, kz_match_kind 
     const char *v;
     size_t vlen = 0;
     kz_ipaddr ip;
-    kz_err rc = norm_field(s, kind, value ? value : "", len, normalized, &v, &vlen, &ip);
+    bool borrowed;
+    kz_err rc = norm_field(s, kind, value ? value : "", len, normalized, &v, &vlen, &ip, &borrowed);
     if (rc == KZ_EPARSE)
         return KZ_OK;
     if (rc)
         return rc;
     bool stop = false;
-    return lookup(s, 0, kind, v, vlen, &ip, fn, ctx, &stop);
+    return lookup(s, 0, kind, v, vlen, borrowed, &ip, fn, ctx, &stop);
 }
 
 kz_err kz_match_normalize(kz_match_scratch *s, kz_match_kind kind, const char *value, size_t len,
@@ -212,7 +222,18 @@ kz_err kz_match_normalize(kz_match_scratch *s, kz_match_kind kind, const char *v
     kz_arena_reset(s->arena);
     kz_ipaddr ip;
     size_t n = 0;
-    kz_err rc = norm_field(s, kind, value, len, false, out, &n, &ip);
+    if (mc_kind_is_ip(kind)) {
+        bool borrowed;
+        kz_err rc = norm_field(s, kind, value, len, false, out, &n, &ip, &borrowed);
+        if (out_len)
+            *out_len = n;
+        return rc;
+    }
+    if ((unsigned)kind >= KZ_MATCH_OTHER)
+        return KZ_EINVAL;
+    /* The full normaliser, never the canonical-shape shortcut: this is
+     * what the tests compare the shortcut against. */
+    kz_err rc = mc_normalize(s->arena, kind, value, len, out, &n);
     if (out_len)
         *out_len = n;
     return rc;
@@ -431,15 +452,16 @@ kz_err kz_match_record_run(const kz_match_set *m, kz_match_scratch *s, const kz_
             return KZ_EINVAL;
         if (f->kind == KZ_MATCH_OTHER || !f->value)
             continue;
+        bool borrowed;
         kz_err rc = norm_field(s, f->kind, f->value, f->len, f->normalized, &norm[i],
-                               &norm_len[i], &ips[i]);
+                               &norm_len[i], &ips[i], &borrowed);
         if (rc == KZ_EPARSE) {
             norm[i] = NULL;
             continue;
         }
         if (rc)
             return rc;
-        rc = lookup(s, i, f->kind, norm[i], norm_len[i], &ips[i], fn, ctx, &stop);
+        rc = lookup(s, i, f->kind, norm[i], norm_len[i], borrowed, &ips[i], fn, ctx, &stop);
         if (rc)
             return rc;
     }

@@ -16,6 +16,7 @@
 
 #include "kizuna/alloc.h"
 #include "kizuna/match.h"
+#include "match/match_int.h"
 
 #define BUNDLE "tests/data/match/indicators.json"
 
@@ -297,6 +298,47 @@ static void test_kinds(void **state)
     kz_match_set_free(m);
 }
 
+/* Values of canonical shape are looked up without normalising; that is
+ * right only if the normaliser returns them unchanged or refuses them. */
+static void test_canonical_shortcut(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "evil.com", "a.b.evil.com", "evil.com.", ".evil.com", "a..b.com", "-a.com", "a-.com",
+        "a.com-", "xn--bcher-kva.example", "xn--zz.com", "a.zz", "localhost", "1.2.3.4",
+        "1.2.3.com", "a_b.com", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+        "http://evil.com/x", "http://evil.com", "https://evil.com:443/x", "http://evil.com:/x",
+        "http://evil.com:80?q", "http://evil.com#f", "http://1.2.3.4/x", "http://010.1.1.1/x",
+        "ftp://a.b.com/x y", "http://a.com./x", "http://u@a.com/", "hxxp://a.com/",
+        "a@evil.com", "a.b+c@evil.com", "@evil.com", "a@@evil.com", ".a@evil.com", "a b@evil.com",
+        "A@evil.com", "a@evil.com.", "d41d8cd98f00b204e9800998ecf8427e",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899",
+    };
+    kz_arena *a = kz_arena_new(0);
+    size_t shortcut = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = strlen(cases[i]);
+        for (unsigned k = 0; k < KZ_MATCH_OTHER; k++) {
+            if (k == KZ_MATCH_IPV4 || k == KZ_MATCH_IPV6 ||
+                !mc_is_canonical((kz_match_kind)k, cases[i], len))
+                continue;
+            shortcut++;
+            const char *out = NULL;
+            size_t n = 0;
+            kz_err rc = mc_normalize(a, (kz_match_kind)k, cases[i], len, &out, &n);
+            if (rc == KZ_OK && (n != len || memcmp(out, cases[i], len) != 0))
+                fail_msg("%s '%s' normalises to '%s'", kz_match_kind_name((kz_match_kind)k),
+                         cases[i], out);
+        }
+    }
+    assert_true(shortcut >= 15);
+    assert_false(mc_is_canonical(KZ_MATCH_DOMAIN, "Evil.com", 8));
+    assert_false(mc_is_canonical(KZ_MATCH_MD5, "D41D8CD98F00B204E9800998ECF8427E", 32));
+    assert_false(mc_is_canonical(KZ_MATCH_URL, "HTTP://evil.com/", 16));
+    kz_arena_free(a);
+}
+
 /* Out of memory while matching is an error, never a crash or a leak. */
 static void test_oom_match(void **state)
 {
@@ -335,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_values_file), cmocka_unit_test(test_subdomains),
         cmocka_unit_test(test_prefix_edges), cmocka_unit_test(test_records),
         cmocka_unit_test(test_kinds),        cmocka_unit_test(test_oom_match),
+        cmocka_unit_test(test_canonical_shortcut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
