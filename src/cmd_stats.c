@@ -9,16 +9,15 @@
 #include "extract_stix.h"
 #include "kizuna/json.h"
 #include "kizuna/store.h"
-#include "kizuna/strmap.h"
 
 static const char usage_text[] =
     "usage: kizuna stats --collection C [--json] [warninglist options]\n"
     "\n"
-    "Provider concentration of collection C: of the distinct IP addresses,\n"
-    "domain names and URLs its observables and indicator patterns name, how many\n"
-    "fall on the warninglists of the large cloud and CDN providers (Amazon,\n"
-    "Google, Microsoft, Cloudflare, Akamai, Fastly, Oracle, GitHub, Apple), in\n"
-    "all and per provider. A URL counts by its host.\n"
+    "Provider concentration of collection C: of the distinct hosts (IP\n"
+    "addresses, domain names, the hosts of URLs) its observables and indicator\n"
+    "patterns name, how many fall on the warninglists of the large cloud and CDN\n"
+    "providers (Amazon, Google, Microsoft, Cloudflare, Akamai, Fastly, Oracle,\n"
+    "GitHub, Apple), in all and per provider.\n"
     "\n"
     "options:\n"
     "  -c, --collection C   the collection (alias or id; required)\n"
@@ -42,27 +41,15 @@ static const struct {
 
 typedef struct sctx {
     const kz_warninglist_set *set;
-    kz_strmap *seen; /* type letter + value */
     kz_wl_conc conc;
     kz_arena *a;
-    kz_buf key;
     kz_err rc;
 } sctx;
 
 static void count(sctx *c, kz_ioc_type t, const char *v, size_t len)
 {
-    if (c->rc || !len || len > KZ_WL_MAX_ENTRY)
-        return;
-    kz_buf_reset(&c->key);
-    c->rc = kz_buf_append_char(&c->key, (char)('A' + t));
     if (!c->rc)
-        c->rc = kz_buf_append(&c->key, v, len);
-    if (c->rc)
-        return;
-    kz_err rc = kz_strmap_put(c->seen, c->key.data, c->key.len, 0, NULL);
-    if (rc == KZ_EEXIST)
-        return;
-    c->rc = rc ? rc : kz_wl_conc_add(&c->conc, c->set, t, v, len);
+        c->rc = kz_wl_conc_add(&c->conc, c->set, t, v, len);
 }
 
 /* The values compared with '=' to the counted paths of a STIX pattern:
@@ -162,12 +149,10 @@ int cmd_stats(kz_cli *cli, int argc, char **argv)
     if (ret)
         return ret;
     c.set = set;
-    c.seen = kz_strmap_new(0);
     c.a = kz_arena_new(0);
-    kz_buf_init(&c.key, 0);
     char err[512];
     kz_err rc = KZ_ENOMEM;
-    if (!c.seen || !c.a) {
+    if (!c.a) {
         ret = kz_cli_error("stats: out of memory");
         goto done;
     }
@@ -216,9 +201,8 @@ int cmd_stats(kz_cli *cli, int argc, char **argv)
     }
     ret = KZ_EXIT_OK;
 done:
-    kz_buf_release(&c.key);
     kz_arena_free(c.a);
-    kz_strmap_free(c.seen);
+    kz_wl_conc_release(&c.conc);
     kz_store_close(s);
     kz_warninglist_set_free(set);
     return ret;

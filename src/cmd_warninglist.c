@@ -61,39 +61,16 @@ static void sub_value(kz_ioc_type t, const char *v, const char **out, size_t *le
 {
     *out = NULL;
     *len = 0;
-    if (t == KZ_IOC_EMAIL) {
-        const char *at = strrchr(v, '@');
-        if (at && at[1]) {
-            *out = at + 1;
-            *len = strlen(at + 1);
-        }
-    } else if (t == KZ_IOC_URL) {
-        const char *p = strstr(v, "://");
-        if (!p)
-            return;
-        p += 3;
-        size_t n = strcspn(p, "/?#");
-        const char *at = memchr(p, '@', n);
-        if (at) {
-            n -= (size_t)(at + 1 - p);
-            p = at + 1;
-        }
-        if (n && p[0] == '[') {
-            const char *rb = memchr(p, ']', n);
-            if (!rb)
-                return;
-            *out = p + 1;
-            *len = (size_t)(rb - p - 1);
-        } else {
-            const char *colon = memchr(p, ':', n);
-            *out = p;
-            *len = colon ? (size_t)(colon - p) : n;
-        }
+    if (t == KZ_IOC_URL) {
+        kz_wl_url_host(v, strlen(v), out, len, st);
+        return;
     }
-    if (*out)
-        *st = kz_warninglist_guess_type(*out, *len) == KZ_IOC_IPV6 ? KZ_IOC_IPV6
-              : kz_warninglist_guess_type(*out, *len) == KZ_IOC_IPV4 ? KZ_IOC_IPV4
-                                                                      : KZ_IOC_DOMAIN;
+    const char *at = t == KZ_IOC_EMAIL ? strrchr(v, '@') : NULL;
+    if (at && at[1]) {
+        *out = at + 1;
+        *len = strlen(at + 1);
+        *st = KZ_IOC_DOMAIN;
+    }
 }
 
 static void print_json_string(const char *s)

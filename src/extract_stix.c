@@ -44,8 +44,6 @@ struct kz_xstix {
     kz_extract_report *report;
     kz_wl_conc conc;
     kz_arena *arena;
-    kz_strmap *seen;  /* json: IOCs counted for the concentration already */
-    char key[KZ_WL_MAX_ENTRY + 2];
 };
 
 /* One run of `kizuna extract` per process: the state is static, so that
@@ -67,7 +65,7 @@ void kz_xstix_free(kz_xstix *x)
     kz_warninglist_set_free(x->set);
     kz_attack_names_free(x->attack);
     kz_arena_free(x->arena);
-    kz_strmap_free(x->seen);
+    kz_wl_conc_release(&x->conc);
     memset(x, 0, sizeof *x);
 }
 
@@ -209,25 +207,6 @@ bool kz_xstix_quiet_hits(const kz_xstix *x)
     return x->stix;
 }
 
-/* Counts an IOC for the provider concentration the first time it is seen. */
-static kz_err count_once(kz_xstix *x, const kz_ioc_hit *h,
-                         const kz_warninglist_info *const *lists, size_t n)
-{
-    if (!x->seen && !(x->seen = kz_strmap_new(0)))
-        return KZ_ENOMEM;
-    if (h->value_len >= sizeof x->key)
-        return KZ_OK;
-    x->key[0] = (char)('A' + h->type);
-    memcpy(x->key + 1, h->value, h->value_len);
-    kz_err rc = kz_strmap_put(x->seen, x->key, h->value_len + 1, 0, NULL);
-    if (rc == KZ_EEXIST)
-        return KZ_OK;
-    if (rc)
-        return rc;
-    kz_wl_conc_add_lists(&x->conc, h->type, lists, n);
-    return KZ_OK;
-}
-
 kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
 {
     const kz_warninglist_info *const *lists = NULL;
@@ -239,7 +218,8 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
     rc = kz_extract_report_add(x->report, h, &lists, &n);
     if (rc || x->stix)
         return rc;
-    rc = count_once(x, h, lists, n);
+    if (x->set)
+        rc = kz_wl_conc_add(&x->conc, x->set, h->type, h->value, h->value_len);
     if (rc || !json_out)
         return rc;
     rc = kz_buf_append_str(json_out, ", \"warninglists\": [");

@@ -39,23 +39,28 @@ extern const char kz_wl_cli_help[];
  * line naming the file and JSON path and returns KZ_EXIT_ERROR. */
 int kz_wl_cli_load(kz_cli *cli, const char *cmd, const kz_wl_cli *o, kz_warninglist_set **out);
 
-/* Provider concentration: of the IOCs counted (IPs, domains, URL hosts),
- * how many fall on each provider's lists. */
+/* Provider concentration: of the distinct hosts a report or collection
+ * names (IP addresses, domain names, the hosts of URLs), how many lie on
+ * each provider's lists. Zero-initialise; kz_wl_conc_release. */
 typedef struct kz_wl_conc {
-    size_t total;                 /* IOCs counted */
+    size_t total;                 /* distinct hosts counted */
     size_t on_provider;           /* of them, on at least one provider list */
     const char *names[32];        /* provider names (static strings of the set) */
     size_t counts[32];
     size_t n_names;
+    struct kz_strmap *seen;       /* hosts counted already */
 } kz_wl_conc;
 
-/* Counts one IOC of type t (only IPs, domains and URLs count; a URL by
- * its host) against set s. Returns KZ_OK or the check's error. */
+/* Counts the host of one IOC of type t (an IP or domain itself, a URL's
+ * host; other types are ignored), once per distinct host, looking it up in
+ * set s. KZ_ENOMEM or the check's error. */
 kz_err kz_wl_conc_add(kz_wl_conc *c, const kz_warninglist_set *s, kz_ioc_type t,
                       const char *value, size_t len);
-/* The same when the lists holding the IOC are known already. */
-void kz_wl_conc_add_lists(kz_wl_conc *c, kz_ioc_type t, const kz_warninglist_info *const *lists,
-                          size_t n);
+void kz_wl_conc_release(kz_wl_conc *c);
+/* The host of a URL (IPv6 without brackets) and its type (IPv4, IPv6 or
+ * domain); false when there is none. */
+bool kz_wl_url_host(const char *url, size_t len, const char **host, size_t *host_len,
+                    kz_ioc_type *type);
 /* Appends the figures as one JSON object (no newline):
  * {"type":"provider-concentration","iocs":N,"on_provider":M,"share":0.25,
  *  "providers":[{"provider":"Amazon","iocs":2,"share":0.1},...]} */

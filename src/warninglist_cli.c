@@ -10,6 +10,7 @@
 
 #include "extract_stix.h"
 #include "kizuna/config.h"
+#include "kizuna/strmap.h"
 
 const char kz_wl_cli_help[] =
     "  --warninglists DIR   also load the MISP warninglists (*.json) of DIR\n"
@@ -188,28 +189,78 @@ static void conc_count(kz_wl_conc *c, const char *const *names, size_t n)
     }
 }
 
+bool kz_wl_url_host(const char *url, size_t len, const char **host, size_t *host_len,
+                    kz_ioc_type *type)
+{
+    const char *p = memmem(url, len, "://", 3);
+    *host = NULL;
+    *host_len = 0;
+    if (!p)
+        return false;
+    p += 3;
+    const char *end = url + len, *e = p;
+    while (e < end && *e != '/' && *e != '?' && *e != '#' && *e != '\\')
+        e++;
+    const char *at = NULL;
+    for (const char *q = p; q < e; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        p = at + 1;
+    if (p < e && *p == '[') {
+        const char *rb = memchr(p, ']', (size_t)(e - p));
+        if (!rb)
+            return false;
+        *host = p + 1;
+        *host_len = (size_t)(rb - p - 1);
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(e - p));
+        *host = p;
+        *host_len = (size_t)((colon ? colon : e) - p);
+    }
+    if (!*host_len)
+        return false;
+    kz_ioc_type g = kz_warninglist_guess_type(*host, *host_len);
+    *type = g == KZ_IOC_IPV4 || g == KZ_IOC_IPV6 ? g : KZ_IOC_DOMAIN;
+    return true;
+}
+
 kz_err kz_wl_conc_add(kz_wl_conc *c, const kz_warninglist_set *s, kz_ioc_type t,
                       const char *value, size_t len)
 {
-    if (t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6 && t != KZ_IOC_DOMAIN && t != KZ_IOC_URL)
+    if (t == KZ_IOC_URL && !kz_wl_url_host(value, len, &value, &len, &t))
         return KZ_OK;
+    if (t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6 && t != KZ_IOC_DOMAIN)
+        return KZ_OK;
+    /* one host, one count: a URL's host is usually also reported as a domain */
+    char key[KZ_WL_MAX_ENTRY];
+    while (len && value[len - 1] == '.')
+        len--;
+    if (!len || len > sizeof key)
+        return KZ_OK;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)value[i];
+        key[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    if (!c->seen && !(c->seen = kz_strmap_new(0)))
+        return KZ_ENOMEM;
+    kz_err rc = kz_strmap_put(c->seen, key, len, 0, NULL);
+    if (rc == KZ_EEXIST)
+        return KZ_OK;
+    if (rc)
+        return rc;
     conc_hit h = {.n = 0};
-    kz_err rc = kz_warninglist_check(s, t, value, len, on_provider, &h, NULL);
+    rc = kz_warninglist_check(s, t, key, len, on_provider, &h, NULL);
     if (rc)
         return rc;
     conc_count(c, h.names, h.n);
     return KZ_OK;
 }
 
-void kz_wl_conc_add_lists(kz_wl_conc *c, kz_ioc_type t, const kz_warninglist_info *const *lists,
-                          size_t n)
+void kz_wl_conc_release(kz_wl_conc *c)
 {
-    if (t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6 && t != KZ_IOC_DOMAIN && t != KZ_IOC_URL)
-        return;
-    conc_hit h = {.n = 0};
-    for (size_t i = 0; i < n; i++)
-        on_provider(&h, lists[i]);
-    conc_count(c, h.names, h.n);
+    kz_strmap_free(c->seen);
+    c->seen = NULL;
 }
 
 static double share(size_t n, size_t total)

@@ -379,10 +379,10 @@ static void test_oom_sweep(void **state)
         }
         if (!rc)
             rc = kz_warninglist_set_compile(s, &err);
-        size_t hits = 0;
+        size_t n_hits = 0;
         if (!rc)
             rc = kz_warninglist_check(s, KZ_IOC_URL, "http://www.example.com/wp-x", 27, NULL, NULL,
-                                      &hits);
+                                      &n_hits);
         bool failed = kz_alloc_failures() > 0;
         kz_alloc_fail_after(0, 0);
         if (rc)
