@@ -4,6 +4,7 @@
  * --subdomains, /0 /32 /128 prefixes, multi-field records for complex
  * patterns, kind names, stopping from the callback, and OOM while matching. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -339,6 +340,58 @@ static void test_canonical_shortcut(void **state)
     kz_arena_free(a);
 }
 
+/* One set, several threads, each with its own scratch: the same hits as
+ * one thread (simple lookups share the set read-only; complex patterns go
+ * through the set's lock). */
+typedef struct thr {
+    const kz_match_set *m;
+    size_t hits;
+    kz_err rc;
+} thr;
+
+static int count_hit(void *ctx, const kz_match_hit *h)
+{
+    (void)h;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static void *thread_main(void *arg)
+{
+    thr *t = arg;
+    kz_match_scratch *s = NULL;
+    t->rc = kz_match_scratch_new(t->m, &s);
+    kz_match_field f[] = {
+        {.kind = KZ_MATCH_IPV4, .value = "198.51.100.7", .len = 12},
+        {.kind = KZ_MATCH_URL, .value = "http://wp.example.com/a/wp-admin/b", .len = 34},
+        {.kind = KZ_MATCH_DOMAIN, .value = "EVIL.com", .len = 8},
+        {.kind = KZ_MATCH_IPV6, .value = "2001:db8:abcd::9", .len = 16},
+    };
+    kz_match_record r = {.fields = f, .n_fields = 4};
+    for (int i = 0; !t->rc && i < 500; i++)
+        t->rc = kz_match_record_run(t->m, s, &r, count_hit, &t->hits);
+    kz_match_scratch_free(s);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    kz_match_set *m = compile_file(BUNDLE, NULL);
+    thr t[4];
+    pthread_t id[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (thr){.m = m};
+        assert_int_equal(pthread_create(&id[i], NULL, thread_main, &t[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(id[i], NULL), 0);
+        assert_int_equal(t[i].rc, KZ_OK);
+        assert_int_equal(t[i].hits, 500 * 5); /* 1, 2, 20, 7, 6 per record */
+    }
+    kz_match_set_free(m);
+}
+
 /* Out of memory while matching is an error, never a crash or a leak. */
 static void test_oom_match(void **state)
 {
@@ -377,7 +430,7 @@ int main(void)
         cmocka_unit_test(test_values_file), cmocka_unit_test(test_subdomains),
         cmocka_unit_test(test_prefix_edges), cmocka_unit_test(test_records),
         cmocka_unit_test(test_kinds),        cmocka_unit_test(test_oom_match),
-        cmocka_unit_test(test_canonical_shortcut),
+        cmocka_unit_test(test_canonical_shortcut), cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
