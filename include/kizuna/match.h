@@ -150,7 +150,8 @@ bool kz_match_note_get(const kz_match_set *m, size_t i, kz_match_note *out);
 
 /* ---- indicators of a set ----
  * Indicators are numbered 0..n-1 in the order they were added (only the
- * simple and complex ones). */
+ * simple and complex ones, plus the rare complex one the pattern engine
+ * then refused to index: counted invalid, it never hits). */
 #define KZ_MATCH_ID_MAX 48 /* "indicator--" + 36-character UUID + NUL, rounded */
 size_t kz_match_indicator_count(const kz_match_set *m);
 /* Writes the indicator's STIX id ("indicator--<uuid>") into out; returns
