@@ -52,17 +52,28 @@ measure() {
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
-# 2. kizuna import (defaults: synchronous=full, WAL, batches of the default size).
+# 2. kizuna import (defaults: synchronous=full, WAL, batches of the default
+# size), without signing, so that it compares with the raw baseline, which
+# does not sign either; the signed import (the default) is measured after.
 node="$work/store-node"
 rm -rf "$node"
 "$kizuna" init -q "$node"
 "$kizuna" --data "$node" collection add bench >/dev/null
 say "kizuna import of $objects indicators"
-measure "$kizuna" --data "$node" -q import --collection bench ${batch:+--batch "$batch"} "$bundle"
+measure "$kizuna" --data "$node" -q import --no-sign --collection bench ${batch:+--batch "$batch"} "$bundle"
 k_secs=$secs k_rss=$rss_mb
 k_rate=$(rate "$objects" "$k_secs")
 db_bytes=$(du -cb "$node"/kizuna.db* | awk 'END { print $1 }')
 per_obj=$(awk -v b="$db_bytes" -v n="$objects" 'BEGIN { printf "%.0f", b / n }')
+snode="$work/store-node-signed"
+rm -rf "$snode"
+"$kizuna" init -q "$snode"
+"$kizuna" --data "$snode" collection add bench >/dev/null
+say "kizuna import of $objects indicators, signed with the node key (the default)"
+measure "$kizuna" --data "$snode" -q import --collection bench ${batch:+--batch "$batch"} "$bundle"
+s_secs=$secs s_rss=$rss_mb
+s_rate=$(rate "$objects" "$s_secs")
+rm -rf "$snode"
 json_per_obj=$(awk -v b="$bytes" -v n="$objects" 'BEGIN { printf "%.0f", b / n }')
 
 # 3. Raw baseline: the sqlite3 shell, same rows, the store's objects table
@@ -162,7 +173,8 @@ res="$out/store-results.md"
   echo
   echo "| contender | seconds | objects/s | peak RSS (MB) | bytes on disk / object |"
   echo "| --- | ---: | ---: | ---: | ---: |"
-  echo "| kizuna import (validate, versions, collection, FTS5; synchronous=full) | $k_secs | $k_rate | $k_rss | $per_obj |"
+  echo "| kizuna import --no-sign (validate, versions, collection, FTS5; synchronous=full) | $k_secs | $k_rate | $k_rss | $per_obj |"
+  echo "| kizuna import, signing each object with the node key (the default) | $s_secs | $s_rate | $s_rss | |"
   echo "| sqlite3 shell .import, objects table (same columns and index) only, one transaction | $r_secs | $r_rate | $r_rss | $(awk -v b="$raw_bytes" -v n="$objects" 'BEGIN { printf "%.0f", b / n }') |"
   echo
   echo "kizuna / raw sqlite3 rate: **$ratio %** (target >= 50 %; absolute target >= 100,000 objects/s)."
