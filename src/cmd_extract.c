@@ -151,7 +151,13 @@ static int on_hit(void *ctx, const kz_ioc_hit *h)
                 return 0;
         }
         if (!rc)
-            rc = kz_buf_printf(&c->out, "%s\t%.*s\n", tn, (int)h->value_len, h->value);
+            rc = kz_buf_append_str(&c->out, tn);
+        if (!rc)
+            rc = kz_buf_append_char(&c->out, '\t');
+        if (!rc)
+            rc = kz_buf_append(&c->out, h->value, h->value_len);
+        if (!rc)
+            rc = kz_buf_append_char(&c->out, '\n');
     } else {
         rc = kz_buf_append_str(&c->out, c->n ? ",\n  {\"type\": " : "[\n  {\"type\": ");
         if (!rc)

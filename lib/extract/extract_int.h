@@ -92,6 +92,26 @@ static inline bool kz_xkana_kanji(uint32_t cp)
            (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc;
 }
 
+/* Whether the 3 bytes at u are a kanji (U+4000-U+9FFF), a kana that NFKC
+ * leaves alone and that combines with nothing, or 、 - checked on the
+ * bytes, without decoding: the inner loop over Japanese text. */
+static inline bool kz_xja_stable(const unsigned char *u)
+{
+    if ((u[1] & 0xc0) != 0x80 || (u[2] & 0xc0) != 0x80)
+        return false;
+    if (u[0] >= 0xe4 && u[0] <= 0xe9)
+        return true;
+    if (u[0] != 0xe3)
+        return false;
+    if (u[1] == 0x81)
+        return true; /* U+3040-U+307F */
+    if (u[1] == 0x82)
+        return u[2] < 0x99 || (u[2] >= 0xa0); /* not U+3099-U+309F */
+    if (u[1] == 0x83)
+        return u[2] != 0xbf; /* not U+30FF */
+    return u[1] == 0x80 && u[2] == 0x81; /* 、 */
+}
+
 /* A code point that may be part of an IDN label (a letter or digit of
  * some script; not punctuation, symbols, spaces or zero-width). */
 bool kz_xidn_char(uint32_t cp);

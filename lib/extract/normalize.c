@@ -155,13 +155,32 @@ static const psl_ctx_t *psl(void)
 
 bool kz_xis_tld(const char *label, size_t len)
 {
+    /* A small per-thread cache in front of libpsl: prose asks about the
+     * same few final labels ("com", "exe", "g" of "e.g.") again and again. */
+    static _Thread_local struct {
+        char label[15];
+        uint8_t len; /* 0: empty slot */
+        bool yes;
+    } cache[256];
     char tmp[64];
     if (len == 0 || len >= sizeof tmp)
         return false;
+    unsigned h = (unsigned)len * 31u;
+    for (size_t i = 0; i < len; i++)
+        h = h * 33u + (unsigned char)label[i];
+    h &= 255;
+    if (len < sizeof cache[0].label && cache[h].len == len && !memcmp(cache[h].label, label, len))
+        return cache[h].yes;
     memcpy(tmp, label, len);
     tmp[len] = 0;
     const psl_ctx_t *p = psl();
-    return p && psl_is_public_suffix2(p, tmp, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE);
+    bool yes = p && psl_is_public_suffix2(p, tmp, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE);
+    if (len < sizeof cache[0].label) {
+        memcpy(cache[h].label, label, len);
+        cache[h].len = (uint8_t)len;
+        cache[h].yes = yes;
+    }
+    return yes;
 }
 
 /* Checks ASCII domain d[0..len) (already lower case): labels 1-63 of
@@ -217,6 +236,21 @@ kz_err kz_xnorm_domain(kz_buf *out, const char *in, size_t len)
         if (!ascii_domain_ok(tmp, len))
             return KZ_EPARSE;
         return kz_buf_append(out, tmp, len);
+    }
+    /* An ASCII final label must be a TLD: say no before asking libidn2
+     * ("見積書.docx"). */
+    const char *dot = memrchr(in, '.', len);
+    if (dot) {
+        size_t tl = (size_t)(in + len - dot - 1);
+        bool tascii = tl > 0 && tl < sizeof tmp;
+        for (size_t i = 0; tascii && i < tl; i++) {
+            if ((unsigned char)dot[1 + i] >= 0x80)
+                tascii = false;
+            else
+                tmp[i] = (dot[1 + i] >= 'A' && dot[1 + i] <= 'Z') ? (char)(dot[1 + i] + 32) : dot[1 + i];
+        }
+        if (tascii && !kz_xis_tld(tmp, tl))
+            return KZ_EPARSE;
     }
     /* IDN: libidn2 maps (NFC, lower case) and converts to punycode. */
     char src[1024];

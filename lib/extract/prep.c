@@ -76,7 +76,8 @@ static bool combining(uint32_t cp)
 static bool next_combines(const unsigned char *s, size_t n, size_t i)
 {
     uint32_t cp;
-    if (i >= n || s[i] < 0xc0)
+    /* below U+0300 nothing combines; kana and kanji are not marks */
+    if (i >= n || s[i] < 0xcc || (i + 2 < n && kz_xja_stable(s + i)))
         return false;
     kz_xutf8_fast(s + i, n - i, &cp);
     return combining(cp);
@@ -86,16 +87,20 @@ static bool next_combines(const unsigned char *s, size_t n, size_t i)
 static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
 {
     size_t o = 0, i = 0;
+    /* Output is at most the input plus what the slow path adds, which
+     * grows the buffers itself; the fast paths never lengthen the text. */
     kz_err rc = grow(&p->a, &p->ma, NULL, &p->cap_a, len + 16);
     if (rc)
         return rc;
+    char *oa = p->a;
+    uint32_t *om = p->ma;
     while (i < len) {
         unsigned c = src[i];
         uint32_t cp;
         size_t l = 1;
         if (c != 0 && c < 0x80 && !next_combines(src, len, i + 1)) {
-            p->a[o] = (char)c;
-            p->ma[o++] = (uint32_t)i;
+            oa[o] = (char)c;
+            om[o++] = (uint32_t)i;
             i++;
             continue;
         }
@@ -104,10 +109,17 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
             continue;
         }
         if (c >= 0x80) {
+            if (i + 2 < len && kz_xja_stable(src + i) && !next_combines(src, len, i + 3)) {
+                memcpy(oa + o, src + i, 3);
+                om[o] = om[o + 1] = om[o + 2] = (uint32_t)i;
+                o += 3;
+                i += 3;
+                continue;
+            }
             l = kz_xutf8_fast(src + i, len - i, &cp);
             if (cp == 0xfffd && l == 1) { /* invalid byte: a boundary */
-                p->a[o] = ' ';
-                p->ma[o++] = (uint32_t)i;
+                oa[o] = ' ';
+                om[o++] = (uint32_t)i;
                 i++;
                 continue;
             }
@@ -115,13 +127,18 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
                 i += l;
                 continue;
             }
-            if (nfkc_stable(cp) && !next_combines(src, len, i + l)) {
-                rc = grow(&p->a, &p->ma, NULL, &p->cap_a, o + l);
-                if (rc)
-                    return rc;
-                memcpy(p->a + o, src + i, l);
+            if ((cp >= 0xff01 && cp <= 0xff5e) || cp == 0x3000) {
+                if (!next_combines(src, len, i + l)) {
+                    /* full-width ASCII and the ideographic space: NFKC is a shift */
+                    oa[o] = cp == 0x3000 ? ' ' : (char)(cp - 0xfee0);
+                    om[o++] = (uint32_t)i;
+                    i += l;
+                    continue;
+                }
+            } else if (nfkc_stable(cp) && !next_combines(src, len, i + l)) {
+                memcpy(oa + o, src + i, l);
                 for (size_t k = 0; k < l; k++)
-                    p->ma[o + k] = (uint32_t)i;
+                    om[o + k] = (uint32_t)i;
                 o += l;
                 i += l;
                 continue;
@@ -139,12 +156,14 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
         const uint8_t *w = r ? r : src + i;
         if (!r)
             rl = j - i;
-        rc = grow(&p->a, &p->ma, NULL, &p->cap_a, o + rl + (len - j));
+        rc = grow(&p->a, &p->ma, NULL, &p->cap_a, o + rl + (len - j) + 16);
         if (rc) {
             if (r && r != stackbuf)
                 free(r);
             return rc;
         }
+        oa = p->a;
+        om = p->ma;
         for (size_t k = 0; k < rl; k++) {
             uint32_t c3;
             size_t l3 = kz_xutf8(w + k, rl - k, &c3);
@@ -152,17 +171,17 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
                 k += l3 - 1;
                 continue;
             }
-            p->a[o] = (char)w[k];
-            p->ma[o++] = (uint32_t)i;
+            oa[o] = (char)w[k];
+            om[o++] = (uint32_t)i;
         }
         if (r && r != stackbuf)
             free(r);
         i = j;
     }
-    p->a[o] = 0;
-    p->s = p->a;
+    oa[o] = 0;
+    p->s = oa;
     p->n = o;
-    p->map = p->ma;
+    p->map = om;
     return KZ_OK;
 }
 
@@ -393,7 +412,12 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
         }
         if (k == 1) {
             uint32_t cp;
-            size_t l = kz_xutf8_fast(u + i, m - i, &cp);
+            size_t l;
+            if (i + 2 < m && kz_xja_stable(u + i)) {
+                i += 3;
+                continue;
+            }
+            l = kz_xutf8_fast(u + i, m - i, &cp);
             if (kz_xkana_kanji(cp) || cp == 0x3001) {
                 i += l;
                 continue;
@@ -455,7 +479,7 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
                 r = ".";
                 end = i + 2;
             }
-        } else {
+        } else if (c == '.' ? i + 1 < m && close_at(t, m, i + 1) : defang_trigger(t, m, i)) {
             r = defang_at(t, m, i, ob, o, &end, &trim);
         }
         if (r) {

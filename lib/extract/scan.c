@@ -665,6 +665,16 @@ static kz_err find_words(xscan *x)
                 continue;
             }
         } else {
+            /* Non-ASCII text holds no indicator by itself (NFKC made
+             * full-width forms ASCII): skip it unless an IDN name may
+             * start in it, i.e. a '.' follows. */
+            size_t j = i + 1;
+            while (j < n && (unsigned char)s[j] >= 0x80)
+                j++;
+            if (j >= n || s[j] != '.') {
+                i = j;
+                continue;
+            }
             uint32_t cp;
             size_t l = kz_xutf8_fast((const unsigned char *)s + i, n - i, &cp);
             if (!kz_xkana_kanji(cp) && !kz_xidn_char(cp)) {
