@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kizuna/buf.h"
@@ -25,6 +26,8 @@ const char match_run_usage[] =
     "  --poll-ms N        --follow: how often to look for new data (default 250)\n"
     "  --idle-exit S      --follow: stop after S seconds without new data\n"
     "  --max-line BYTES   longer lines are counted bad and skipped (default 1048576)\n"
+    "  --stats            at the end, on stderr: lines, bytes, CPU time and MB/s of\n"
+    "                     reading and matching the logs (compiling not included)\n"
     "  --sightings OUT    write a STIX bundle of sightings, one per indicator hit\n"
     "  --with-observed-data  add observed-data objects (and the values' SCOs)\n"
     "  --identity NAME    the node's identity in sightings (default: node.name or\n"
@@ -73,6 +76,8 @@ int match_run_option(match_run_opts *o, int argc, char **argv, int *i)
             kz_cli_usage("match", "unknown log format '%s' (zeek, zeek-json, eve, text)", argv[*i]);
             return -1;
         }
+    } else if (strcmp(a, "--stats") == 0) {
+        o->stats = true;
     } else if (strcmp(a, "--count") == 0) {
         o->count = true;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -332,9 +337,12 @@ int match_run(kz_cli *cli, const kz_match_set *m, const match_run_opts *o)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
     }
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     for (size_t i = 0; i < o->n_logs; i++)
         if (kz_logsrc_glob(o->logs[i], read_one, &e))
             break;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     if (R.err) {
         kz_cli_error("match: %s", kz_strerror(R.err));
         goto out;
@@ -348,6 +356,16 @@ int match_run(kz_cli *cli, const kz_match_set *m, const match_run_opts *o)
         fprintf(stderr, "kizuna: match: %llu bad line%s skipped of %llu\n",
                 (unsigned long long)st->bad_lines, st->bad_lines == 1 ? "" : "s",
                 (unsigned long long)st->lines);
+    if (o->stats) {
+        double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+        fprintf(stderr,
+                "kizuna: match: stats: %llu lines, %.1f MB, %.3f s CPU, %.0f MB/s, %llu records, "
+                "%llu fields, %llu matching lines, %llu hits, %llu bad lines\n",
+                (unsigned long long)st->lines, (double)st->bytes / 1e6, cpu,
+                cpu > 0 ? (double)st->bytes / 1e6 / cpu : 0.0, (unsigned long long)st->records,
+                (unsigned long long)st->values, (unsigned long long)R.matched_lines,
+                (unsigned long long)R.hits, (unsigned long long)st->bad_lines);
+    }
     if (o->count && !o->quiet)
         printf("%llu\n", (unsigned long long)R.matched_lines);
     if (R.sight) {

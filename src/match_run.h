@@ -16,7 +16,7 @@ typedef struct match_run_opts {
     size_t n_logs;
     kz_logfmt format;
     size_t max_line;
-    bool count, quiet, follow;
+    bool count, quiet, follow, stats;
     unsigned poll_ms, idle_exit_ms;
     const char *sightings;  /* --sightings OUT.json */
     bool observed_data;
