@@ -405,6 +405,13 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
     *nfkc_needed = false;
     *trig = false;
     while (i < m) {
+        /* eight plain ASCII bytes at a time (no branch per byte) */
+        while (i + 8 <= m && !(prep_kind[u[i]] | prep_kind[u[i + 1]] | prep_kind[u[i + 2]] |
+                               prep_kind[u[i + 3]] | prep_kind[u[i + 4]] | prep_kind[u[i + 5]] |
+                               prep_kind[u[i + 6]] | prep_kind[u[i + 7]]))
+            i += 8;
+        if (i >= m)
+            break;
         uint8_t k = prep_kind[u[i]];
         if (!k) {
             i++;
@@ -454,7 +461,9 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
     size_t o = 0, i = 0;
     while (i < m) {
         size_t j = i;
-        while (j < m && !rf_cand[(unsigned char)t[j]])
+        /* 0xe3 leads all kana; only the U+3000 block (E3 80 ..) matters */
+        while (j < m && (!rf_cand[(unsigned char)t[j]] ||
+                         ((unsigned char)t[j] == 0xe3 && (j + 1 >= m || (unsigned char)t[j + 1] != 0x80))))
             j++;
         if (j > i) { /* a span with nothing to rewrite */
             memcpy(ob + o, t + i, j - i);

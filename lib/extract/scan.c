@@ -620,6 +620,17 @@ static size_t run_end(const xscan *x, size_t i, unsigned *flags)
     const uint8_t *claim = x->any_claim ? x->claim : NULL;
     unsigned f = 0;
     int kind = 0;
+    if (!claim) {
+        /* the common case, a plain word: letters and digits, then a space */
+        while (j < n && X_ALNUM(s[j]))
+            j++;
+        if (j >= n || (!X_IS(s[j], XC_LABEL | XC_SLOW) && s[j] != '.') || s[j] == 0) {
+            *flags = 0;
+            return j;
+        }
+        if (j > i)
+            kind = 1;
+    }
     while (j < n && !(claim && claim[j])) {
         unsigned char c = (unsigned char)s[j];
         if (c < 0x80) {
