@@ -24,6 +24,7 @@ struct kz_match_builder {
     kz_match_opts o;
     kz_time now;
     kz_arena *arena;      /* per object: reset by every add */
+    kz_buf text;          /* canonical pattern text, reused from one indicator to the next */
     uint32_t *seen;       /* open-addressing set of indicator numbers + 1 by UUID (0: free) */
     size_t seen_cap;      /* power of two; kept at most half full */
     kz_strmap *name_map;  /* name -> offset in the pool, so equal names are stored once */
@@ -64,6 +65,7 @@ kz_err kz_match_builder_new(const kz_match_opts *opts, kz_match_builder **out)
         b->o = *opts;
     b->now = (b->o.now.sec || b->o.now.nsec) ? b->o.now : kz_time_now();
     b->c.subdomains = b->o.subdomains;
+    kz_buf_init(&b->text, KZ_PATTERN_MAX_LEN * 4);
     b->arena = kz_arena_new(0);
     b->name_map = kz_strmap_new(0);
     b->c.ips = kz_ipset_new();
@@ -111,6 +113,7 @@ void kz_match_builder_free(kz_match_builder *b)
         return;
     core_release(&b->c);
     kz_arena_free(b->arena);
+    kz_buf_release(&b->text);
     kz_free(b->seen);
     kz_strmap_free(b->name_map);
     kz_free(b->head);
@@ -412,13 +415,11 @@ static kz_err add_object(kz_match_builder *b, const kz_json *obj)
         snprintf(why, sizeof why, "pattern at offset %zu: %s", perr.offset, perr.msg);
         return invalid(b, id, why);
     }
-    kz_buf txt;
-    kz_buf_init(&txt, KZ_PATTERN_MAX_LEN * 4);
-    rc = kz_pattern_print(p, &txt);
+    kz_buf_reset(&b->text);
+    rc = kz_pattern_print(p, &b->text);
     mc_class cl = {0};
     if (!rc)
-        rc = mc_classify(b->arena, txt.data ? txt.data : "", txt.len, &cl);
-    kz_buf_release(&txt);
+        rc = mc_classify(b->arena, b->text.data ? b->text.data : "", b->text.len, &cl);
     ready *r = NULL;
     const char *bad = NULL;
     if (!rc && cl.cls == MC_SIMPLE)
