@@ -210,7 +210,7 @@ static kz_err prepare(kz_match_builder *b, const mc_class *cl, ready **out, cons
         kz_err rc = mc_normalize(b->arena, v->kind, v->lit, v->len, &r[i].s, &r[i].len);
         if (rc == KZ_ENOMEM)
             return rc;
-        if (rc) {
+        if (rc || r[i].len > KZ_STRMAP_KEY_MAX) { /* a key the map cannot hold: the engine's */
             *bad = v->lit;
             return KZ_OK;
         }

@@ -168,6 +168,44 @@ static void test_classify_cases(void **state)
     assert_true(cases >= 40);
 }
 
+/* A value longer than a map key can be is evaluated by the engine, and
+ * a very long name is cut at a character boundary; neither stops the compile. */
+static void test_long_values(void **state)
+{
+    (void)state;
+    size_t n = 70000;
+    char *pat = malloc(n + 64), *name = malloc(2000);
+    assert_non_null(pat);
+    assert_non_null(name);
+    int w = snprintf(pat, n + 64, "[url:value = 'http://example.com/");
+    memset(pat + w, 'a', n);
+    memcpy(pat + w + n, "']", 3);
+    kz_arena *a = kz_arena_new(0);
+    kz_match_builder *b = NULL;
+    assert_int_equal(kz_match_builder_new(NULL, &b), KZ_OK);
+    assert_int_equal(kz_match_builder_add_object(b, indicator(a, 1, pat)), KZ_OK);
+    kz_json *ind = indicator(a, 2, "[domain-name:value = 'example.com']");
+    name[0] = 'x';
+    for (size_t i = 1; i + 1 < 1999; i += 2)
+        memcpy(name + i, "\xc3\xa9", 2); /* e-acute, 2 bytes each: byte 1024 is mid-character */
+    name[1999] = '\0';
+    assert_int_equal(kz_json_object_set(a, ind, "name", kz_json_new_string(a, name)), KZ_OK);
+    assert_int_equal(kz_match_builder_add_object(b, ind), KZ_OK);
+    kz_match_set *m = NULL;
+    assert_int_equal(kz_match_builder_finish(b, &m), KZ_OK);
+    kz_match_stats st;
+    kz_match_set_stats(m, &st);
+    assert_int_equal(st.complex, 1);
+    assert_int_equal(st.simple, 1);
+    size_t len = 0;
+    kz_match_indicator_name(m, 1, &len);
+    assert_int_equal(len, 1023);
+    kz_match_set_free(m);
+    kz_arena_free(a);
+    free(pat);
+    free(name);
+}
+
 static void test_not_indicators(void **state)
 {
     (void)state;
@@ -255,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_bundle_counts),     cmocka_unit_test(test_include_options),
         cmocka_unit_test(test_classify_cases),    cmocka_unit_test(test_not_indicators),
         cmocka_unit_test(test_malformed_document), cmocka_unit_test(test_oom_sweep),
+        cmocka_unit_test(test_long_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
