@@ -9,6 +9,7 @@
 #include <unictype.h>
 
 #include "extract/extract_int.h"
+#include "kizuna/alloc.h"
 
 void kz_xprep_init(kz_xprep *p)
 {
@@ -17,11 +18,11 @@ void kz_xprep_init(kz_xprep *p)
 
 void kz_xprep_release(kz_xprep *p)
 {
-    free(p->a);
-    free(p->b);
-    free(p->ma);
-    free(p->mb);
-    free(p->fb);
+    kz_free(p->a);
+    kz_free(p->b);
+    kz_free(p->ma);
+    kz_free(p->mb);
+    kz_free(p->fb);
     memset(p, 0, sizeof *p);
 }
 
@@ -34,16 +35,16 @@ static kz_err grow(char **t, uint32_t **m, uint8_t **f, size_t *cap, size_t need
     size_t nc = *cap ? *cap : 256;
     while (nc < need + 1)
         nc *= 2;
-    char *nt = realloc(*t, nc);
+    char *nt = kz_realloc(*t, nc);
     if (!nt)
         return KZ_ENOMEM;
     *t = nt;
-    uint32_t *nm = realloc(*m, nc * sizeof **m);
+    uint32_t *nm = kz_realloc(*m, nc * sizeof **m);
     if (!nm)
         return KZ_ENOMEM;
     *m = nm;
     if (f) {
-        uint8_t *nf = realloc(*f, nc);
+        uint8_t *nf = kz_realloc(*f, nc);
         if (!nf)
             return KZ_ENOMEM;
         *f = nf;

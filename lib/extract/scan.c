@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "extract/extract_int.h"
+#include "kizuna/alloc.h"
 
 typedef struct xhit {
     uint32_t cs, ce;     /* span in the prepared line */
@@ -46,7 +47,7 @@ static kz_err claim(xscan *x, size_t a, size_t b)
     if (!x->any_claim) {
         if (x->claim_cap < x->n + 1) {
             size_t nc = x->n + 1 > 4096 ? x->n + 1 : 4096;
-            uint8_t *c = realloc(x->claim, nc);
+            uint8_t *c = kz_realloc(x->claim, nc);
             if (!c)
                 return KZ_ENOMEM;
             x->claim = c;
@@ -75,7 +76,7 @@ static kz_err add_hit_raw(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t 
 {
     if (x->nhits == x->hcap) {
         size_t nc = x->hcap ? x->hcap * 2 : 64;
-        xhit *h = realloc(x->hits, nc * sizeof *h);
+        xhit *h = kz_realloc(x->hits, nc * sizeof *h);
         if (!h)
             return KZ_ENOMEM;
         x->hits = h;
@@ -791,7 +792,7 @@ kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, k
     char *copy = NULL;
     kz_err rc = KZ_OK;
     if (o && o->input == KZ_EXTRACT_HTML && len) {
-        copy = malloc(len);
+        copy = kz_malloc(len);
         if (!copy)
             return KZ_ENOMEM;
         memcpy(copy, text, len);
@@ -818,9 +819,9 @@ kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, k
             x.line_no++;
         pos = next;
     }
-    free(copy);
-    free(x.claim);
-    free(x.hits);
+    kz_free(copy);
+    kz_free(x.claim);
+    kz_free(x.hits);
     kz_buf_release(&x.vals);
     kz_xprep_release(&x.prep);
     return rc;

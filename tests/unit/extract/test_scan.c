@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "kizuna/alloc.h"
 #include "kizuna/arena.h"
 #include "kizuna/extract.h"
 
@@ -158,6 +159,38 @@ static void test_filter_stop_html(void **state)
     assert_int_equal(kz_extract_scan("", 0, NULL, record, &r), KZ_OK);
 }
 
+/* Every allocation failure inside the scan comes back as KZ_ENOMEM (or
+ * is not hit at all), never a crash or a leak (LeakSanitizer checks). */
+static void test_oom_sweep(void **state)
+{
+    (void)state;
+    const char *t = "攻撃者はｅｖｉｌ．ｃｏｍ hxxp://bad[.]example.com/x?a=1 user[at]example.jp\n"
+                    "2001:db8::1 CVE-2021-44228 T1059.001 d41d8cd98f00b204e9800998ecf8427e\n"
+                    "<p>evil&#46;com</p> テスト.example.com 192.0.2.1/24\n";
+    for (int html = 0; html < 2; html++) {
+        kz_extract_opts o = {.input = html ? KZ_EXTRACT_HTML : KZ_EXTRACT_TEXT};
+        rec full = {0};
+        assert_int_equal(kz_extract_scan(t, strlen(t), &o, record, &full), KZ_OK);
+        bool done = false;
+        for (long n = 1; n < 200 && !done; n++) {
+            rec r = {0};
+            kz_alloc_fail_after(n, 0);
+            kz_err rc = kz_extract_scan(t, strlen(t), &o, record, &r);
+            long failed = kz_alloc_failures();
+            kz_alloc_fail_after(0, 0);
+            assert_true(rc == KZ_OK || rc == KZ_ENOMEM);
+            if (n == 1)
+                assert_true(failed > 0); /* the sweep does reach the scanner's allocations */
+            if (failed == 0) {
+                assert_int_equal(rc, KZ_OK);
+                assert_int_equal(r.n, full.n);
+                done = true;
+            }
+        }
+        assert_true(done);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_filter_stop_html),
+        cmocka_unit_test(test_oom_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
