@@ -8,7 +8,7 @@
 #include "kizuna/json.h"
 
 static const char usage_text[] =
-    "usage: kizuna warninglist check [options] VALUE...\n"
+    "usage: kizuna warninglist check [options] VALUE...|-\n"
     "       kizuna warninglist list [options] [--json]\n"
     "\n"
     "Warninglists (MISP format) hold values that are known benign or not\n"
@@ -16,7 +16,8 @@ static const char usage_text[] =
     "special-purpose blocks. kizuna extract keeps an IOC found on one as an\n"
     "observable but makes no indicator of it.\n"
     "\n"
-    "check: for each VALUE, one line per list holding it:\n"
+    "check: for each VALUE ('-': one value per line of standard input), one line\n"
+    "  per list holding it:\n"
     "    VALUE<TAB>TYPE<TAB>LIST<TAB>LIST NAME\n"
     "  or VALUE<TAB>TYPE<TAB>-  when no list holds it. The type is guessed: IP\n"
     "  or CIDR, URL (checked whole and by its host), e-mail (whole and by its\n"
@@ -84,47 +85,89 @@ static void print_json_string(const char *s)
     kz_buf_release(&b);
 }
 
+/* Checks one value and prints its lines; *any is set when a list holds
+ * it. 0, or the exit code after an error was printed. */
+static int check_one(const kz_warninglist_set *s, const char *v, size_t len, bool json,
+                     bool *any)
+{
+    kz_ioc_type t = kz_warninglist_guess_type(v, len);
+    hitlist h = {.n = 0};
+    kz_err rc = kz_warninglist_check(s, t, v, len, add_hit, &h, NULL);
+    const char *sub;
+    size_t sl;
+    kz_ioc_type st = KZ_IOC__COUNT;
+    sub_value(t, v, &sub, &sl, &st);
+    if (!rc && sub && sl)
+        rc = kz_warninglist_check(s, st, sub, sl, add_hit, &h, NULL);
+    if (rc == KZ_ETOOBIG)
+        return kz_cli_error("warninglist: value '%.40s...' longer than %u bytes", v,
+                            KZ_WL_MAX_ENTRY);
+    if (rc)
+        return kz_cli_error("warninglist: check failed: %s", kz_strerror(rc));
+    *any = *any || h.n;
+    if (json) {
+        fputs("{\"value\":", stdout);
+        print_json_string(v);
+        printf(",\"type\":\"%s\",\"warninglists\":[", type_names[t]);
+        for (size_t k = 0; k < h.n; k++) {
+            fputs(k ? ",{\"id\":" : "{\"id\":", stdout);
+            print_json_string(h.l[k]->id);
+            fputs(",\"name\":", stdout);
+            print_json_string(h.l[k]->name);
+            fputs(",\"description\":", stdout);
+            print_json_string(h.l[k]->description);
+            fputs("}", stdout);
+        }
+        fputs("]}\n", stdout);
+        return 0;
+    }
+    if (!h.n)
+        printf("%s\t%s\t-\n", v, type_names[t]);
+    for (size_t k = 0; k < h.n; k++)
+        printf("%s\t%s\t%s\t%s\n", v, type_names[t], h.l[k]->id, h.l[k]->name);
+    return 0;
+}
+
+/* "-": one value per line of standard input (blank lines skipped,
+ * surrounding blanks and CR dropped). */
+static int check_stdin(const kz_warninglist_set *s, bool json, bool *any)
+{
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    int ret = 0;
+    while (!ret && (n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        size_t len = (size_t)n, off = 0;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+                       line[len - 1] == ' ' || line[len - 1] == '\t'))
+            len--;
+        while (off < len && (line[off] == ' ' || line[off] == '\t'))
+            off++;
+        if (off == len)
+            continue;
+        line[len] = '\0';
+        if (len - off > KZ_WL_MAX_ENTRY)
+            ret = kz_cli_error("warninglist: <stdin>:%zu: longer than %u bytes", lineno,
+                               KZ_WL_MAX_ENTRY);
+        else
+            ret = check_one(s, line + off, len - off, json, any);
+    }
+    if (!ret && ferror(stdin))
+        ret = kz_cli_error("warninglist: cannot read standard input");
+    free(line);
+    return ret;
+}
+
 static int do_check(const kz_warninglist_set *s, int n, char **values, bool json)
 {
     bool any = false;
     for (int i = 0; i < n; i++) {
-        const char *v = values[i];
-        size_t len = strlen(v);
-        kz_ioc_type t = kz_warninglist_guess_type(v, len);
-        hitlist h = {.n = 0};
-        kz_err rc = kz_warninglist_check(s, t, v, len, add_hit, &h, NULL);
-        const char *sub;
-        size_t sl;
-        kz_ioc_type st = KZ_IOC__COUNT;
-        sub_value(t, v, &sub, &sl, &st);
-        if (!rc && sub && sl)
-            rc = kz_warninglist_check(s, st, sub, sl, add_hit, &h, NULL);
-        if (rc == KZ_ETOOBIG)
-            return kz_cli_error("warninglist: value %d longer than %u bytes", i + 1,
-                                KZ_WL_MAX_ENTRY);
-        if (rc)
-            return kz_cli_error("warninglist: check failed: %s", kz_strerror(rc));
-        any = any || h.n;
-        if (json) {
-            fputs("{\"value\":", stdout);
-            print_json_string(v);
-            printf(",\"type\":\"%s\",\"warninglists\":[", type_names[t]);
-            for (size_t k = 0; k < h.n; k++) {
-                fputs(k ? ",{\"id\":" : "{\"id\":", stdout);
-                print_json_string(h.l[k]->id);
-                fputs(",\"name\":", stdout);
-                print_json_string(h.l[k]->name);
-                fputs(",\"description\":", stdout);
-                print_json_string(h.l[k]->description);
-                fputs("}", stdout);
-            }
-            fputs("]}\n", stdout);
-            continue;
-        }
-        if (!h.n)
-            printf("%s\t%s\t-\n", v, type_names[t]);
-        for (size_t k = 0; k < h.n; k++)
-            printf("%s\t%s\t%s\t%s\n", v, type_names[t], h.l[k]->id, h.l[k]->name);
+        int r = strcmp(values[i], "-") == 0
+                    ? check_stdin(s, json, &any)
+                    : check_one(s, values[i], strlen(values[i]), json, &any);
+        if (r)
+            return r;
     }
     return any ? KZ_EXIT_OK : KZ_EXIT_NEGATIVE;
 }

@@ -54,6 +54,10 @@ expect 0 "any value listed" -- "$K" warninglist check kizuna-test-c2.xyz 10.0.0.
 expect 0 "json" -- "$K" warninglist check --json 10.0.0.1
 python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).readline()); assert d["value"]=="10.0.0.1" and "rfc1918" in [w["id"] for w in d["warninglists"]], d' "$tmp/out" || fail "json output"
 
+# values from standard input, one a line, with blank lines and CRs
+printf '8.8.8.8\r\n\n  kizuna-test-c2.xyz  \n' >"$tmp/values"
+expect 0 "stdin" -- "$K" warninglist check - <"$tmp/values"
+[ "$(cut -f1,3 "$tmp/out" | tr '\t' ' ')" = "$(printf '8.8.8.8 public-dns-v4\nkizuna-test-c2.xyz -')" ] || fail "stdin lines: $(cat "$tmp/out")"
 expect 0 "list" -- "$K" warninglist list
 has "amazon-aws	cidr	3847	Amazon	List of known Amazon AWS IP address ranges" "list line"
 [ "$(wc -l <"$tmp/out")" -ge 28 ] || fail "every list listed"
