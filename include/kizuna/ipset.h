@@ -8,8 +8,9 @@
  * indicators are mostly single addresses, and a trie costs one node per
  * bit of every address (tens of bytes each); here a /32 costs one 8-byte
  * slot at most 3/4 full, a prefix one slot in the table of its length,
- * and a lookup probes one table per prefix length present (real sets use
- * a handful: /32, /24, /16, provider ranges a few more). */
+ * and a lookup probes only the tables of lengths that can hold a match
+ * (IPv4: a per-/16 bitmap of the lengths present there; IPv6: every length
+ * present, which real sets keep to a handful). */
 #ifndef KIZUNA_IPSET_H
 #define KIZUNA_IPSET_H
 

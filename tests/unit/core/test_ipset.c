@@ -159,8 +159,69 @@ static void test_many(void **state)
         a.a[0] = 21;
         assert_int_equal(kz_ipset_lookup(s, &a, &v, 1), 0);
     }
-    /* 8-byte slots at most 3/4 full: well under 24 bytes an address */
-    assert_true(kz_ipset_bytes(s) < 50000 * 24);
+    /* 8-byte slots at most 3/4 full: under 24 bytes an address, plus the
+     * fixed 256 KiB per-/16 length filter */
+    assert_true(kz_ipset_bytes(s) < 50000 * 24 + 65536 * 4 + 4096);
+    kz_ipset_free(s);
+}
+
+/* Prefixes of every IPv4 length and some IPv6 ones against a brute-force
+ * scan with kz_ip_contains: the per-/16 length filter must never hide a
+ * containing prefix, and lookups list them longest first. */
+static void test_against_brute_force(void **state)
+{
+    (void)state;
+    enum { NP = 600, NQ = 4000 };
+    static kz_ipaddr pre[NP];
+    kz_ipset *s = kz_ipset_new();
+    uint64_t r = 88172645463325252ull;
+    size_t np = 0;
+    for (size_t i = 0; i < NP; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        kz_ipaddr p = {.family = (i % 5 == 4) ? 6 : 4};
+        p.prefix = (uint8_t)(p.family == 4 ? r % 33 : r % 129);
+        for (int b = 0; b < 16; b++)
+            p.a[b] = (uint8_t)(r >> ((b % 8) * 8)) ^ (uint8_t)b;
+        if (p.family == 4) {
+            p.a[0] = (uint8_t)(10 + (r >> 60)); /* cluster, so that prefixes nest */
+            memset(p.a + 4, 0, 12);
+        } else {
+            p.a[0] = 0x20;
+            p.a[1] = 0x01;
+        }
+        /* clear host bits through the parser's rules */
+        char txt[KZ_IP_TEXT_MAX];
+        kz_ip_format(&p, txt, sizeof txt);
+        kz_ipaddr q;
+        assert_int_equal(kz_ip_parse(txt, strlen(txt), &q, NULL), KZ_OK);
+        (void)q;
+        p = q;
+        kz_err rc = kz_ipset_add(s, &p, (uint32_t)np, NULL);
+        if (rc == KZ_EEXIST)
+            continue;
+        assert_int_equal(rc, KZ_OK);
+        pre[np++] = p;
+    }
+    for (size_t i = 0; i < NQ; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        kz_ipaddr x = pre[r % np];
+        x.prefix = x.family == 4 ? 32 : 128;
+        for (int b = (int)(r >> 40) % 4 + 1; b < 16; b++) /* vary the tail */
+            x.a[b] ^= (uint8_t)(r >> (b * 3));
+        if (x.family == 4)
+            memset(x.a + 4, 0, 12);
+        size_t want = 0;
+        for (size_t j = 0; j < np; j++)
+            want += kz_ip_contains(&pre[j], &x);
+        uint32_t v[64];
+        size_t got = kz_ipset_lookup(s, &x, v, 64);
+        assert_int_equal(got, want);
+        for (size_t j = 0; j < got && j < 64; j++) {
+            assert_true(kz_ip_contains(&pre[v[j]], &x));
+            if (j)
+                assert_true(pre[v[j]].prefix < pre[v[j - 1]].prefix);
+        }
+    }
     kz_ipset_free(s);
 }
 
@@ -169,7 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_format), cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_contains),     cmocka_unit_test(test_set),
-        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_many),         cmocka_unit_test(test_against_brute_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
