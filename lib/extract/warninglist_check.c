@@ -17,6 +17,8 @@ kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *e
     kz_strmap_trim(s->exact);
     kz_strmap_trim(s->host);
     kz_strmap_trim(s->dotsuf);
+    for (size_t i = 0; i < s->n_lists; i++)
+        s->kind_types[s->lists[i].info.type] |= s->lists[i].applies;
     if (s->n_re) {
         s->re_ctx = pcre2_match_context_create(NULL);
         if (!s->re_ctx)
@@ -255,23 +257,26 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
             hl = len - (size_t)(at + 1 - value);
         }
     }
-    if (host && hl)
+    if (host && hl && (s->kind_types[KZ_WL_CIDR] & h->tbit))
         check_ip(h, host, hl);
     /* an address has no parent names: hostname lists cannot hold it */
-    if (host && hl && t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6)
+    if (host && hl && t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6 &&
+        ((s->kind_types[KZ_WL_HOSTNAME] | s->kind_types[KZ_WL_STRING]) & h->tbit))
         check_host(h, host, hl);
 
     /* exact strings, compared lower-cased */
-    char low[KZ_WL_MAX_ENTRY];
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)value[i];
-        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (len && (s->kind_types[KZ_WL_STRING] & h->tbit)) {
+        char low[KZ_WL_MAX_ENTRY];
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)value[i];
+            low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        uint32_t head;
+        if (kz_strmap_get(s->exact, low, len, &head))
+            report_chain(h, head, KZ_WL_STRING);
     }
-    uint32_t head;
-    if (len && kz_strmap_get(s->exact, low, len, &head))
-        report_chain(h, head, KZ_WL_STRING);
 
-    if (s->sub_db && len) {
+    if (s->sub_db && len && (s->kind_types[KZ_WL_SUBSTRING] & h->tbit)) {
         pthread_mutex_t *lk = (pthread_mutex_t *)&s->sub_lock;
         pthread_mutex_lock(lk);
         hs_error_t he = hs_scan(s->sub_db, value, (unsigned)len, 0, s->sub_scratch, on_sub, h);

@@ -62,6 +62,8 @@ struct kz_warninglist_set {
     hs_database_t *sub_db;
     hs_scratch_t *sub_scratch; /* guarded by sub_lock: check may run on any thread */
     pthread_mutex_t sub_lock;
+    uint32_t kind_types[KZ_WL__COUNT]; /* per list type: the value types some list of it
+                                        * applies to (lookups no list can answer are skipped) */
     bool compiled;
     bool broken; /* a load failed half-way (out of memory): the set is unusable */
     size_t entries;
