@@ -383,7 +383,7 @@ static void eve(gen *g)
                      ts, flow, b, a, sp, host, type == T_MD5 ? pv : md5,
                      type == T_SHA256 ? pv : sha, below(1000000));
         } else {
-            char from[128];
+            char from[160];
             snprintf(from, sizeof from, "user%u@%s", below(1000), host);
             snprintf(line, sizeof line,
                      "{\"timestamp\":\"%s\",\"flow_id\":%llu,\"in_iface\":\"eth0\",\"event_type\":"
