@@ -74,7 +74,7 @@ struct kz_logreader {
     bool col_set[KZ_ZEEK_MAX_COLS];     /* column is a set or vector */
     size_t n_cols;
     bool have_fields, have_types;
-    bool line_esc;                      /* the current line holds a backslash */
+    bool line_esc;                      /* the current column holds a backslash */
     const char *bad_why;                /* reason of the line being rejected */
 };
 

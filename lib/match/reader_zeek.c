@@ -218,9 +218,14 @@ kz_err kz_reader_zeek_line(kz_logreader *r, const char *line, size_t len, uint64
         return kz_reader_bad(r, lineno, "data before a #fields header");
     const char *p = line, *end = line + len;
     size_t col = 0;
-    r->line_esc = memchr(line, '\\', len) != NULL;
     for (;;) {
-        const char *s = kz_find2(p, end, r->sep, r->sep);
+        /* the column's end, noting on the way whether it holds an escape */
+        const char *s = kz_find2(p, end, r->sep, '\\');
+        r->line_esc = false;
+        while (s && *s == '\\' && r->sep != '\\') {
+            r->line_esc = true;
+            s = kz_find2(s + 1, end, r->sep, '\\');
+        }
         const char *e = s ? s : end;
         if (col >= r->n_cols)
             return kz_reader_bad(r, lineno, "more fields than #fields names");
