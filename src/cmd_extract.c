@@ -271,7 +271,8 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     ectx c = {.json = !strcmp(format, "json"), .text = text, .xs = xs};
     kz_buf_init(&c.out, 0);
     kz_buf_init(&c.key, 0);
-    if (!c.json && !(c.seen = kz_strmap_new(1024))) {
+    /* sized for about one distinct value per 256 bytes: no rehash while reading */
+    if (!c.json && !(c.seen = kz_strmap_new(len / 256 + 1024))) {
         free(text);
         return kz_cli_error("out of memory");
     }

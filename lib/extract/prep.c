@@ -422,7 +422,9 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
             uint32_t cp;
             size_t l;
             if (i + 2 < m && kz_xja_stable(u + i)) {
-                i += 3;
+                do
+                    i += 3;
+                while (i + 2 < m && kz_xja_stable(u + i));
                 continue;
             }
             l = kz_xutf8_fast(u + i, m - i, &cp);

@@ -681,6 +681,9 @@ static kz_err find_words(xscan *x)
              * full-width forms ASCII): skip it unless an IDN name may
              * start in it, i.e. a '.' follows. */
             size_t j = i + 1;
+            uint64_t w;
+            while (j + 8 <= n && (memcpy(&w, s + j, 8), (w & 0x8080808080808080ull) == 0x8080808080808080ull))
+                j += 8;
             while (j < n && (unsigned char)s[j] >= 0x80)
                 j++;
             if (j >= n || s[j] != '.') {
