@@ -74,14 +74,19 @@ static bool combining(uint32_t cp)
            uc_combining_class(cp) != 0;
 }
 
-static bool next_combines(const unsigned char *s, size_t n, size_t i)
+static bool next_combines_slow(const unsigned char *s, size_t n, size_t i)
 {
     uint32_t cp;
-    /* below U+0300 nothing combines; kana and kanji are not marks */
-    if (i >= n || s[i] < 0xcc || (i + 2 < n && kz_xja_stable(s + i)))
-        return false;
+    if (i + 2 < n && kz_xja_stable(s + i))
+        return false; /* kana and kanji are not marks */
     kz_xutf8_fast(s + i, n - i, &cp);
     return combining(cp);
+}
+
+static inline bool next_combines(const unsigned char *s, size_t n, size_t i)
+{
+    /* below U+0300 (lead byte 0xcc) nothing combines */
+    return i < n && s[i] >= 0xcc && next_combines_slow(s, n, i);
 }
 
 /* NFKC of src[0..len) into p->a / p->ma. */
