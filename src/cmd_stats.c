@@ -27,87 +27,20 @@ static const char usage_tail[] = "\nexit status: 0, 2 error\n";
 
 #define PAGE 1000
 
-/* The observable types counted, their pattern paths and IOC types. */
-static const struct {
-    const char *sco;
-    const char *path; /* "ipv4-addr:value = '" */
-    kz_ioc_type t;
-} kinds[] = {
-    {"ipv4-addr", "ipv4-addr:value", KZ_IOC_IPV4},
-    {"ipv6-addr", "ipv6-addr:value", KZ_IOC_IPV6},
-    {"domain-name", "domain-name:value", KZ_IOC_DOMAIN},
-    {"url", "url:value", KZ_IOC_URL},
-};
-
 typedef struct sctx {
-    const kz_warninglist_set *set;
-    kz_wl_conc conc;
+    kz_warninglist_conc *conc;
     kz_arena *a;
     kz_err rc;
 } sctx;
 
-static void count(sctx *c, kz_ioc_type t, const char *v, size_t len)
-{
-    if (!c->rc)
-        c->rc = kz_wl_conc_add(&c->conc, c->set, t, v, len);
-}
-
-/* The values compared with '=' to the counted paths of a STIX pattern:
- * "[ipv4-addr:value = '1.2.3.4' OR domain-name:value = 'x.org']". */
-static void from_pattern(sctx *c, const char *p)
-{
-    char val[KZ_WL_MAX_ENTRY];
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        size_t pl = strlen(kinds[k].path);
-        for (const char *q = strstr(p, kinds[k].path); q; q = strstr(q + pl, kinds[k].path)) {
-            /* the path must start a token: "x-ipv4-addr:value" is another type */
-            if (q > p && (q[-1] == '-' || q[-1] == '_' || (q[-1] >= 'a' && q[-1] <= 'z')))
-                continue;
-            const char *s = q + pl;
-            while (*s == ' ')
-                s++;
-            if (*s != '=')
-                continue;
-            s++;
-            while (*s == ' ')
-                s++;
-            if (*s != '\'')
-                continue;
-            size_t n = 0;
-            for (s++; *s && *s != '\'' && n < sizeof val; s++) {
-                if (*s == '\\' && s[1])
-                    s++;
-                val[n++] = *s;
-            }
-            if (*s == '\'')
-                count(c, kinds[k].t, val, n);
-        }
-    }
-}
-
 static int on_record(void *ctx, const kz_store_record *r)
 {
     sctx *c = ctx;
-    if (c->rc)
-        return 1;
     kz_arena_reset(c->a);
     kz_json *v = NULL;
     if (kz_json_parse(c->a, r->json, r->json_len, NULL, &v, NULL) != KZ_OK)
         return 0; /* the store validated it; a surprise is not worth failing over */
-    if (strcmp(r->type, "indicator") == 0) {
-        const char *pt = kz_json_get_string(v, "pattern_type");
-        const char *p = kz_json_get_string(v, "pattern");
-        if (p && pt && strcmp(pt, "stix") == 0)
-            from_pattern(c, p);
-        return c->rc != KZ_OK;
-    }
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        if (strcmp(r->type, kinds[k].sco) != 0)
-            continue;
-        const kz_json *val = kz_json_get(v, "value");
-        if (val && val->type == KZ_JSON_STRING)
-            count(c, kinds[k].t, val->u.str.ptr, val->u.str.len);
-    }
+    c->rc = kz_warninglist_conc_add_object(c->conc, v);
     return c->rc != KZ_OK;
 }
 
@@ -148,11 +81,11 @@ int cmd_stats(kz_cli *cli, int argc, char **argv)
     int ret = kz_wl_cli_load(cli, "stats", &wo, &set);
     if (ret)
         return ret;
-    c.set = set;
+    c.conc = kz_warninglist_conc_new(set);
     c.a = kz_arena_new(0);
     char err[512];
     kz_err rc = KZ_ENOMEM;
-    if (!c.a) {
+    if (!c.a || !c.conc) {
         ret = kz_cli_error("stats: out of memory");
         goto done;
     }
@@ -188,7 +121,7 @@ int cmd_stats(kz_cli *cli, int argc, char **argv)
     if (json) {
         kz_buf b;
         kz_buf_init(&b, 0);
-        rc = kz_wl_conc_json(&c.conc, &b);
+        rc = kz_warninglist_conc_json(kz_warninglist_conc_get(c.conc), &b);
         if (!rc)
             printf("%s\n", b.data);
         kz_buf_release(&b);
@@ -197,12 +130,12 @@ int cmd_stats(kz_cli *cli, int argc, char **argv)
             goto done;
         }
     } else {
-        kz_wl_conc_print_text(&c.conc, stdout);
+        kz_wl_conc_print_text(kz_warninglist_conc_get(c.conc), stdout);
     }
     ret = KZ_EXIT_OK;
 done:
     kz_arena_free(c.a);
-    kz_wl_conc_release(&c.conc);
+    kz_warninglist_conc_free(c.conc);
     kz_store_close(s);
     kz_warninglist_set_free(set);
     return ret;

@@ -63,7 +63,7 @@ static void sub_value(kz_ioc_type t, const char *v, const char **out, size_t *le
     *out = NULL;
     *len = 0;
     if (t == KZ_IOC_URL) {
-        kz_wl_url_host(v, strlen(v), out, len, st);
+        kz_warninglist_url_host(v, strlen(v), out, len, st);
         return;
     }
     const char *at = t == KZ_IOC_EMAIL ? strrchr(v, '@') : NULL;

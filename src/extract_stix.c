@@ -42,7 +42,7 @@ struct kz_xstix {
     kz_warninglist_set *set;
     kz_attack_names *attack;
     kz_extract_report *report;
-    kz_wl_conc conc;
+    kz_warninglist_conc *conc; /* json: provider concentration */
     kz_arena *arena;
 };
 
@@ -65,7 +65,7 @@ void kz_xstix_free(kz_xstix *x)
     kz_warninglist_set_free(x->set);
     kz_attack_names_free(x->attack);
     kz_arena_free(x->arena);
-    kz_wl_conc_release(&x->conc);
+    kz_warninglist_conc_free(x->conc);
     memset(x, 0, sizeof *x);
 }
 
@@ -171,7 +171,8 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
     if (!x->stix) {
         /* json: a report only to merge duplicates and cache list lookups */
         kz_extract_report_opts o = {.name = "-", .tlp = KZ_TLP_NONE, .wl = x->set};
-        if (kz_extract_report_new(&o, &x->report))
+        if (kz_extract_report_new(&o, &x->report) ||
+            (x->set && !(x->conc = kz_warninglist_conc_new(x->set))))
             return kz_cli_error("extract: out of memory");
         return 0;
     }
@@ -218,8 +219,8 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
     rc = kz_extract_report_add(x->report, h, &lists, &n);
     if (rc || x->stix)
         return rc;
-    if (x->set)
-        rc = kz_wl_conc_add(&x->conc, x->set, h->type, h->value, h->value_len);
+    if (x->conc)
+        rc = kz_warninglist_conc_add(x->conc, h->type, h->value, h->value_len);
     if (rc || !json_out)
         return rc;
     rc = kz_buf_append_str(json_out, ", \"warninglists\": [");
@@ -237,8 +238,10 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
 kz_err kz_xstix_json_close(kz_xstix *x, kz_buf *out, size_t n_hits)
 {
     kz_err rc = kz_buf_append_str(out, n_hits ? ",\n  " : "[\n  ");
+    kz_warninglist_conc_result none;
+    memset(&none, 0, sizeof none);
     if (!rc)
-        rc = kz_wl_conc_json(&x->conc, out);
+        rc = kz_warninglist_conc_json(x->conc ? kz_warninglist_conc_get(x->conc) : &none, out);
     if (!rc)
         rc = kz_buf_append_str(out, "\n]\n");
     return rc;

@@ -39,34 +39,9 @@ extern const char kz_wl_cli_help[];
  * line naming the file and JSON path and returns KZ_EXIT_ERROR. */
 int kz_wl_cli_load(kz_cli *cli, const char *cmd, const kz_wl_cli *o, kz_warninglist_set **out);
 
-/* Provider concentration: of the distinct hosts a report or collection
- * names (IP addresses, domain names, the hosts of URLs), how many lie on
- * each provider's lists. Zero-initialise; kz_wl_conc_release. */
-typedef struct kz_wl_conc {
-    size_t total;                 /* distinct hosts counted */
-    size_t on_provider;           /* of them, on at least one provider list */
-    const char *names[32];        /* provider names (static strings of the set) */
-    size_t counts[32];
-    size_t n_names;
-    struct kz_strmap *seen;       /* hosts counted already */
-} kz_wl_conc;
-
-/* Counts the host of one IOC of type t (an IP or domain itself, a URL's
- * host; other types are ignored), once per distinct host, looking it up in
- * set s. KZ_ENOMEM or the check's error. */
-kz_err kz_wl_conc_add(kz_wl_conc *c, const kz_warninglist_set *s, kz_ioc_type t,
-                      const char *value, size_t len);
-void kz_wl_conc_release(kz_wl_conc *c);
-/* The host of a URL (IPv6 without brackets) and its type (IPv4, IPv6 or
- * domain); false when there is none. */
-bool kz_wl_url_host(const char *url, size_t len, const char **host, size_t *host_len,
-                    kz_ioc_type *type);
-/* Appends the figures as one JSON object (no newline):
- * {"type":"provider-concentration","iocs":N,"on_provider":M,"share":0.25,
- *  "providers":[{"provider":"Amazon","iocs":2,"share":0.1},...]} */
-kz_err kz_wl_conc_json(const kz_wl_conc *c, kz_buf *out);
-/* The same as text lines ("provider concentration: 3 of 12 IOCs (25.0%)"...). */
-void kz_wl_conc_print_text(const kz_wl_conc *c, FILE *out);
+/* Provider concentration as text lines ("provider concentration: 3 of 12
+ * hosts (25.0%) ..." and one line per provider). */
+void kz_wl_conc_print_text(const kz_warninglist_conc_result *r, FILE *out);
 
 /* ---- kizuna extract: --format stix / json additions (extract_stix.c) ---- */
 typedef struct kz_xstix kz_xstix;

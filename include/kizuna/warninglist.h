@@ -25,8 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kizuna/buf.h"
 #include "kizuna/error.h"
 #include "kizuna/extract.h"
+#include "kizuna/json.h"
 
 /* Limits (past them: KZ_ETOOBIG with the file and JSON path). */
 #define KZ_WL_MAX_FILE (64u << 20) /* bytes of one list file */
@@ -134,5 +136,48 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
  * "://"), e-mail (has '@'), MD5/SHA-1/SHA-256/SHA-512 (hex of that
  * length), CVE id, domain (has a dot); KZ_IOC__COUNT otherwise. */
 kz_ioc_type kz_warninglist_guess_type(const char *value, size_t len);
+
+/* The host of a URL ("scheme://[user@]host[:port]/..."; IPv6 without its
+ * brackets), pointing into url, and its type (KZ_IOC_IPV4, _IPV6 or
+ * _DOMAIN; type may be NULL). false when there is none. */
+bool kz_warninglist_url_host(const char *url, size_t len, const char **host, size_t *host_len,
+                             kz_ioc_type *type);
+
+/* ---- provider concentration ----
+ * Of the distinct hosts a report or a collection names (IP addresses,
+ * domain names, the hosts of URLs), how many lie on the lists of the large
+ * cloud and CDN providers (kz_warninglist_info.provider), in all and per
+ * provider. A host on two providers' lists counts for both. */
+typedef struct kz_warninglist_conc kz_warninglist_conc;
+
+typedef struct kz_warninglist_conc_result {
+    size_t hosts;       /* distinct hosts counted */
+    size_t on_provider; /* of them, on at least one provider's list */
+    struct kz_warninglist_conc_provider {
+        const char *provider; /* static string */
+        size_t hosts;
+    } providers[32];    /* most hosts first, ties by name */
+    size_t n_providers;
+} kz_warninglist_conc_result;
+
+/* A counter over compiled set s (borrowed). Heap;
+ * kz_warninglist_conc_free. NULL on out of memory or a NULL set. */
+kz_warninglist_conc *kz_warninglist_conc_new(const kz_warninglist_set *s);
+void kz_warninglist_conc_free(kz_warninglist_conc *c);
+/* Counts the host of one IOC of type t (an IP or domain itself, a URL's
+ * host; other types are ignored), once per distinct host. KZ_ENOMEM, or
+ * the check's error. */
+kz_err kz_warninglist_conc_add(kz_warninglist_conc *c, kz_ioc_type t, const char *value,
+                               size_t len);
+/* Counts the hosts of a STIX object: the value of an ipv4-addr, ipv6-addr,
+ * domain-name or url observable, the '=' comparisons to their :value in
+ * an indicator's STIX pattern. Other objects count nothing. */
+kz_err kz_warninglist_conc_add_object(kz_warninglist_conc *c, const kz_json *obj);
+/* The figures so far (owned by c). */
+const kz_warninglist_conc_result *kz_warninglist_conc_get(const kz_warninglist_conc *c);
+/* Appends them to out as one JSON object:
+ * {"type": "provider-concentration", "iocs": N, "on_provider": M, "share": 0.25,
+ *  "providers": [{"provider": "Amazon", "iocs": 2, "share": 0.1}, ...]} */
+kz_err kz_warninglist_conc_json(const kz_warninglist_conc_result *r, kz_buf *out);
 
 #endif

@@ -137,39 +137,6 @@ static void report_chain(hitstate *h, uint32_t head, kz_wl_type want)
         report(h, h->s->post[p].list, want);
 }
 
-/* The host of a URL: after "scheme://" and any "user@", up to the port,
- * path, query or fragment; IPv6 literals without their brackets. */
-static void url_host(const char *v, size_t len, const char **h, size_t *hl)
-{
-    const char *p = memmem(v, len, "://", 3);
-    const char *end = v + len;
-    *h = NULL;
-    *hl = 0;
-    if (!p)
-        return;
-    p += 3;
-    const char *e = p;
-    while (e < end && *e != '/' && *e != '?' && *e != '#' && *e != '\\')
-        e++;
-    const char *at = NULL;
-    for (const char *q = p; q < e; q++)
-        if (*q == '@')
-            at = q;
-    if (at)
-        p = at + 1;
-    if (p < e && *p == '[') {
-        const char *rb = memchr(p, ']', (size_t)(e - p));
-        if (!rb)
-            return;
-        *h = p + 1;
-        *hl = (size_t)(rb - p - 1);
-        return;
-    }
-    const char *colon = memchr(p, ':', (size_t)(e - p));
-    *h = p;
-    *hl = (size_t)((colon ? colon : e) - p);
-}
-
 /* Looks the name up in the hostname lists (the name and every parent) and
  * in the ".example.com" string entries (parents only). */
 static void check_host(hitstate *h, const char *name, size_t len)
@@ -249,7 +216,7 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
         host = value;
         hl = len;
     } else if (t == KZ_IOC_URL) {
-        url_host(value, len, &host, &hl);
+        kz_warninglist_url_host(value, len, &host, &hl, NULL);
     } else if (t == KZ_IOC_EMAIL) {
         const char *at = memrchr(value, '@', len);
         if (at) {
