@@ -16,7 +16,6 @@
 #include "kizuna/extract_report.h"
 #include "kizuna/fed_publish.h"
 #include "kizuna/store.h"
-#include "kizuna/strmap.h"
 
 const char kz_xstix_help[] =
     "  --tlp LEVEL          stix: mark every object TLP 2.0 clear, green, amber,\n"
@@ -33,7 +32,6 @@ struct kz_xstix {
     kz_wl_cli wl;
     bool no_lists;
     kz_tlp tlp;
-    const char *tlp_name;
     const char *author;
     const char *name;
     const char *collection;
