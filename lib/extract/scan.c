@@ -609,6 +609,13 @@ static kz_err process_run(xscan *x, size_t a, size_t b)
     return rc;
 }
 
+/* Whether s[k] may continue a run after a dot ("word." at a sentence end
+ * does not: the dot is left to the caller). */
+static bool next_is_run(const char *s, size_t n, size_t k)
+{
+    return k < n && (X_IS(s[k], XC_LABEL | XC_SLOW) || s[k] == '.');
+}
+
 enum { RUN_DOT = 1, RUN_OTHER = 2 }; /* a '.'; a byte that is not ASCII alnum */
 
 /* End of a word run from i: label bytes, dots, IDN characters, with a
@@ -621,17 +628,21 @@ static size_t run_end(const xscan *x, size_t i, unsigned *flags)
     const uint8_t *claim = x->any_claim ? x->claim : NULL;
     unsigned f = 0;
     int kind = 0;
+    /* the common case, a plain word: letters and digits, then a space */
     if (!claim) {
-        /* the common case, a plain word: letters and digits, then a space */
         while (j < n && X_ALNUM(s[j]))
             j++;
-        if (j >= n || (!X_IS(s[j], XC_LABEL | XC_SLOW) && s[j] != '.') || s[j] == 0) {
-            *flags = 0;
-            return j;
-        }
-        if (j > i)
-            kind = 1;
+    } else {
+        while (j < n && X_ALNUM(s[j]) && !claim[j])
+            j++;
     }
+    if (j >= n || (claim && claim[j]) || (!X_IS(s[j], XC_LABEL | XC_SLOW) && s[j] != '.') ||
+        (s[j] == '.' && j > i && !next_is_run(s, n, j + 1))) {
+        *flags = 0;
+        return j;
+    }
+    if (j > i)
+        kind = 1;
     while (j < n && !(claim && claim[j])) {
         unsigned char c = (unsigned char)s[j];
         if (c < 0x80) {
@@ -715,6 +726,8 @@ static kz_err find_words(xscan *x)
         if (rc)
             return rc;
         i = e;
+        if (!flags && i + 1 < n && s[i] == '.' && !next_is_run(s, n, i + 1))
+            i++; /* a sentence's full stop */
     }
     return KZ_OK;
 }
