@@ -20,8 +20,9 @@ static const char usage_text[] =
     "GitHub, Apple), in all and per provider.\n"
     "\n"
     "options:\n"
-    "  -c, --collection C   the collection (alias or id; required)\n"
-    "  --json               one JSON object instead of text lines\n";
+    "  -c, --collection C\n"
+    "                   the collection (alias or id; required)\n"
+    "  --json           one JSON object instead of text lines\n";
 
 static const char usage_tail[] = "\nexit status: 0, 2 error\n";
 

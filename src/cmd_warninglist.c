@@ -28,7 +28,7 @@ static const char usage_text[] =
     "options:\n";
 
 static const char usage_tail[] =
-    "  --json               check: one JSON object per value; list: a JSON array\n"
+    "  --json           check: one JSON object per value; list: a JSON array\n"
     "\n"
     "exit status: check: 0 some value is on a list, 1 none is, 2 error;\n"
     "             list: 0, 2 error\n";

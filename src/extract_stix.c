@@ -18,15 +18,16 @@
 #include "kizuna/store.h"
 
 const char kz_xstix_help[] =
-    "  --tlp LEVEL          stix: mark every object TLP 2.0 clear, green, amber,\n"
-    "                       amber+strict or red\n"
-    "  --author NAME        stix: an identity NAME as created_by_ref of every object\n"
-    "  --name TITLE         stix: the report's name (default: the first heading,\n"
-    "                       else the file name)\n"
-    "  --publish            stix: store the bundle in the node (--data DIR) ...\n"
-    "  --collection C       ... in collection C, signed with the node key as\n"
-    "                       'kizuna import' does; the bundle is not printed\n"
-    "  --no-warninglists    stix/json: consult no warninglist at all\n";
+    "  --tlp LEVEL      stix: mark every object TLP 2.0 clear, green, amber,\n"
+    "                   amber+strict or red\n"
+    "  --author NAME    stix: an identity NAME as created_by_ref of every object\n"
+    "  --name TITLE     stix: the report's name (default: the first heading,\n"
+    "                   else the file name)\n"
+    "  --publish        stix: store the bundle in the node (--data DIR) ...\n"
+    "  --collection C   ... in collection C, signed with the node key as\n"
+    "                   'kizuna import' does; the bundle is not printed\n"
+    "  --no-warninglists\n"
+    "                   stix/json: consult no warninglist at all\n";
 
 struct kz_xstix {
     kz_wl_cli wl;

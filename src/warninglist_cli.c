@@ -12,11 +12,12 @@
 #include "kizuna/config.h"
 
 const char kz_wl_cli_help[] =
-    "  --warninglists DIR   also load the MISP warninglists (*.json) of DIR\n"
-    "                       (repeatable; kizuna.conf 'warninglists = DIR[:DIR]' too)\n"
+    "  --warninglists DIR\n"
+    "                   also load the MISP warninglists (*.json) of DIR (repeatable;\n"
+    "                   kizuna.conf 'warninglists = DIR[:DIR]' too)\n"
     "  --no-default-warninglists\n"
-    "                       do not load the built-in lists (data/warninglists,\n"
-    "                       $KZ_WARNINGLISTS)\n";
+    "                   do not load the built-in lists (data/warninglists,\n"
+    "                   $KZ_WARNINGLISTS)\n";
 
 int kz_wl_cli_option(kz_wl_cli *o, const char *cmd, int argc, char **argv, int *i)
 {
