@@ -79,8 +79,10 @@ typedef struct kz_extract_opts {
 
 /* Scans UTF-8 text[0..len) (invalid UTF-8 is skipped, never fatal) and
  * reports every indicator, each occurrence (callers deduplicate).
- * Memory is bounded by a constant times the longest line. Errors:
- * KZ_ENOMEM, KZ_EINVAL (NULL arguments). */
+ * Memory is bounded by a constant times the longest line (lines are cut
+ * at 1 MiB), plus one copy of the input for KZ_EXTRACT_HTML. Reentrant:
+ * threads may scan at once. Errors: KZ_ENOMEM, KZ_EINVAL (NULL
+ * arguments). See docs/extract.md for the rules. */
 kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, kz_ioc_hit_fn fn,
                        void *ctx);
 

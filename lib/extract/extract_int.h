@@ -119,6 +119,8 @@ bool kz_xidn_char(uint32_t cp);
 /* ---- normalisers: append the canonical form to out ----
  * KZ_EPARSE when the text is not a value of that type (out unchanged),
  * KZ_ENOMEM. in[0..len) is already refanged. */
+/* Any type, through the module's type table; KZ_EINVAL for a bad type. */
+kz_err kz_xnorm(kz_buf *out, kz_ioc_type t, const char *in, size_t len);
 kz_err kz_xnorm_domain(kz_buf *out, const char *in, size_t len);
 kz_err kz_xnorm_ipv4(kz_buf *out, const char *in, size_t len);
 kz_err kz_xnorm_ipv6(kz_buf *out, const char *in, size_t len);

@@ -27,30 +27,6 @@ const uint8_t kz_xclass[256] = {
     0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
 };
 
-static const char *const type_names[KZ_IOC__COUNT] = {
-    "ipv4-addr",         "ipv6-addr",         "domain-name",         "url",
-    "email-addr",        "file:hashes.MD5",   "file:hashes.SHA-1",   "file:hashes.SHA-256",
-    "file:hashes.SHA-512", "vulnerability",   "attack-pattern",
-};
-
-const char *kz_ioc_type_name(kz_ioc_type t)
-{
-    return (unsigned)t < KZ_IOC__COUNT ? type_names[t] : NULL;
-}
-
-kz_err kz_ioc_type_parse(const char *name, kz_ioc_type *out)
-{
-    if (!name || !out)
-        return KZ_EINVAL;
-    for (unsigned i = 0; i < KZ_IOC__COUNT; i++) {
-        if (!strcmp(name, type_names[i])) {
-            *out = (kz_ioc_type)i;
-            return KZ_OK;
-        }
-    }
-    return KZ_EINVAL;
-}
-
 size_t kz_xutf8(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned c = s[0];
@@ -512,6 +488,92 @@ fail:
     return rc;
 }
 
+/* ---- the type table: TSV name and normaliser of each kz_ioc_type ---- */
+
+static kz_err norm_ipv4(kz_buf *o, kz_ioc_type t, const char *in, size_t len)
+{
+    (void)t;
+    return kz_xnorm_ipv4(o, in, len);
+}
+
+static kz_err norm_ipv6(kz_buf *o, kz_ioc_type t, const char *in, size_t len)
+{
+    (void)t;
+    return kz_xnorm_ipv6(o, in, len);
+}
+
+static kz_err norm_domain(kz_buf *o, kz_ioc_type t, const char *in, size_t len)
+{
+    (void)t;
+    return all_digits_dots(in, len) ? KZ_EPARSE : kz_xnorm_domain(o, in, len);
+}
+
+static kz_err norm_url(kz_buf *o, kz_ioc_type t, const char *in, size_t len)
+{
+    (void)t;
+    return kz_xnorm_url(o, in, len, NULL, NULL, NULL, NULL);
+}
+
+static kz_err norm_email(kz_buf *o, kz_ioc_type t, const char *in, size_t len)
+{
+    (void)t;
+    return kz_xnorm_email(o, in, len);
+}
+
+static kz_err norm_cve(kz_buf *o, kz_ioc_type t, const char *in, size_t len)
+{
+    (void)t;
+    return kz_xnorm_cve(o, in, len);
+}
+
+static kz_err norm_attack(kz_buf *o, kz_ioc_type t, const char *in, size_t len)
+{
+    (void)t;
+    return kz_xnorm_attack(o, in, len);
+}
+
+static const struct {
+    const char *name;
+    kz_err (*norm)(kz_buf *out, kz_ioc_type t, const char *in, size_t len);
+} types[KZ_IOC__COUNT] = {
+    [KZ_IOC_IPV4] = {"ipv4-addr", norm_ipv4},
+    [KZ_IOC_IPV6] = {"ipv6-addr", norm_ipv6},
+    [KZ_IOC_DOMAIN] = {"domain-name", norm_domain},
+    [KZ_IOC_URL] = {"url", norm_url},
+    [KZ_IOC_EMAIL] = {"email-addr", norm_email},
+    [KZ_IOC_MD5] = {"file:hashes.MD5", kz_xnorm_hash},
+    [KZ_IOC_SHA1] = {"file:hashes.SHA-1", kz_xnorm_hash},
+    [KZ_IOC_SHA256] = {"file:hashes.SHA-256", kz_xnorm_hash},
+    [KZ_IOC_SHA512] = {"file:hashes.SHA-512", kz_xnorm_hash},
+    [KZ_IOC_CVE] = {"vulnerability", norm_cve},
+    [KZ_IOC_ATTACK] = {"attack-pattern", norm_attack},
+};
+
+const char *kz_ioc_type_name(kz_ioc_type t)
+{
+    return (unsigned)t < KZ_IOC__COUNT ? types[t].name : NULL;
+}
+
+kz_err kz_ioc_type_parse(const char *name, kz_ioc_type *out)
+{
+    if (!name || !out)
+        return KZ_EINVAL;
+    for (unsigned i = 0; i < KZ_IOC__COUNT; i++) {
+        if (!strcmp(name, types[i].name)) {
+            *out = (kz_ioc_type)i;
+            return KZ_OK;
+        }
+    }
+    return KZ_EINVAL;
+}
+
+kz_err kz_xnorm(kz_buf *out, kz_ioc_type t, const char *in, size_t len)
+{
+    if ((unsigned)t >= KZ_IOC__COUNT)
+        return KZ_EINVAL;
+    return types[t].norm(out, t, in, len);
+}
+
 kz_err kz_ioc_normalize(kz_arena *a, kz_ioc_type t, const char *in, size_t len, const char **out,
                         size_t *out_len)
 {
@@ -521,38 +583,7 @@ kz_err kz_ioc_normalize(kz_arena *a, kz_ioc_type t, const char *in, size_t len, 
         return KZ_EINVAL;
     *out = NULL;
     kz_buf_init(&b, 1u << 20);
-    switch (t) {
-    case KZ_IOC_IPV4:
-        rc = kz_xnorm_ipv4(&b, in, len);
-        break;
-    case KZ_IOC_IPV6:
-        rc = kz_xnorm_ipv6(&b, in, len);
-        break;
-    case KZ_IOC_DOMAIN:
-        rc = all_digits_dots(in, len) ? KZ_EPARSE : kz_xnorm_domain(&b, in, len);
-        break;
-    case KZ_IOC_URL:
-        rc = kz_xnorm_url(&b, in, len, NULL, NULL, NULL, NULL);
-        break;
-    case KZ_IOC_EMAIL:
-        rc = kz_xnorm_email(&b, in, len);
-        break;
-    case KZ_IOC_MD5:
-    case KZ_IOC_SHA1:
-    case KZ_IOC_SHA256:
-    case KZ_IOC_SHA512:
-        rc = kz_xnorm_hash(&b, t, in, len);
-        break;
-    case KZ_IOC_CVE:
-        rc = kz_xnorm_cve(&b, in, len);
-        break;
-    case KZ_IOC_ATTACK:
-        rc = kz_xnorm_attack(&b, in, len);
-        break;
-    default:
-        rc = KZ_EINVAL;
-        break;
-    }
+    rc = kz_xnorm(&b, t, in, len);
     if (!rc) {
         char *s = kz_arena_strndup(a, b.data ? b.data : "", b.len);
         if (!s) {

@@ -107,29 +107,7 @@ static kz_err add_hit(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff
 static kz_err try_hit(xscan *x, kz_ioc_type t, size_t a, size_t b)
 {
     size_t voff = x->vals.len;
-    kz_err rc;
-    const char *p = x->s + a;
-    size_t l = b - a;
-    switch (t) {
-    case KZ_IOC_IPV4:
-        rc = kz_xnorm_ipv4(&x->vals, p, l);
-        break;
-    case KZ_IOC_IPV6:
-        rc = kz_xnorm_ipv6(&x->vals, p, l);
-        break;
-    case KZ_IOC_DOMAIN:
-        rc = kz_xnorm_domain(&x->vals, p, l);
-        break;
-    case KZ_IOC_CVE:
-        rc = kz_xnorm_cve(&x->vals, p, l);
-        break;
-    case KZ_IOC_ATTACK:
-        rc = kz_xnorm_attack(&x->vals, p, l);
-        break;
-    default:
-        rc = kz_xnorm_hash(&x->vals, t, p, l);
-        break;
-    }
+    kz_err rc = kz_xnorm(&x->vals, t, x->s + a, b - a);
     if (rc)
         return rc;
     return add_hit(x, t, a, b, voff, false);
