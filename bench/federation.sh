@@ -16,7 +16,10 @@
 #   bench/federation.sh BUILD_DIR
 #
 # Environment: KZ_BENCH_OBJECTS (default 100000; the issue's figure is
-# 1000000), KZ_BENCH_SAMPLES (default 100), KZ_BENCH_DIR (bench/out/federation).
+# 1000000), KZ_BENCH_SAMPLES (default 100), KZ_BENCH_DIR (bench/out/federation),
+# KZ_BENCH_SIGN (default 1: src's import signs every object, as publishing
+# does by default, and dst checks each signature on arrival; 0: import
+# --no-sign, the workload of the figures before signing became the default).
 # Figures go to stdout and KZ_BENCH_DIR/results.md; every latency sample
 # (time of the POST, POST and visible delays) to KZ_BENCH_DIR/latency-pull.txt
 # and latency-push.txt, the nodes' logs (federation rounds that outlast
@@ -28,6 +31,7 @@ case "$build" in /*) ;; *) build="$root/$build" ;; esac
 kizuna="$build/kizuna"
 objects=${KZ_BENCH_OBJECTS:-100000}
 samples=${KZ_BENCH_SAMPLES:-100}
+sign=${KZ_BENCH_SIGN:-1}
 work=${KZ_BENCH_DIR:-$root/bench/out/federation}
 say() { printf 'federation.sh: %s\n' "$*" >&2; }
 [ -x "$kizuna" ] || { say "no $kizuna (build first)"; exit 2; }
@@ -48,7 +52,11 @@ mknode() {
     printf 'node.org = BENCH-%s\nfed.pull_interval = 0\nfed.push_interval = 0\n' "$1" >>"$work/$1/kizuna.conf"
     k "$1" collection add intel --title intel --tlp green >/dev/null
     k "$1" collection add pushed --title pushed --tlp green >/dev/null
-    TOK[$1]=$(k "$1" account add fed --org "FED-$1" --read '*' --write '*' | tail -1)
+    # --peer: the partner node's account, whose pushes are stored as
+    # received (an ordinary account's POSTs are published: signed by the
+    # node, or refused when they cannot be); the latency probe posts with
+    # it too
+    TOK[$1]=$(k "$1" account add fed --org "FED-$1" --read '*' --write '*' --peer | tail -1)
 }
 serve() {
     local n=$1
@@ -82,13 +90,20 @@ with open(path, "w") as fp:
         fp.write(("," if i else "") + json.dumps(o, separators=(",", ":")))
     fp.write("]}")
 PY
-k src import --collection intel "$work/bundle.json" >/dev/null
+if [ "$sign" = 0 ]; then
+    k src import --no-sign --collection intel "$work/bundle.json" >/dev/null
+else
+    k src import --collection intel "$work/bundle.json" >/dev/null
+fi
 serve src
 serve dst
 k dst peer add src --url "https://127.0.0.1:${PORT[src]}/taxii2/" --token "${TOK[src]}" --ca "$work/src/tls/cert.pem" >/dev/null
 k src peer add dst --url "https://127.0.0.1:${PORT[dst]}/taxii2/" --token "${TOK[dst]}" --ca "$work/dst/tls/cert.pem" >/dev/null
 
-say "pull: dst pulls $objects objects from src"
+# what src holds: the objects, and with signing the signature's
+# extension-definition and the node's identity
+want=$(k src collection list | awk '$2 == "intel" {print $3}')
+say "pull: dst pulls $want objects from src"
 k dst subscribe pull src intel --into intel >/dev/null
 t0=$(now)
 k dst sync --pull --page-size 1000 >"$work/pull.out"
@@ -97,7 +112,7 @@ held=$(k dst collection list | awk '$2 == "intel" {print $3}')
 pull_s=$(echo "$t1 - $t0" | bc -l)
 pull_rate=$(echo "$objects / $pull_s" | bc -l)
 say "$(cat "$work/pull.out")"
-[ "$held" = "$objects" ] || say "WARNING: dst holds $held of $objects"
+[ "$held" = "$want" ] || say "WARNING: dst holds $held of $want"
 
 say "push: src pushes $objects objects to dst"
 k src subscribe push intel --to dst pushed --tlp-max green >/dev/null
@@ -108,7 +123,7 @@ push_s=$(echo "$t1 - $t0" | bc -l)
 push_rate=$(echo "$objects / $push_s" | bc -l)
 held2=$(k dst collection list | awk '$2 == "pushed" {print $3}')
 say "$(cat "$work/push.out")"
-[ "$held2" = "$objects" ] || say "WARNING: dst/pushed holds $held2 of $objects"
+[ "$held2" = "$want" ] || say "WARNING: dst/pushed holds $held2 of $want"
 
 # latency: python3 stdlib client (one POST, then GET until visible)
 latency() { # latency LABEL
@@ -168,6 +183,7 @@ for i in range(n):
     log.write("%s.%03dZ %s post_ms=%.0f visible_ms=%.0f\n" % (
         time.strftime("%H:%M:%S", time.gmtime(w0)), int(w0 % 1 * 1000), o["id"],
         (t1 - t0) * 1000, lat[-1] * 1000))
+    log.flush()
     time.sleep(0.1 + (i % 7) * 0.037)   # decorrelate from the poll period
 stop = True
 lat.sort()
@@ -194,7 +210,7 @@ serve src
 lat_push=$(latency push pushed)
 
 {
-    echo "## federation ($(date -u +%Y-%m-%d), $(nproc) cores, $objects objects)"
+    echo "## federation ($(date -u +%Y-%m-%d), $(nproc) cores, $objects objects, $([ "$sign" = 0 ] && echo unsigned || echo signed))"
     echo
     echo "| measure | value |"
     echo "| --- | --- |"
