@@ -217,6 +217,16 @@ static kz_err read_all(src *s, lines *L, const kz_logsrc_opts *o)
         rc = pull(s, L->buf + L->fill, L->cap - L->fill, &got);
         if (rc)
             return rc;
+        while (first && !s->gz && got == 1) {
+            /* a pipe may hand out one byte: gzip's magic needs two */
+            size_t more;
+            rc = pull(s, L->buf + L->fill + 1, L->cap - L->fill - 1, &more);
+            if (rc)
+                return rc;
+            if (!more)
+                break;
+            got += more;
+        }
         if (first && !s->gz && got >= 2 && (unsigned char)L->buf[L->fill] == 0x1f &&
             (unsigned char)L->buf[L->fill + 1] == 0x8b) {
             /* gzip: hand the bytes read so far to zlib and start over */

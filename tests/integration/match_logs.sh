@@ -44,6 +44,11 @@ sed 's/"file":"eve.json"/"file":"-"/' "$D/expected/eve.out" | cmp -s - "$tmp/out
 "$K" match --indicators "$D/indicators.json" --count - <"$D/merged.log.gz" >"$tmp/out" 2>/dev/null
 [ "$(cat "$tmp/out")" = 5 ] || fail "gzip on stdin: count $(cat "$tmp/out"), expected 5"
 
+# gzip magic split across two reads of a pipe
+(printf '\x1f'; sleep 0.3; tail -c +2 "$D/merged.log.gz") |
+    "$K" match --indicators "$D/indicators.json" --count - >"$tmp/out" 2>/dev/null
+[ "$(cat "$tmp/out")" = 5 ] || fail "gzip magic split on a pipe: count $(cat "$tmp/out"), expected 5"
+
 # ---- sightings ----
 "$K" match --indicators "$D/indicators.json" --count --sightings "$tmp/s.json" --identity "SOC Washington" \
     "$D/conn.log" "$D/eve.json" "$D/syslog.log" >/dev/null 2>&1 || fail "sightings: exit status"
