@@ -516,6 +516,36 @@ static kz_err check_dotted(xscan *x, size_t a, size_t b)
     return rc;
 }
 
+static bool kana_or_kanji(uint32_t cp)
+{
+    return (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc || (cp >= 0x4e00 && cp <= 0x9fff);
+}
+
+/* An IDN first label glued to Japanese prose ("攻撃者はテスト.example.com"):
+ * the label starts after the last particle (は が を に で の と へ も) that
+ * follows kanji or katakana and precedes them. Returns the new start. */
+static size_t after_particle(const char *s, size_t a, size_t dot)
+{
+    static const uint32_t particles[] = {0x306f, 0x304c, 0x3092, 0x306b, 0x3067,
+                                         0x306e, 0x3068, 0x3078, 0x3082};
+    size_t i = a, start = a;
+    bool prose = false;
+    while (i < dot) {
+        uint32_t cp, next = 0;
+        size_t l = kz_xutf8_fast((const unsigned char *)s + i, dot - i, &cp);
+        if (i + l < dot)
+            kz_xutf8_fast((const unsigned char *)s + i + l, dot - i - l, &next);
+        bool particle = false;
+        for (size_t k = 0; k < sizeof particles / sizeof particles[0]; k++)
+            particle |= cp == particles[k];
+        if (particle && prose && kana_or_kanji(next))
+            start = i + l;
+        prose |= kana_or_kanji(cp);
+        i += l;
+    }
+    return start;
+}
+
 static kz_err check_domain(xscan *x, size_t a, size_t b)
 {
     const char *s = x->s;
@@ -523,6 +553,11 @@ static kz_err check_domain(xscan *x, size_t a, size_t b)
         a++;
     while (b > a && s[b - 1] == '.')
         b--;
+    if (a < b && (unsigned char)s[a] >= 0x80) {
+        const char *dot = memchr(s + a, '.', b - a);
+        if (dot)
+            a = after_particle(s, a, (size_t)(dot - s));
+    }
     if (b - a < 3 || !memchr(s + a, '.', b - a) || memchr(s + a, '_', b - a))
         return KZ_OK;
     if (a > 0) {
