@@ -19,7 +19,7 @@
 static const char usage_text[] =
     "usage: kizuna match (--indicators FILE | --collection C)... [--explain]\n"
     "                    [--subdomains] [--include-revoked] [--include-expired]\n"
-    "                    [--values FILE]\n"
+    "                    [--values FILE] [log options] [LOG...]\n"
     "\n"
     "Compiles STIX indicators (pattern_type stix) from bundle files and/or\n"
     "collections of the node (--data DIR), then matches the values of FILE\n"
