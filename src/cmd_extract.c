@@ -48,7 +48,9 @@ static void usage(FILE *f)
           "                   per IOC not on a warninglist, the observables,\n"
           "                   vulnerabilities and ATT&CK attack-patterns;\n"
           "                   tsv: TYPE<TAB>VALUE, each value once, in\n"
-          "                   order of first appearance; json: every occurrence with its\n"
+          "                   order of first appearance, with a third column\n"
+          "                   warninglist:ID,... for a value on a warninglist;\n"
+          "                   json: every occurrence with its\n"
           "                   byte offset, line, the text as written, the warninglists\n"
           "                   holding it and whether it was defanged, then the provider\n"
           "                   concentration (\"type\": \"provider-concentration\")\n"
@@ -156,6 +158,8 @@ static int on_hit(void *ctx, const kz_ioc_hit *h)
             rc = kz_buf_append_char(&c->out, '\t');
         if (!rc)
             rc = kz_buf_append(&c->out, h->value, h->value_len);
+        if (!rc) /* "\twarninglist:ID,..." when the value is on a list */
+            rc = kz_xstix_hit(c->xs, h, &c->out);
         if (!rc)
             rc = kz_buf_append_char(&c->out, '\n');
     } else {

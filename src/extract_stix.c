@@ -37,7 +37,7 @@ struct kz_xstix {
     const char *name;
     const char *collection;
     bool publish;
-    bool stix, json;
+    bool stix, json, tsv;
     kz_warninglist_set *set;
     kz_attack_names *attack;
     kz_extract_report *report;
@@ -157,8 +157,7 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
         return kz_cli_usage("extract", "--collection goes with --publish");
     if (x->publish && !kz_cli_need_data(cli, "extract"))
         return KZ_EXIT_ERROR;
-    if (!x->stix && !x->json)
-        return 0; /* tsv: as written by the scanner */
+    x->tsv = !x->stix && !x->json;
     x->arena = kz_arena_new(0);
     if (!x->arena)
         return kz_cli_error("extract: out of memory");
@@ -167,11 +166,13 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
         if (r)
             return r;
     }
+    if (x->tsv && !x->set)
+        return 0; /* tsv without lists: as written by the scanner */
     if (!x->stix) {
-        /* json: a report only to merge duplicates and cache list lookups */
+        /* json, tsv: a report only to merge duplicates and cache list lookups */
         kz_extract_report_opts o = {.name = "-", .tlp = KZ_TLP_NONE, .wl = x->set};
         if (kz_extract_report_new(&o, &x->report) ||
-            (x->set && !(x->conc = kz_warninglist_conc_new(x->set))))
+            (x->set && x->json && !(x->conc = kz_warninglist_conc_new(x->set))))
             return kz_cli_error("extract: out of memory");
         return 0;
     }
@@ -212,8 +213,8 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
     const kz_warninglist_info *const *lists = NULL;
     size_t n = 0;
     kz_err rc = KZ_OK;
-    if (!x->stix && !x->json)
-        return KZ_OK;
+    if (!x->report)
+        return KZ_OK; /* tsv without warninglists */
     /* the report merges duplicates and looks each IOC up once */
     rc = kz_extract_report_add(x->report, h, &lists, &n);
     if (rc || x->stix)
@@ -222,6 +223,14 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
         rc = kz_warninglist_conc_add(x->conc, h->type, h->value, h->value_len);
     if (rc || !json_out)
         return rc;
+    if (x->tsv) { /* a third column only for values on a list */
+        for (size_t i = 0; !rc && i < n; i++) {
+            rc = kz_buf_append_str(json_out, i ? "," : "\twarninglist:");
+            if (!rc)
+                rc = kz_buf_append_str(json_out, lists[i]->id);
+        }
+        return rc;
+    }
     rc = kz_buf_append_str(json_out, ", \"warninglists\": [");
     for (size_t i = 0; !rc && i < n; i++) {
         if (i)

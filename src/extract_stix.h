@@ -58,7 +58,7 @@ int kz_xstix_option(kz_xstix *x, int argc, char **argv, int *i);
 /* Help lines of those options (the warninglist ones are kz_wl_cli_help). */
 extern const char kz_xstix_help[];
 /* After the input is read: checks the option combination for format
- * ("tsv", "json", "stix"), loads warninglists (json, stix) and ATT&CK
+ * ("tsv", "json", "stix"), loads warninglists (every format) and ATT&CK
  * names (stix), and names the report (--name, first heading, file name).
  * 0 or an exit code after printing the error. */
 int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *path,
@@ -67,7 +67,9 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
 bool kz_xstix_quiet_hits(const kz_xstix *x);
 /* Each hit: stix adds it to the bundle; json appends
  * ', "warninglists": ["id", ...]' to json_out (inside the hit's object)
- * and counts it for the provider concentration. tsv: nothing. */
+ * and counts it for the provider concentration; tsv appends
+ * "\twarninglist:id,..." when the value is on a list (nothing otherwise,
+ * and nothing at all under --no-warninglists). */
 kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out);
 /* json: closes the array of n_hits hits, with the provider-concentration
  * object as its last element (its "type" is "provider-concentration"). */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # extract_cli.sh - `kizuna extract` through the real binary: every case of
 # tests/data/extract/cases/ (NAME.txt|.md|.html input, NAME.tsv the exact
-# expected `--format tsv` output, empty when nothing is to be found), then
-# the command's options, exit codes and JSON offsets.
+# expected `--format tsv --no-warninglists` output - the scanner's findings
+# alone - empty when nothing is to be found), then the command's options,
+# exit codes, the warninglist column and JSON offsets.
 set -u
 K=${KIZUNA:?KIZUNA must point at the kizuna binary}
 ROOT=${KZ_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -21,7 +22,7 @@ for want in "$cases"/*.tsv; do
     done
     [ -n "$input" ] || { fail "$(basename "$want"): no input file"; continue; }
     n=$((n + 1))
-    "$K" extract --format tsv "$input" >"$tmp/out" 2>"$tmp/err"
+    "$K" extract --format tsv --no-warninglists "$input" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ -s "$want" ]; then code=0; else code=1; fi
     if [ "$rc" != "$code" ] || ! cmp -s "$want" "$tmp/out" || [ -s "$tmp/err" ]; then
@@ -46,8 +47,15 @@ grep -q "^kizuna: cannot open '$tmp/missing.txt'" "$tmp/err" || fail "missing fi
 
 printf 'hxxp://evil[.]com/a 192.0.2.1 CVE-2021-44228\n' >"$tmp/in.txt"
 out=$("$K" extract --format tsv - <"$tmp/in.txt")
-[ "$out" = "$(printf 'url\thttp://evil.com/a\ndomain-name\tevil.com\nipv4-addr\t192.0.2.1\nvulnerability\tCVE-2021-44228')" ] || fail "stdin: $out"
-out=$("$K" extract --format tsv --types ipv4-addr,vulnerability "$tmp/in.txt")
+[ "$out" = "$(printf 'url\thttp://evil.com/a\ndomain-name\tevil.com\nipv4-addr\t192.0.2.1\twarninglist:rfc5735\nvulnerability\tCVE-2021-44228')" ] || fail "stdin: $out"
+# a value on a warninglist gets a third column naming the lists; the first
+# two stay TYPE<TAB>VALUE, and --no-warninglists drops the column
+printf 'resolver 8.8.8.8 and c2 203.0.113.9 and hxxps://google[.]com/x\n' >"$tmp/wl.txt"
+out=$("$K" extract --format tsv "$tmp/wl.txt")
+[ "$out" = "$(printf 'ipv4-addr\t8.8.8.8\twarninglist:public-dns-v4\nipv4-addr\t203.0.113.9\twarninglist:rfc5735\nurl\thttps://google.com/x\twarninglist:tranco10k\ndomain-name\tgoogle.com\twarninglist:google,tranco10k')" ] || fail "warninglist column: $out"
+out=$("$K" extract --format tsv --no-warninglists "$tmp/wl.txt" | cut -f3 | tr -d '\n')
+[ -z "$out" ] || fail "--no-warninglists still prints a third column: $out"
+out=$("$K" extract --format tsv --no-warninglists --types ipv4-addr,vulnerability "$tmp/in.txt")
 [ "$out" = "$(printf 'ipv4-addr\t192.0.2.1\nvulnerability\tCVE-2021-44228')" ] || fail "--types: $out"
 
 # --html forces HTML on a .txt name; a .html name is detected

@@ -131,8 +131,8 @@ prov = {p["provider"]: p["iocs"] for p in summary["providers"]}
 assert prov.get("Amazon") == 1 and prov.get("Cloudflare") == 1 and prov.get("Google") == 1, summary
 assert summary["on_provider"] == 3 and summary["iocs"] == 7, summary  # distinct hosts
 PY
-run 0 "tsv unchanged" -- "$K" extract --format tsv "$D/report-en.md"
-grep -q "^ipv4-addr	8.8.8.8$" "$tmp/out" || fail "tsv line"
+run 0 "tsv with the warninglist column" -- "$K" extract --format tsv "$D/report-en.md"
+grep -q "^ipv4-addr	8.8.8.8	warninglist:public-dns-v4$" "$tmp/out" || fail "tsv line: $(grep 8.8.8.8 "$tmp/out")"
 
 # ---- --publish into a node ----
 node="$tmp/node"
