@@ -103,17 +103,17 @@ L=$tmp/live.log
 bg=$!
 hit() { echo "May  1 10:00:00 fw SRC=198.51.100.7 seq=$1"; }
 for i in 1 2 3; do hit "$i" >>"$L"; done
-sleep 0.4
+sleep 1
 exec 9>>"$L"               # the writer keeps the old file open
 mv "$L" "$L.1"             # rotated
 for i in 4 5; do hit "$i" >&9; done # written to the old file after the rename
 printf 'partial line no newline SRC=198.51.100.7' >&9
-sleep 0.4
+sleep 1
 exec 9>&-
 for i in 6 7 8; do hit "$i" >>"$L"; done # the new file
-sleep 0.4
+sleep 1
 : >"$L"                    # truncated in place
-sleep 0.4
+sleep 1
 for i in 9 10; do hit "$i" >>"$L"; done
 wait "$bg"
 rc=$?
