@@ -102,6 +102,11 @@ L=$tmp/live.log
     >"$tmp/follow.out" 2>"$tmp/follow.err" &
 bg=$!
 hit() { echo "May  1 10:00:00 fw SRC=198.51.100.7 seq=$1"; }
+# rotate only once kizuna holds the file open (compiling may take a while on a busy machine)
+for _ in $(seq 100); do
+    ls -l "/proc/$bg/fd" 2>/dev/null | grep -q "live.log" && break
+    sleep 0.1
+done
 for i in 1 2 3; do hit "$i" >>"$L"; done
 sleep 1
 exec 9>>"$L"               # the writer keeps the old file open
