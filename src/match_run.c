@@ -13,6 +13,7 @@
 
 #include "kizuna/buf.h"
 #include "kizuna/config.h"
+#include "kizuna/strmap.h"
 #include "match_run.h"
 
 const char match_run_usage[] =
@@ -132,6 +133,12 @@ typedef struct run {
     bool rec_hit;
     uint32_t rec_inds[REC_DEDUP];
     size_t n_rec_inds;
+    struct {
+        const char *name;
+        uint32_t indicator;
+        uint64_t vhash;
+    } rec_out[REC_DEDUP]; /* hit lines printed for this record */
+    size_t n_rec_out;
     kz_time now; /* for records without a time */
     kz_err err;  /* fatal: stops the run */
     bool write_failed;
@@ -145,12 +152,32 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
+/* Whether this record printed the same (field name, indicator, value)
+ * already: an array field (EVE dns.answers[].rrname) often repeats a value,
+ * and one line says it. Remembers the hit otherwise. */
+static bool printed_before(run *R, const kz_match_hit *h)
+{
+    const char *name = h->field < R->rec->n_fields ? R->rec->names[h->field] : "record";
+    uint64_t vh = kz_hash64(h->value, h->value_len, 0);
+    for (size_t i = 0; i < R->n_rec_out; i++)
+        if (R->rec_out[i].indicator == h->indicator && R->rec_out[i].vhash == vh &&
+            strcmp(R->rec_out[i].name, name) == 0)
+            return true;
+    if (R->n_rec_out < REC_DEDUP) {
+        R->rec_out[R->n_rec_out].name = name;
+        R->rec_out[R->n_rec_out].indicator = h->indicator;
+        R->rec_out[R->n_rec_out].vhash = vh;
+        R->n_rec_out++;
+    }
+    return false;
+}
+
 static int on_hit(void *ctx, const kz_match_hit *h)
 {
     run *R = ctx;
     R->rec_hit = true;
     R->hits++;
-    if (!R->o->count && !R->o->quiet) {
+    if (!R->o->count && !R->o->quiet && !printed_before(R, h)) {
         char id[KZ_MATCH_ID_MAX];
         size_t idn = kz_match_indicator_id(R->m, h->indicator, id);
         size_t nn = 0;
@@ -190,6 +217,7 @@ static int on_rec(void *ctx, const kz_logrec *r)
     R->rec = r;
     R->rec_hit = false;
     R->n_rec_inds = 0;
+    R->n_rec_out = 0;
     if (!r->has_time && R->sight)
         R->now = kz_time_now();
     kz_match_record mr = {.fields = r->fields, .n_fields = r->n_fields,
