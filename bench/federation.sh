@@ -20,6 +20,11 @@
 # KZ_BENCH_SIGN (default 1: src's import signs every object, as publishing
 # does by default, and dst checks each signature on arrival; 0: import
 # --no-sign, the workload of the figures before signing became the default).
+# KZ_BENCH_PULL_ONLY=1 stops after the pull (no push, no latency): the
+# quick before/after run of a pull change. The pull's user and system CPU
+# seconds (the `kizuna sync` process, all its threads) are reported too:
+# on a shared machine they move less than the wall clock. dst's
+# fed_workers (kizuna.conf) is KZ_BENCH_WORKERS when set.
 # Figures go to stdout and KZ_BENCH_DIR/results.md; every latency sample
 # (time of the POST, POST and visible delays) to KZ_BENCH_DIR/latency-pull.txt
 # and latency-push.txt, the nodes' logs (federation rounds that outlast
@@ -105,14 +110,31 @@ k src peer add dst --url "https://127.0.0.1:${PORT[dst]}/taxii2/" --token "${TOK
 want=$(k src collection list | awk '$2 == "intel" {print $3}')
 say "pull: dst pulls $want objects from src"
 k dst subscribe pull src intel --into intel >/dev/null
+[ -n "${KZ_BENCH_WORKERS:-}" ] && printf 'fed_workers = %s\n' "$KZ_BENCH_WORKERS" >>"$work/dst/kizuna.conf"
 t0=$(now)
-k dst sync --pull --page-size 1000 >"$work/pull.out"
+# user and system CPU of the sync process (bash's time: children's rusage)
+TIMEFORMAT='%U %S'
+{ time k dst sync --pull --page-size 1000 >"$work/pull.out" 2>"$work/pull.err"; } 2>"$work/pull.cpu"
 t1=$(now)
+read -r pull_user pull_sys <"$work/pull.cpu"
 held=$(k dst collection list | awk '$2 == "intel" {print $3}')
 pull_s=$(echo "$t1 - $t0" | bc -l)
 pull_rate=$(echo "$objects / $pull_s" | bc -l)
 say "$(cat "$work/pull.out")"
 [ "$held" = "$want" ] || say "WARNING: dst holds $held of $want"
+pull_u100k=$(echo "$pull_user * 100000 / $objects" | bc -l)
+pull_s100k=$(echo "$pull_sys * 100000 / $objects" | bc -l)
+if [ "${KZ_BENCH_PULL_ONLY:-0}" = 1 ]; then
+    {
+        echo "## federation pull only ($(date -u +%Y-%m-%d), $(nproc) cores, $objects objects, $([ "$sign" = 0 ] && echo unsigned || echo signed), fed_workers ${KZ_BENCH_WORKERS:-default})"
+        echo
+        echo "| measure | value |"
+        echo "| --- | --- |"
+        printf '| pull replication (dst sync, pages of 1000) | %.0f objects/s (%.1f s) |\n' "$pull_rate" "$pull_s"
+        printf '| pull CPU of dst sync per 100k objects | user %.2f s, sys %.2f s |\n' "$pull_u100k" "$pull_s100k"
+    } | tee "$work/results.md"
+    exit 0
+fi
 
 say "push: src pushes $objects objects to dst"
 k src subscribe push intel --to dst pushed --tlp-max green >/dev/null
@@ -215,6 +237,7 @@ lat_push=$(latency push pushed)
     echo "| measure | value |"
     echo "| --- | --- |"
     printf '| pull replication (dst sync, pages of 1000) | %.0f objects/s (%.1f s) |\n' "$pull_rate" "$pull_s"
+    printf '| pull CPU of dst sync per 100k objects | user %.2f s, sys %.2f s |\n' "$pull_u100k" "$pull_s100k"
     printf '| push replication (src sync --push, batches of 500) | %.0f objects/s (%.1f s) |\n' "$push_rate" "$push_s"
     set -- $lat_pull
     echo "| publish-to-visible, pull every 1 s | p50 $2 ms, p99 $3 ms, max $4 ms |"

@@ -7,6 +7,8 @@
 
 #include "kizuna/buf.h"
 #include "kizuna/fed.h"
+#include "kizuna/fed_sign.h"
+#include "kizuna/store.h"
 
 #define FED_CLIENT_CACHE 16
 
@@ -20,6 +22,8 @@ struct kz_fed {
      * dropped on any error of its peer and when the peer's settings change */
     struct fed_client *clients[FED_CLIENT_CACHE];
     kz_store *store;  /* objects, only through store.h */
+    size_t workers;   /* fed_workers of kizuna.conf, read at the first pull
+                         (0: not yet): threads that check a pulled page */
     char dir[1024];
     char err[256];
 };
@@ -89,6 +93,53 @@ const char *fed_client_api_root(const fed_client *c);
  * member is then absent from v). */
 kz_err fed_envelope_check(const kz_json *v, size_t n_streamed, kz_fed_envelope *e, char *why,
                           size_t why_len);
+
+/* ---- pull_work.c: a pulled page's per-object work over worker threads ---- */
+#define FED_WORKERS_MAX 64         /* fed_workers may say up to this */
+#define FED_WORKERS_DEFAULT_MAX 8  /* the default: online CPUs, at most this */
+
+typedef enum fed_item_kind {
+    FED_ITEM_KEEP = 0,  /* to store: so, ver, sig are set */
+    FED_ITEM_INVALID,   /* not JSON, not valid STIX, or unusable for the store */
+    FED_ITEM_WITHHELD,  /* filtered out by the subscription's types or TLP ceiling */
+    FED_ITEM_REJECTED   /* refused by the signature policy */
+} fed_item_kind;
+
+/* One element of a page. The caller sets data, len (the element's exact
+ * bytes, which must outlive the use of the verdict) and index (its place
+ * in the envelope, for "$.objects[i]"); fed_pool_run sets the rest.
+ * Strings point into data or into the pool's arenas, valid until the
+ * pool's next run or fed_pool_free. */
+typedef struct fed_page_item {
+    const char *data;
+    size_t len, index;
+    kz_err rc;          /* KZ_ENOMEM when this item could not be judged */
+    fed_item_kind kind;
+    bool verified;      /* signature verified by a trusted key */
+    const char *msg;    /* report line (invalid, rejected) or NULL */
+    kz_store_object so; /* FED_ITEM_KEEP */
+    const char *ver;    /* so's version key: modified, created or "-" */
+    fed_sig_rec sig;
+} fed_page_item;
+
+typedef struct fed_pool fed_pool;
+/* Online CPUs, at most FED_WORKERS_DEFAULT_MAX (1 when unknown). */
+size_t fed_workers_default(void);
+/* fed_workers of DIR/kizuna.conf (1..FED_WORKERS_MAX), else the default.
+ * KZ_EPARSE / KZ_ERANGE / KZ_EIO with a reason in why. */
+kz_err fed_workers_config(const char *dir, size_t *out, char *why, size_t why_len);
+/* A pool of `workers` (clamped to 1..FED_WORKERS_MAX) arenas; threads are
+ * started per run. Heap: fed_pool_free (NULL is a no-op). KZ_ENOMEM. */
+kz_err fed_pool_new(size_t workers, fed_pool **out);
+void fed_pool_free(fed_pool *p);
+size_t fed_pool_size(const fed_pool *p);
+/* Judges items[0..n) for subscription s against trust, on up to the
+ * pool's number of threads (the calling one included), and returns when
+ * all are done. The verdicts do not depend on the number of workers.
+ * Resets the arenas of the previous run first. Returns KZ_OK; per-item
+ * failures (out of memory) are in items[i].rc. */
+kz_err fed_pool_run(fed_pool *p, const kz_fed_sub *s, const kz_fed_trust *trust,
+                    fed_page_item *items, size_t n);
 
 /* ---- pull.c / push.c ---- */
 kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_round_opts *o,

@@ -1,8 +1,10 @@
 /* pull.c - a pull subscription: pages through the remote collection with
  * added_after from the durable checkpoint (and `next` within a round),
- * validates and filters each object, and stores each page, the provenance
- * of the versions it added and the advanced checkpoint in ONE store
- * transaction (docs/federation.md, "Pull"). */
+ * has each page's objects validated, filtered and their signatures
+ * verified by a pool of worker threads (pull_work.c), and stores the
+ * page, the provenance of the versions it added and the advanced
+ * checkpoint in ONE store transaction on the calling thread
+ * (docs/federation.md, "Pull"). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +12,7 @@
 
 #include "fed_int.h"
 #include "kizuna/arena.h"
-#include "kizuna/diag.h"
 #include "kizuna/fed_sign.h"
-#include "kizuna/stix.h"
 
 typedef struct page {
     kz_arena *a;
@@ -62,92 +62,54 @@ static kz_err page_push(page *p, const kz_store_object *o, const char *ver, cons
     return KZ_OK;
 }
 
-/* Parses, validates and filters one element; adds it to the page if kept. */
-static kz_err take_object(const kz_fed_sub *s, const kz_fed_round_opts *o,
-                          kz_fed_round_stats *st, page *p, const kz_fed_trust *trust,
-                          const char *data, size_t len, size_t index)
+/* The page's elements, in envelope order (heap, kept across pages). */
+typedef struct items {
+    fed_page_item *v;
+    size_t n, cap;
+} items;
+
+static kz_err items_add(items *l, const char *data, size_t len, size_t index)
 {
-    kz_json *v = NULL;
-    kz_json_error je;
-    char path[64];
-    snprintf(path, sizeof path, "$.objects[%zu]", index);
-    kz_err rc = kz_json_parse(p->a, data, len, NULL, &v, &je);
-    if (rc == KZ_ENOMEM)
-        return rc;
-    if (rc || v->type != KZ_JSON_OBJECT) {
-        st->invalid++;
-        report(o, s->peer, "%s: not a JSON object, skipped", path);
-        return KZ_OK;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        fed_page_item *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv)
+            return KZ_ENOMEM;
+        l->v = nv;
+        l->cap = cap;
     }
-    kz_diag d;
-    kz_diag_init(&d, 4);
-    rc = kz_stix_validate_object(v, path, NULL, &d);
-    if (rc) {
-        kz_diag_release(&d);
-        return rc;
-    }
-    if (d.n_errors) {
-        const char *id = kz_json_get_string(v, "id");
-        report(o, s->peer, "%s (%s): invalid, skipped: %s", path, id ? id : "no id",
-               d.n ? d.items[0].msg : "error");
-        st->invalid++;
-        kz_diag_release(&d);
-        return KZ_OK;
-    }
-    kz_diag_release(&d);
-    const char *type = kz_json_get_string(v, "type");
-    if (!kz_fed_type_allowed(s->types, type)) {
-        st->withheld++;
-        return KZ_OK;
-    }
-    if (s->tlp_max) {
-        kz_tlp t = kz_stix_object_tlp(v);
-        if (t != KZ_TLP_NONE && (int)t > kz_fed_tlp_rank(s->tlp_max)) {
-            st->withheld++;
-            return KZ_OK;
+    l->v[l->n++] = (fed_page_item){.data = data, .len = len, .index = index};
+    return KZ_OK;
+}
+
+/* The workers' verdicts in page order: counters, report lines and the
+ * objects to store, exactly as one thread judging the elements one after
+ * the other would have produced them. Stops at the first item that ran
+ * out of memory (its predecessors are counted, as before the pool). */
+static kz_err merge_items(const kz_fed_sub *s, const kz_fed_round_opts *o,
+                          kz_fed_round_stats *st, page *p, const items *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const fed_page_item *it = &l->v[i];
+        if (it->rc)
+            return it->rc;
+        switch (it->kind) {
+        case FED_ITEM_INVALID: st->invalid++; break;
+        case FED_ITEM_WITHHELD: st->withheld++; break;
+        case FED_ITEM_REJECTED: st->rejected++; break;
+        case FED_ITEM_KEEP: break;
         }
+        if (it->msg)
+            report(o, s->peer, "%s", it->msg);
+        if (it->kind != FED_ITEM_KEEP)
+            continue;
+        if (it->verified)
+            st->verified++;
+        kz_err rc = page_push(p, &it->so, it->ver, &it->sig);
+        if (rc)
+            return rc;
     }
-    /* end-to-end signature: verified against the keys this node trusts;
-     * a bad signature is refused under every policy, unsigned and
-     * unknown-signer objects as the subscription says. kz_fed_sigpolicy
-     * lists accept, mark, reject in the order of kz_fed_sig_policy. */
-    kz_fed_verify_result vr;
-    rc = kz_fed_verify_object(v, trust, &vr);
-    if (rc == KZ_ENOMEM)
-        return rc;
-    kz_fed_sig_decision dec = kz_fed_sig_decide((kz_fed_sig_policy)s->sig, vr.status);
-    /* The signature's own extension-definition and its identity travel
-     * unsigned on purpose: the genuine ones are not "unsigned intelligence". */
-    if (dec == KZ_FED_REJECT && vr.status == KZ_FED_SIG_UNSIGNED && kz_fed_sign_is_ext_object(v))
-        dec = KZ_FED_STORE;
-    if (dec == KZ_FED_REJECT) {
-        const char *id = kz_json_get_string(v, "id");
-        st->rejected++;
-        report(o, s->peer, "%s (%s): %s%s%s, rejected", path, id ? id : "no id",
-               kz_fed_sig_status_name(vr.status), vr.reason && *vr.reason ? ": " : "",
-               vr.reason ? vr.reason : "");
-        return KZ_OK;
-    }
-    if (vr.status == KZ_FED_SIG_VERIFIED)
-        st->verified++;
-    fed_sig_rec sr = {
-        .status = kz_fed_sig_status_name(vr.status),
-        .signer = vr.signer[0] ? kz_arena_strdup(p->a, vr.signer) : NULL,
-        .key_id = vr.key_id[0] ? kz_arena_strdup(p->a, vr.key_id) : NULL,
-        .marked = dec == KZ_FED_STORE_MARKED,
-    };
-    kz_store_object so;
-    char why[256];
-    rc = kz_store_object_from_json(p->a, v, data, len, &so, why, sizeof why);
-    if (rc == KZ_ENOMEM)
-        return rc;
-    if (rc) {
-        st->invalid++;
-        report(o, s->peer, "%s: %s, skipped", path, why);
-        return KZ_OK;
-    }
-    const char *ver = so.modified ? so.modified : so.created ? so.created : "-";
-    return page_push(p, &so, ver, &sr);
+    return KZ_OK;
 }
 
 /* Appends "&name=escaped" to url. */
@@ -220,10 +182,21 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
     kz_store_put_result *res = NULL;
     const char **pids = NULL, **pvers = NULL;
     kz_fed_trust *trust = NULL;
+    items l = {0};
+    fed_pool *pool = NULL;
     if (!p.a || !filter_after) {
         rc = KZ_ENOMEM;
         goto out;
     }
+    /* the threads that judge a page's objects (fed_workers, kizuna.conf) */
+    if (!f->workers) {
+        rc = fed_workers_config(f->dir, &f->workers, why, why_len);
+        if (rc)
+            goto out;
+    }
+    rc = fed_pool_new(f->workers, &pool);
+    if (rc)
+        goto out;
     /* the partners' keys, read once per subscription and round */
     rc = kz_fed_trust_load(f->dir, &trust);
     if (rc) {
@@ -236,6 +209,7 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         kz_buf_reset(&url);
         kz_arena_reset(p.a);
         p.n = p.cap = 0;
+        l.n = 0;
         /* every version, not only the latest (TAXII's default) */
         rc = kz_buf_printf(&url, "%sobjects/?limit=%zu&match%%5Bversion%%5D=all", coll_url, limit);
         if (!rc && filter_after[0])
@@ -275,7 +249,9 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
                 break;
             }
             n_el++;
-            rc = take_object(s, o, st, &p, trust, el.data, el.len, el.index);
+            /* judged below, all at once: the element's bytes stay in
+             * c's body until the next request */
+            rc = items_add(&l, el.data, el.len, el.index);
             if (rc)
                 break;
         }
@@ -291,6 +267,11 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
             const kz_json_error *je = kz_jstream_error(js);
             snprintf(why, why_len, "peer '%s': bad envelope: %s", s->peer, je ? je->msg : "error");
             rc = KZ_EPARSE;
+        }
+        if (!rc && l.n) {
+            rc = fed_pool_run(pool, s, trust, l.v, l.n);
+            if (!rc)
+                rc = merge_items(s, o, st, &p, &l);
         }
         char *new_next = NULL;
         if (!rc && env.next && !(new_next = strdup(env.next)))
@@ -358,6 +339,8 @@ kz_err fed_pull_sub(kz_fed *f, fed_client *c, const kz_fed_sub *s, const kz_fed_
         }
     }
 out:
+    fed_pool_free(pool);
+    free(l.v);
     kz_fed_trust_free(trust);
     free(filter_after);
     free(next);
