@@ -279,38 +279,37 @@ static kz_err store_valid(post_ctx *p, const char *body)
     return rc;
 }
 
-/* Status resources older than the retention period are dropped as new ones
- * are written (the created_us index makes it a range delete). */
-static void expire_statuses(tx_req *r, int64_t now_us)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->t->sdb, "DELETE FROM taxii_status WHERE created_us < ?", -1, &st,
-                           NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(st, 1, now_us - (int64_t)r->t->o.status_days * 86400 * 1000000);
-    sqlite3_step(st); /* best effort: an old status that lingers harms nobody */
-    sqlite3_finalize(st);
-}
-
+/* The status resource is written through the request's store handle,
+ * inside the transaction that stores the objects: one commit makes both
+ * durable, or neither. This used to be an autocommit INSERT on the module's
+ * shared connection (sdb) after the objects' commit, and under concurrent
+ * writes it failed with SQLITE_BUSY at once: SQLite calls the busy handler
+ * only when the connection has no transaction open, and on a connection
+ * shared by the worker threads another thread's status GET or cache lookup
+ * (PRAGMA data_version) often had a read open - so the objects were stored
+ * and the client was told 500 and retried. Here the transaction began with
+ * BEGIN IMMEDIATE on a handle no other thread uses, so it queued for the
+ * write lock (busy timeout) before anything was written, and the INSERT
+ * cannot meet SQLITE_BUSY. */
 static kz_err save_status(tx_req *r, const char *id, const kz_buf *json)
 {
-    sqlite3_stmt *st = NULL;
-    kz_err rc = KZ_EDB;
-    if (sqlite3_prepare_v2(
-            r->t->sdb, "INSERT INTO taxii_status(id, account, created_us, json) VALUES(?,?,?,?)",
-            -1, &st, NULL) != SQLITE_OK)
-        return KZ_EDB;
     kz_time now = kz_time_now();
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->acct.name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, kz_store_time_us(&now));
-    sqlite3_bind_blob(st, 4, json->data, (int)json->len, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_DONE)
-        rc = KZ_OK;
-    sqlite3_finalize(st);
-    if (!rc)
-        expire_statuses(r, kz_store_time_us(&now));
-    return rc;
+    int64_t now_us = kz_store_time_us(&now);
+    kz_store_value v[4] = {kz_store_vtext(id), kz_store_vtext(r->acct.name), kz_store_vint(now_us),
+                           kz_store_vtext(json->data ? json->data : "")};
+    kz_err rc = kz_store_exec(r->store,
+                              "INSERT INTO taxii_status(id, account, created_us, json)"
+                              " VALUES(?1, ?2, ?3, ?4)",
+                              v, 4, NULL, NULL, NULL);
+    if (rc)
+        return rc;
+    /* Statuses older than the retention period go as new ones come (a range
+     * delete on the created_us index). Best effort: a failed statement
+     * undoes only itself, and an old status that lingers harms nobody. */
+    kz_store_value old = kz_store_vint(now_us - (int64_t)r->t->o.status_days * 86400 * 1000000);
+    (void)kz_store_exec(r->store, "DELETE FROM taxii_status WHERE created_us < ?1", &old, 1, NULL,
+                        NULL, NULL);
+    return KZ_OK;
 }
 
 static kz_err write_status(post_ctx *p, const char *id, const char *req_ts, kz_buf *b)
@@ -398,40 +397,43 @@ void tx_objects_post(tx_req *r)
                  "expected {\"objects\": [...]}");
         goto done;
     }
+    /* The status id and body are made before the transaction ends: they
+     * are committed with the objects (save_status). */
+    kz_uuid u;
+    char sid[KZ_UUID_STR] = "";
     if (rc == KZ_EOF) {
+        rc = kz_uuid_v4(&u) ? KZ_EINTERNAL : KZ_OK;
+        if (rc) {
+            tx_error(r, 500, "no randomness for a status id", NULL);
+            goto done;
+        }
+        kz_uuid_format(&u, sid);
         rc = kz_store_begin(r->store);
         p.in_tx = rc == KZ_OK;
         if (!rc)
             rc = store_valid(&p, req->body);
     }
+    kz_buf *b = &r->resp->body;
+    if (!rc)
+        rc = write_status(&p, sid, req_ts, b);
+    if (!rc)
+        rc = save_status(r, sid, b);
     if (!rc) {
         rc = kz_store_commit(r->store);
         p.in_tx = rc != KZ_OK;
     }
     if (rc) {
+        /* Nothing of the request is stored (the transaction is rolled back
+         * below), so the client may simply send it again. 503 when the
+         * write lock stayed taken for the whole busy timeout. */
+        if (rc == KZ_EBUSY)
+            (void)kz_http_response_header(r->resp, "Retry-After", "1");
         tx_error(r, rc == KZ_EBUSY ? 503 : 500, "the objects could not be stored", kz_strerror(rc));
         goto done;
     }
     if (want_added && p.n_added)
         r->t->o.on_added(r->t->o.hook_ctx, &r->acct, r->coll.id, p.added_id, p.added_ver,
                          p.n_added);
-    kz_uuid u;
-    char sid[KZ_UUID_STR];
-    if (kz_uuid_v4(&u)) {
-        tx_error(r, 500, "no randomness for a status id", NULL);
-        goto done;
-    }
-    kz_uuid_format(&u, sid);
-    kz_buf *b = &r->resp->body;
-    rc = write_status(&p, sid, req_ts, b);
-    if (!rc)
-        rc = save_status(r, sid, b);
-    if (rc) {
-        /* The objects are stored; only the record of this request is lost. */
-        tx_error(r, 500, "objects stored but the status resource could not be saved",
-                 kz_strerror(rc));
-        goto done;
-    }
     tx_json(r, 202);
 done:
     if (p.in_tx)

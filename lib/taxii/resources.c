@@ -185,36 +185,47 @@ void tx_collection_get(tx_req *r)
         tx_json(r, 200);
 }
 
+static int status_row(void *ctx, const kz_store_value *cols, size_t n)
+{
+    list_ctx *lc = ctx;
+    const char *j = n == 1 && cols[0].type == KZ_STORE_VTEXT ? cols[0].text : NULL;
+    lc->rc = j ? kz_buf_append(&lc->r->resp->body, j, strlen(j)) : KZ_EDB;
+    lc->n++;
+    return 1;
+}
+
+/* Read through the request's store handle, not a connection shared by the
+ * worker threads: a read left open on a shared connection kept the other
+ * threads' status writes from waiting for the write lock (post.c). */
 void tx_status_get(tx_req *r)
 {
-    sqlite3_stmt *st = NULL;
     const char *id = r->param[TX_P_STATUS];
     kz_uuid u;
     if (kz_uuid_parse(id, strlen(id), &u) != KZ_OK) {
         tx_error(r, 404, "no such status resource", NULL);
         return;
     }
-    /* A status belongs to the account that made the request: another
-     * account learns nothing about what was added, or that it was. */
-    if (sqlite3_prepare_v2(r->t->sdb, "SELECT json FROM taxii_status WHERE id=? AND account=?", -1,
-                           &st, NULL) != SQLITE_OK) {
-        tx_error(r, 500, "cannot read status resources", NULL);
+    kz_store *s;
+    if (tx_store(r, &s)) {
+        tx_error(r, 500, "the store cannot be opened", NULL);
         return;
     }
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->acct.name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const void *j = sqlite3_column_blob(st, 0);
-        int n = sqlite3_column_bytes(st, 0);
-        if (kz_buf_append(&r->resp->body, j, (size_t)n) == KZ_OK)
-            tx_json(r, 200);
-        else
-            tx_error(r, 500, "out of memory", NULL);
-    } else if (rc == SQLITE_DONE) {
+    /* A status belongs to the account that made the request: another
+     * account learns nothing about what was added, or that it was. */
+    kz_store_value v[2] = {kz_store_vtext(id), kz_store_vtext(r->acct.name)};
+    list_ctx lc = {.r = r};
+    kz_err rc = kz_store_exec(s, "SELECT json FROM taxii_status WHERE id = ?1 AND account = ?2", v,
+                              2, status_row, &lc, NULL);
+    if (!rc)
+        rc = lc.rc;
+    if (rc == KZ_EBUSY) {
+        (void)kz_http_response_header(r->resp, "Retry-After", "1");
+        tx_error(r, 503, "status resources are busy", NULL);
+    } else if (rc) {
+        tx_error(r, 500, "cannot read status resources", kz_strerror(rc));
+    } else if (!lc.n) {
         tx_error(r, 404, "no such status resource", NULL);
     } else {
-        tx_error(r, 500, "cannot read status resources", NULL);
+        tx_json(r, 200);
     }
-    sqlite3_finalize(st);
 }
