@@ -2,10 +2,11 @@
  * each object parsed and validated on its own, outside any transaction (so
  * that concurrent POSTs validate in parallel), and handed to the publish
  * hook (which may rewrite it: `kizuna serve` signs what local tools post);
- * then the valid ones are parsed again and stored in one transaction; the
- * added versions go to the on_added hook (provenance); the outcome is a
- * status resource kept in the taxii_status table so that it survives a
- * restart. */
+ * then the valid ones are parsed again and stored in one transaction,
+ * together with the request's status resource (taxii_status table, so that
+ * it survives a restart): 202 means both are committed, any other answer
+ * that nothing of the request was; the added versions go to the on_added
+ * hook (provenance) after the commit. */
 #include <stdio.h>
 #include <string.h>
 

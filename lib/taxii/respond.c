@@ -97,8 +97,10 @@ static int64_t now_us(void)
 
 /* Fills r->coll from the cache; false on a miss. An expired entry is
  * re-read by the first request that sees it while the others keep using
- * it: the store's lookup costs a scan of the collection's members, and a
- * worker thread stalled on it stalls every connection it serves. */
+ * it. The store's lookup is one indexed row since store schema 2 (the
+ * member count is kept in collections.n_members, no longer counted per
+ * lookup); the cache still spares every request a statement, and a lookup
+ * that waits on a busy database delays one request, not all of them. */
 static bool coll_cached(tx_req *r, int64_t now)
 {
     kz_taxii *t = r->t;

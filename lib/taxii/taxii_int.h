@@ -14,9 +14,10 @@
 #define TX_COLL_CACHE 32
 #define TX_COLL_TTL_US 30000000 /* collection metadata is re-read after 30 s */
 
-/* What the read and write paths need of a collection, cached because the
- * store's collection lookup also counts the collection's members (a scan
- * per request at a million objects). */
+/* What the read and write paths need of a collection, cached for
+ * TX_COLL_TTL_US so that a request does not look its collection up in the
+ * store (one indexed row since store schema 2 keeps the member count;
+ * before that the lookup counted the members, a scan per request). */
 typedef struct tx_coll_cache {
     char key[80]; /* alias or id as it appeared in the URL */
     char id[KZ_UUID_STR];
@@ -47,7 +48,13 @@ struct kz_taxii {
     size_t n_pool;
     tx_coll_cache colls[TX_COLL_CACHE]; /* guarded by lock */
     size_t coll_next;                   /* round-robin victim */
-    sqlite3 *sdb;                       /* status resources (FULLMUTEX connection) */
+    /* The node database on a connection shared by the workers (FULLMUTEX):
+     * it creates taxii_status at start and serves the cache's PRAGMA
+     * data_version. Never write through it: a read open on it for one
+     * thread keeps another thread's write from waiting for the lock
+     * (SQLite skips the busy handler then); statuses are written and read
+     * through the request's store handle (post.c, resources.c). */
+    sqlite3 *sdb;
     pthread_mutex_t cache_lock;         /* guards cache, cache_bytes, data_version */
     sqlite3_stmt *data_version;         /* PRAGMA data_version on sdb */
     tx_cache_entry cache[TX_CACHE_SLOTS];
