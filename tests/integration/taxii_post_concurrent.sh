@@ -3,8 +3,8 @@
 # for the federation benchmark's HTTP 500 "objects stored but the status
 # resource could not be saved"): 4 clients x 50 POSTs of 50 objects, each
 # followed by a GET of its status like a TAXII client (the federation push
-# does this), while `kizuna import` writes to the same node in small
-# transactions. Every POST must be 202 with a status that is complete and
+# does this), while four readers poll statuses, two read objects and
+# `kizuna import` writes to the same node in small transactions. Every POST must be 202 with a status that is complete and
 # readable, every object stored exactly once, no 500 anywhere. Then the
 # same POST streams against a server killed with SIGKILL mid-stream: after
 # a restart every acknowledged (202) request's objects and status are there.
@@ -94,7 +94,7 @@ def reader(kind):
             return
 
 ts = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
-rs = [threading.Thread(target=reader, args=(k,)) for k in ("status", "status", "objects")]
+rs = [threading.Thread(target=reader, args=(k,)) for k in ("status",) * 4 + ("objects",) * 2]
 for t in ts + rs:
     t.start()
 for t in ts:
