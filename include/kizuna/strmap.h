@@ -45,6 +45,16 @@ kz_err kz_strmap_put(kz_strmap *m, const void *key, size_t len, uint32_t value, 
 /* Looks key up; true and *value (if not NULL) when present. */
 bool kz_strmap_get(const kz_strmap *m, const void *key, size_t len, uint32_t *value);
 
+/* Split lookups, for callers that look several keys up at once (a log
+ * record's fields): hash each key and prefetch its slot first, then get
+ * them, so that the cache misses of a large map overlap instead of being
+ * paid one after the other. kz_strmap_get(m, k, n, v) is exactly
+ * kz_strmap_get_hashed(m, kz_strmap_hash(k, n), k, n, v). */
+uint64_t kz_strmap_hash(const void *key, size_t len);
+void kz_strmap_prefetch(const kz_strmap *m, uint64_t hash);
+bool kz_strmap_get_hashed(const kz_strmap *m, uint64_t hash, const void *key, size_t len,
+                          uint32_t *value);
+
 /* Gives back the unused tail of the key pool once all keys are in (the
  * pool grows by doubling). The map stays usable, also for more puts. */
 void kz_strmap_trim(kz_strmap *m);

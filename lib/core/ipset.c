@@ -449,6 +449,27 @@ size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, si
     return found;
 }
 
+void kz_ipset_prefetch(const kz_ipset *s, const kz_ipaddr *x)
+{
+    if (!s || !x || !s->count)
+        return;
+    if (x->family == 4) {
+        uint32_t k = key4(x->a);
+        if (s->by16)
+            __builtin_prefetch(&s->by16[k >> 16]);
+        const table *t = &s->v4[32];
+        if (t->count)
+            __builtin_prefetch(&((const slot4 *)t->slots)[(size_t)h64(k, 1) & (t->cap - 1)]);
+    } else if (x->family == 6) {
+        const table *t = &s->v6[128];
+        if (t->count) {
+            uint64_t hi, lo;
+            key6(x, &hi, &lo);
+            __builtin_prefetch(&((const slot6 *)t->slots)[(size_t)h64(hi, lo) & (t->cap - 1)]);
+        }
+    }
+}
+
 size_t kz_ipset_count(const kz_ipset *s)
 {
     return s ? s->count : 0;

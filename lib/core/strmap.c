@@ -191,9 +191,26 @@ kz_err kz_strmap_put(kz_strmap *m, const void *key, size_t len, uint32_t value, 
 
 bool kz_strmap_get(const kz_strmap *m, const void *key, size_t len, uint32_t *value)
 {
+    return kz_strmap_get_hashed(m, kz_hash64(key, len, 0), key, len, value);
+}
+
+uint64_t kz_strmap_hash(const void *key, size_t len)
+{
+    return kz_hash64(key, len, 0);
+}
+
+void kz_strmap_prefetch(const kz_strmap *m, uint64_t hash)
+{
+    if (m && m->count)
+        __builtin_prefetch(&m->slots[(size_t)hash & (m->cap - 1)]);
+}
+
+bool kz_strmap_get_hashed(const kz_strmap *m, uint64_t hash, const void *key, size_t len,
+                          uint32_t *value)
+{
     if (!m || len > KZ_STRMAP_KEY_MAX || !m->count)
         return false;
-    const slot *sl = find(m, kz_hash64(key, len, 0), key, len);
+    const slot *sl = find(m, hash, key, len);
     if (!sl->off)
         return false;
     if (value)

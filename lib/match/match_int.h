@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kizuna/arena.h"
 #include "kizuna/ipset.h"
@@ -47,6 +48,46 @@ kz_err mc_normalize(kz_arena *a, kz_match_kind k, const char *in, size_t len, co
  * normalised values and normalising is idempotent. The fuzz target and the
  * unit tests check both properties against extract's normaliser. */
 bool mc_is_canonical(kz_match_kind k, const char *in, size_t len);
+
+/* A plain dotted quad ("192.0.2.1": four decimal parts of one to three
+ * digits, no leading zeros, each <= 255, nothing else) into *out as a
+ * single IPv4 address; false for anything else, including what
+ * kz_ip_parse would still accept ("1.2.3.4/32", IPv6), so that a caller
+ * falls back to it: whatever this accepts, kz_ip_parse parses to the same
+ * address. The log fields' fast path (perf: kz_ip_parse's general
+ * checks were 12 % of a Zeek scan). */
+static inline bool mc_ip4_parse(const char *s, size_t n, kz_ipaddr *out)
+{
+    if (n < 7 || n > 15)
+        return false;
+    uint8_t a[4];
+    unsigned part = 0, v = 0, digits = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d <= 9) {
+            if (digits == 3 || (digits == 1 && v == 0))
+                return false; /* four digits, or a leading zero */
+            v = v * 10 + d;
+            digits++;
+        } else if (s[i] == '.') {
+            if (!digits || v > 255 || part == 3)
+                return false;
+            a[part++] = (uint8_t)v;
+            v = 0;
+            digits = 0;
+        } else {
+            return false;
+        }
+    }
+    if (part != 3 || !digits || v > 255)
+        return false;
+    a[3] = (uint8_t)v;
+    memset(out, 0, sizeof *out);
+    out->family = 4;
+    out->prefix = 32;
+    memcpy(out->a, a, 4);
+    return true;
+}
 
 /* ---- classification (classify.c) ---- */
 enum { MC_SIMPLE = 0, MC_COMPLEX, MC_UNSUPPORTED };

@@ -110,64 +110,103 @@ static void dedup_hits(kz_match_scratch *s)
     s->n_hits = w;
 }
 
-/* Normalised value of one field: the canonical text and, for IP kinds,
- * the parsed address. KZ_EPARSE when it is not a value. A value that is
- * canonical already (mc_is_canonical, or the caller says so) is not
- * copied: *borrowed is set and *out points into the caller's bytes, not
- * NUL-terminated (lookup copies it only for a hit). */
+/* One typed field of a record on its way through the lookup: its
+ * normalised text (for IP kinds NULL until a hit or the pattern engine
+ * needs it: formatting every address back to text cost more than looking
+ * it up), the parsed address, and the hash of the text for the string
+ * maps. */
+typedef struct fstate {
+    const char *v;
+    size_t len;
+    uint64_t hash;
+    kz_ipaddr ip;
+    bool ok;       /* a value of its kind: looked up */
+    bool borrowed; /* v points into the caller's bytes, not NUL-terminated */
+} fstate;
+
+/* Normalises one field into *f: KZ_EPARSE when it is not a value. A value
+ * that is canonical already (mc_is_canonical, or the caller says so) is not
+ * copied: f->borrowed is set and f->v points into the caller's bytes (lookup
+ * copies it only for a hit). IP kinds are parsed to binary only (a plain
+ * dotted quad by mc_ip4_parse, the rest by kz_ip_parse); their text is
+ * made by ip_text when needed. */
 static kz_err norm_field(kz_match_scratch *s, kz_match_kind kind, const char *v, size_t len,
-                         bool normalized, const char **out, size_t *out_len, kz_ipaddr *ip,
-                         bool *borrowed)
+                         bool normalized, fstate *f)
 {
-    *borrowed = false;
+    f->borrowed = false;
+    f->v = NULL;
+    f->len = 0;
     if ((unsigned)kind >= KZ_MATCH_OTHER)
         return KZ_EINVAL;
     if (mc_kind_is_ip(kind)) {
-        kz_err rc = kz_ip_parse(v, len, ip, NULL);
+        if (kind == KZ_MATCH_IPV4 && mc_ip4_parse(v, len, &f->ip))
+            return KZ_OK;
+        kz_err rc = kz_ip_parse(v, len, &f->ip, NULL);
         if (rc)
             return KZ_EPARSE;
-        if (ip->prefix != (ip->family == 4 ? 32 : 128))
+        if (f->ip.prefix != (f->ip.family == 4 ? 32 : 128))
             return KZ_EPARSE; /* a block in a log line is not an address that was seen */
-        char *t = kz_arena_alloc(s->arena, KZ_IP_TEXT_MAX);
-        if (!t)
-            return KZ_ENOMEM;
-        *out_len = kz_ip_format(ip, t, KZ_IP_TEXT_MAX);
-        *out = t;
         return KZ_OK;
     }
     if (normalized || mc_is_canonical(kind, v, len)) {
-        *out = v;
-        *out_len = len;
-        *borrowed = true;
+        f->v = v;
+        f->len = len;
+        f->borrowed = true;
         return KZ_OK;
     }
-    return mc_normalize(s->arena, kind, v, len, out, out_len);
+    return mc_normalize(s->arena, kind, v, len, &f->v, &f->len);
 }
 
-/* Looks one normalised value up and reports its indicators; *stop when
- * the callback asked to. */
-static kz_err lookup(kz_match_scratch *s, size_t field, kz_match_kind kind, const char *v,
-                     size_t len, bool borrowed, const kz_ipaddr *ip, kz_match_hit_fn fn,
-                     void *ctx, bool *stop)
+/* The canonical text of an IP field (once; in the scratch arena). */
+static kz_err ip_text(kz_match_scratch *s, fstate *f)
+{
+    if (f->v)
+        return KZ_OK;
+    char *t = kz_arena_alloc(s->arena, KZ_IP_TEXT_MAX);
+    if (!t)
+        return KZ_ENOMEM;
+    f->len = kz_ip_format(&f->ip, t, KZ_IP_TEXT_MAX);
+    f->v = t;
+    return KZ_OK;
+}
+
+/* Hashes a string field and starts loading its slot, or starts loading an
+ * address's: called for every field of a record before the first lookup. */
+static void prefetch_field(const kz_match_set *m, kz_match_kind kind, fstate *f)
+{
+    if (mc_kind_is_ip(kind)) {
+        kz_ipset_prefetch(m->c.ips, &f->ip);
+    } else {
+        f->hash = kz_strmap_hash(f->v, f->len);
+        kz_strmap_prefetch(m->c.maps[kind], f->hash);
+    }
+}
+
+/* Looks one normalised value up (f->hash set by prefetch_field for string
+ * kinds) and reports its indicators; *stop when the callback asked to. */
+static kz_err lookup(kz_match_scratch *s, size_t field, kz_match_kind kind, fstate *f,
+                     kz_match_hit_fn fn, void *ctx, bool *stop)
 {
     const kz_match_set *m = s->m;
     kz_err rc = KZ_OK;
     s->n_hits = 0;
     if (mc_kind_is_ip(kind)) {
         uint32_t buf[IPV_MAX], *vals = buf;
-        size_t n = kz_ipset_lookup(m->c.ips, ip, buf, IPV_MAX);
+        size_t n = kz_ipset_lookup(m->c.ips, &f->ip, buf, IPV_MAX);
         if (n > IPV_MAX) {
             vals = kz_arena_calloc(s->arena, n, sizeof *vals);
             if (!vals)
                 return KZ_ENOMEM;
-            n = kz_ipset_lookup(m->c.ips, ip, vals, n);
+            n = kz_ipset_lookup(m->c.ips, &f->ip, vals, n);
         }
         for (size_t i = 0; !rc && i < n; i++)
             rc = push_key(s, vals[i]);
     } else {
         const kz_strmap *map = m->c.maps[kind];
+        const char *v = f->v;
+        size_t len = f->len;
         uint32_t k;
-        if (kz_strmap_get(map, v, len, &k))
+        if (kz_strmap_get_hashed(map, f->hash, v, len, &k))
             rc = push_key(s, k);
         /* Parents: a.b.evil.com -> b.evil.com -> evil.com -> com. */
         for (size_t i = 0; !rc && m->c.subdomains && kind == KZ_MATCH_DOMAIN && i < len; i++) {
@@ -178,14 +217,21 @@ static kz_err lookup(kz_match_scratch *s, size_t field, kz_match_kind kind, cons
     if (rc)
         return rc;
     dedup_hits(s);
-    if (s->n_hits && borrowed) {
-        v = kz_arena_strndup(s->arena, v, len); /* hits promise a NUL-terminated value */
-        if (!v)
+    if (!s->n_hits)
+        return KZ_OK;
+    if (mc_kind_is_ip(kind)) {
+        rc = ip_text(s, f);
+        if (rc)
+            return rc;
+    } else if (f->borrowed) {
+        f->v = kz_arena_strndup(s->arena, f->v, f->len); /* hits promise a NUL-terminated value */
+        if (!f->v)
             return KZ_ENOMEM;
+        f->borrowed = false;
     }
     for (size_t i = 0; i < s->n_hits; i++) {
-        kz_match_hit h = {.indicator = s->hits[i], .field = field, .kind = kind, .value = v,
-                          .value_len = len};
+        kz_match_hit h = {.indicator = s->hits[i], .field = field, .kind = kind, .value = f->v,
+                          .value_len = f->len};
         if (fn(ctx, &h)) {
             *stop = true;
             break;
@@ -201,17 +247,16 @@ kz_err kz_match_value(const kz_match_set *m, kz_match_scratch *s, kz_match_kind 
     if (!m || !s || s->m != m || !fn || (!value && len))
         return KZ_EINVAL;
     kz_arena_reset(s->arena);
-    const char *v;
-    size_t vlen = 0;
-    kz_ipaddr ip;
-    bool borrowed;
-    kz_err rc = norm_field(s, kind, value ? value : "", len, normalized, &v, &vlen, &ip, &borrowed);
+    fstate f;
+    kz_err rc = norm_field(s, kind, value ? value : "", len, normalized, &f);
     if (rc == KZ_EPARSE)
         return KZ_OK;
     if (rc)
         return rc;
+    if (!mc_kind_is_ip(kind))
+        f.hash = kz_strmap_hash(f.v, f.len);
     bool stop = false;
-    return lookup(s, 0, kind, v, vlen, borrowed, &ip, fn, ctx, &stop);
+    return lookup(s, 0, kind, &f, fn, ctx, &stop);
 }
 
 kz_err kz_match_normalize(kz_match_scratch *s, kz_match_kind kind, const char *value, size_t len,
@@ -220,13 +265,15 @@ kz_err kz_match_normalize(kz_match_scratch *s, kz_match_kind kind, const char *v
     if (!s || !value || !out)
         return KZ_EINVAL;
     kz_arena_reset(s->arena);
-    kz_ipaddr ip;
     size_t n = 0;
     if (mc_kind_is_ip(kind)) {
-        bool borrowed;
-        kz_err rc = norm_field(s, kind, value, len, false, out, &n, &ip, &borrowed);
+        fstate f;
+        kz_err rc = norm_field(s, kind, value, len, false, &f);
+        if (!rc)
+            rc = ip_text(s, &f);
+        *out = rc ? NULL : f.v;
         if (out_len)
-            *out_len = n;
+            *out_len = rc ? 0 : f.len;
         return rc;
     }
     if ((unsigned)kind >= KZ_MATCH_OTHER)
@@ -356,8 +403,7 @@ static int on_complex(void *user, size_t pattern_id, size_t obs_index)
 /* Builds the observation, evaluates the complex patterns under the set's
  * lock (the engine's set keeps per-call scratch) and reports after it. */
 static kz_err run_complex(const kz_match_set *m, kz_match_scratch *s, const kz_match_record *r,
-                          const char **norm, const size_t *norm_len, const kz_ipaddr *ips,
-                          kz_match_hit_fn fn, void *ctx)
+                          fstate *fs, kz_match_hit_fn fn, void *ctx)
 {
     obs_build ob = {.a = s->arena};
     kz_time t = r->has_time ? r->time : kz_time_now();
@@ -391,10 +437,14 @@ static kz_err run_complex(const kz_match_set *m, kz_match_scratch *s, const kz_m
             continue;
         /* A typed value that does not normalise ("-" in a Zeek column) was
          * not observed: the engine must not compare it either. */
-        if (f->kind == KZ_MATCH_OTHER && f->value)
+        if (f->kind == KZ_MATCH_OTHER && f->value) {
             rc = add_field(&ob, f, f->value, f->len, NULL);
-        else if (f->kind != KZ_MATCH_OTHER && norm[i])
-            rc = add_field(&ob, f, norm[i], norm_len[i], mc_kind_is_ip(f->kind) ? &ips[i] : NULL);
+        } else if (f->kind != KZ_MATCH_OTHER && fs[i].ok) {
+            bool ip = mc_kind_is_ip(f->kind);
+            rc = ip ? ip_text(s, &fs[i]) : KZ_OK;
+            if (!rc)
+                rc = add_field(&ob, f, fs[i].v, fs[i].len, ip ? &fs[i].ip : NULL);
+        }
     }
     if (rc)
         return rc;
@@ -440,32 +490,36 @@ kz_err kz_match_record_run(const kz_match_set *m, kz_match_scratch *s, const kz_
         return KZ_EINVAL;
     kz_arena_reset(s->arena);
     size_t n = r->n_fields;
-    const char **norm = kz_arena_calloc(s->arena, n ? n : 1, sizeof *norm);
-    size_t *norm_len = kz_arena_calloc(s->arena, n ? n : 1, sizeof *norm_len);
-    kz_ipaddr *ips = kz_arena_calloc(s->arena, n ? n : 1, sizeof *ips);
-    if (!norm || !norm_len || !ips)
+    fstate *fs = kz_arena_calloc(s->arena, n ? n : 1, sizeof *fs);
+    if (!fs)
         return KZ_ENOMEM;
-    bool stop = false;
-    for (size_t i = 0; i < n && !stop; i++) {
+    /* Two passes: normalise every field and start loading its slot, then
+     * look them up in order. At a million keys the slots are cache misses;
+     * issued together, a record's misses overlap (perf: the slot probe was
+     * a quarter of a Zeek scan). Hits come out in field order as before. */
+    for (size_t i = 0; i < n; i++) {
         const kz_match_field *f = &r->fields[i];
         if ((unsigned)f->kind >= KZ_MATCH_KIND_COUNT || (!f->value && f->len))
             return KZ_EINVAL;
         if (f->kind == KZ_MATCH_OTHER || !f->value)
             continue;
-        bool borrowed;
-        kz_err rc = norm_field(s, f->kind, f->value, f->len, f->normalized, &norm[i],
-                               &norm_len[i], &ips[i], &borrowed);
-        if (rc == KZ_EPARSE) {
-            norm[i] = NULL;
+        kz_err rc = norm_field(s, f->kind, f->value, f->len, f->normalized, &fs[i]);
+        if (rc == KZ_EPARSE)
             continue;
-        }
         if (rc)
             return rc;
-        rc = lookup(s, i, f->kind, norm[i], norm_len[i], borrowed, &ips[i], fn, ctx, &stop);
+        fs[i].ok = true;
+        prefetch_field(m, f->kind, &fs[i]);
+    }
+    bool stop = false;
+    for (size_t i = 0; i < n && !stop; i++) {
+        if (!fs[i].ok)
+            continue;
+        kz_err rc = lookup(s, i, r->fields[i].kind, &fs[i], fn, ctx, &stop);
         if (rc)
             return rc;
     }
     if (stop || !m->c.complex || !m->c.st.complex)
         return KZ_OK;
-    return run_complex(m, s, r, norm, norm_len, ips, fn, ctx);
+    return run_complex(m, s, r, fs, fn, ctx);
 }
