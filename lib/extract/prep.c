@@ -7,6 +7,9 @@
 #include <string.h>
 #include <uninorm.h>
 #include <unictype.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "extract/extract_int.h"
 #include "kizuna/alloc.h"
@@ -89,6 +92,77 @@ static inline bool next_combines(const unsigned char *s, size_t n, size_t i)
     return i < n && s[i] >= 0xcc && next_combines_slow(s, n, i);
 }
 
+#ifdef __SSE2__
+/* Whether the 15 bytes at u are five characters that kz_xja_stable
+ * accepts, on 16 bytes at a time (u[0..17) must be readable): leads at
+ * 0, 3, 6, 9, 12 that are kanji (E4-E9) or the kana and marks of E3
+ * kz_xja_stable lets through, continuation bytes everywhere else. */
+static inline bool ja_stable15(const unsigned char *u)
+{
+    const __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)u);
+    const __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
+    const __m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(u + 2));
+    /* continuation bytes 80-BF are the signed bytes below (char)0xC0 */
+    unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v0, _mm_set1_epi8((char)0xc0)));
+    if ((cont & 0x6db6u) != 0x6db6u)
+        return false;
+    __m128i k = _mm_sub_epi8(v0, _mm_set1_epi8((char)0xe4));
+    __m128i kanji = _mm_cmpeq_epi8(_mm_min_epu8(k, _mm_set1_epi8(5)), k);
+    __m128i e3 = _mm_cmpeq_epi8(v0, _mm_set1_epi8((char)0xe3));
+    /* E3 82 99-9F are U+3099-U+309F (the voicing marks combine) */
+    __m128i t = _mm_sub_epi8(v2, _mm_set1_epi8((char)0x99));
+    __m128i mark = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(6)), t);
+    __m128i kana = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v1, _mm_set1_epi8((char)0x81)),
+                     _mm_andnot_si128(mark, _mm_cmpeq_epi8(v1, _mm_set1_epi8((char)0x82)))),
+        _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v2, _mm_set1_epi8((char)0xbf)),
+                                      _mm_cmpeq_epi8(v1, _mm_set1_epi8((char)0x83))),
+                     _mm_and_si128(_mm_cmpeq_epi8(v1, _mm_set1_epi8((char)0x80)),
+                                   _mm_cmpeq_epi8(v2, _mm_set1_epi8((char)0x81)))));
+    unsigned lead = (unsigned)_mm_movemask_epi8(_mm_or_si128(kanji, _mm_and_si128(e3, kana)));
+    return (lead & 0x1249u) == 0x1249u;
+}
+#endif
+
+/* End of the run of characters kz_xja_stable accepts from u[i]. */
+static size_t ja_run_end(const unsigned char *u, size_t m, size_t i)
+{
+    for (;;) {
+#ifdef __SSE2__
+        if (i + 17 <= m && ja_stable15(u + i)) {
+            i += 15;
+            continue;
+        }
+#endif
+        unsigned k = 0;
+        while (k < 5 && i + 2 < m && kz_xja_stable(u + i)) {
+            i += 3;
+            k++;
+        }
+        if (k < 5)
+            return i;
+    }
+}
+
+/* End of the run of ASCII bytes other than NUL that starts at src[i]. */
+static size_t ascii_run_end(const unsigned char *src, size_t len, size_t i)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    while (i + 16 <= len) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)) |
+                        (unsigned)_mm_movemask_epi8(v);
+        if (mask)
+            return i + (unsigned)__builtin_ctz(mask);
+        i += 16;
+    }
+#endif
+    while (i < len && src[i] != 0 && src[i] < 0x80)
+        i++;
+    return i;
+}
+
 /* NFKC of src[0..len) into p->a / p->ma. */
 static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
 {
@@ -104,6 +178,20 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
         unsigned c = src[i];
         uint32_t cp;
         size_t l = 1;
+        if (c != 0 && c < 0x80) {
+            /* All but the last byte of an ASCII run are followed by ASCII,
+             * which combines with nothing: copied as they are. */
+            size_t r = ascii_run_end(src, len, i + 1);
+            if (r - i > 1) {
+                size_t k = r - 1 - i;
+                memcpy(oa + o, src + i, k);
+                for (size_t q = 0; q < k; q++)
+                    om[o + q] = (uint32_t)(i + q);
+                o += k;
+                i += k;
+                c = src[i];
+            }
+        }
         if (c != 0 && c < 0x80 && !next_combines(src, len, i + 1)) {
             oa[o] = (char)c;
             om[o++] = (uint32_t)i;
@@ -115,6 +203,19 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
             continue;
         }
         if (c >= 0x80) {
+            if (i + 2 < len && kz_xja_stable(src + i)) {
+                /* all but the last of a run of kana and kanji are followed
+                 * by kana or kanji, which combine with nothing */
+                size_t r = ja_run_end(src, len, i);
+                if (r - i > 3) {
+                    size_t k = r - 3 - i;
+                    memcpy(oa + o, src + i, k);
+                    for (size_t q = 0; q < k; q += 3)
+                        om[o + q] = om[o + q + 1] = om[o + q + 2] = (uint32_t)(i + q);
+                    o += k;
+                    i += k;
+                }
+            }
             if (i + 2 < len && kz_xja_stable(src + i) && !next_combines(src, len, i + 3)) {
                 memcpy(oa + o, src + i, 3);
                 om[o] = om[o + 1] = om[o + 2] = (uint32_t)i;
@@ -374,6 +475,48 @@ static const uint8_t prep_kind[256] = {
 #undef K1
 };
 
+#ifdef __SSE2__
+/* Bit k set when prep_kind[u[k]] is not 0 (k < 16): non-ASCII, NUL,
+ * brackets and backslash. */
+static inline unsigned survey_mask16(const unsigned char *u)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
+    __m128i hit = _mm_or_si128(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(']')))),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('(')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(')'))),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('{')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('}')))));
+    return (unsigned)_mm_movemask_epi8(hit) | (unsigned)_mm_movemask_epi8(v);
+}
+
+/* Bit k set (k < 16) where refang must look closer: a bracket or
+ * backslash, a dot before a closing bracket ("1.)1"; ideographic closing
+ * brackets start E3), and E3 80 (the ideographic marks). A dot anywhere
+ * else and E3 before a kana are copied as they are by refang's per-byte
+ * path too, so skipping them changes nothing. u[0..17) must be readable. */
+static inline unsigned refang_mask16(const unsigned char *u)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
+    __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
+    __m128i e3 = _mm_set1_epi8((char)0xe3);
+    __m128i closes = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(nx, _mm_set1_epi8(']')), _mm_cmpeq_epi8(nx, _mm_set1_epi8(')'))),
+        _mm_or_si128(_mm_cmpeq_epi8(nx, _mm_set1_epi8('}')), _mm_cmpeq_epi8(nx, e3)));
+    __m128i hit = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')), _mm_cmpeq_epi8(v, _mm_set1_epi8('('))),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('{')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                     _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), closes),
+                                  _mm_and_si128(_mm_cmpeq_epi8(v, e3),
+                                                _mm_cmpeq_epi8(nx, _mm_set1_epi8((char)0x80))))));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
 /* Whether the bracket, backslash or ideographic mark at t[i] may be part
  * of a defanged form, so that the line needs the refang pass. Errs on the
  * side of yes; defang_at decides. */
@@ -411,11 +554,24 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
     *nfkc_needed = false;
     *trig = false;
     while (i < m) {
+#ifdef __SSE2__
+        /* sixteen plain ASCII bytes at a time, then straight to the first
+         * byte with a kind */
+        while (i + 16 <= m) {
+            unsigned mask = survey_mask16(u + i);
+            if (mask) {
+                i += (unsigned)__builtin_ctz(mask);
+                break;
+            }
+            i += 16;
+        }
+#else
         /* eight plain ASCII bytes at a time (no branch per byte) */
         while (i + 8 <= m && !(prep_kind[u[i]] | prep_kind[u[i + 1]] | prep_kind[u[i + 2]] |
                                prep_kind[u[i + 3]] | prep_kind[u[i + 4]] | prep_kind[u[i + 5]] |
                                prep_kind[u[i + 6]] | prep_kind[u[i + 7]]))
             i += 8;
+#endif
         if (i >= m)
             break;
         uint8_t k = prep_kind[u[i]];
@@ -427,9 +583,7 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
             uint32_t cp;
             size_t l;
             if (i + 2 < m && kz_xja_stable(u + i)) {
-                do
-                    i += 3;
-                while (i + 2 < m && kz_xja_stable(u + i));
+                i = ja_run_end(u, m, i);
                 continue;
             }
             l = kz_xutf8_fast(u + i, m - i, &cp);
@@ -470,9 +624,22 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
     while (i < m) {
         size_t j = i;
         /* 0xe3 leads all kana; only the U+3000 block (E3 80 ..) matters */
-        while (j < m && (!rf_cand[(unsigned char)t[j]] ||
-                         ((unsigned char)t[j] == 0xe3 && (j + 1 >= m || (unsigned char)t[j + 1] != 0x80))))
+        for (;;) {
+#ifdef __SSE2__
+            while (j + 17 <= m) {
+                unsigned mask = refang_mask16((const unsigned char *)t + j);
+                if (mask) {
+                    j += (unsigned)__builtin_ctz(mask);
+                    break;
+                }
+                j += 16;
+            }
+#endif
+            if (j >= m || (rf_cand[(unsigned char)t[j]] &&
+                           ((unsigned char)t[j] != 0xe3 || (j + 1 < m && (unsigned char)t[j + 1] == 0x80))))
+                break;
             j++;
+        }
         if (j > i) { /* a span with nothing to rewrite */
             memcpy(ob + o, t + i, j - i);
             memset(of + o, 0, j - i);

@@ -5,6 +5,9 @@
  * and domains - and reports the hits of the line in order of position. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "extract/extract_int.h"
 #include "kizuna/alloc.h"
@@ -33,6 +36,8 @@ typedef struct xscan {
     size_t line_off, line_no;
     bool stop;
     bool prev_label; /* the previous line ended with "imphash" & co */
+    uint64_t *wbits; /* find_words' bitmaps of the line (classify_line) */
+    size_t wcap;     /* words per bitmap */
 } xscan;
 
 /* ---------------------------------------------------------------- */
@@ -45,15 +50,16 @@ static bool claimed(const xscan *x, size_t i)
 static kz_err claim(xscan *x, size_t a, size_t b)
 {
     if (!x->any_claim) {
-        if (x->claim_cap < x->n + 1) {
-            size_t nc = x->n + 1 > 4096 ? x->n + 1 : 4096;
+        /* 64 bytes past the line: words_fast reads claims 64 at a time */
+        if (x->claim_cap < x->n + 65) {
+            size_t nc = x->n + 65 > 4096 ? x->n + 65 : 4096;
             uint8_t *c = kz_realloc(x->claim, nc);
             if (!c)
                 return KZ_ENOMEM;
             x->claim = c;
             x->claim_cap = nc;
         }
-        memset(x->claim, 0, x->n + 1);
+        memset(x->claim, 0, x->n + 65);
         x->any_claim = true;
     }
     memset(x->claim + a, 1, b - a);
@@ -426,6 +432,14 @@ static bool has_ascii_alnum(const char *s, size_t n)
     return false;
 }
 
+/* Lengths of a plain word check_word looks at: "cve", T####, and the four
+ * hash lengths (a bit per length below 64; 64 and 128 apart). */
+static inline bool word_len_counts(size_t len)
+{
+    return len < 64 ? ((1ull << 3 | 1ull << 5 | 1ull << 32 | 1ull << 40) >> len) & 1
+                    : len == 64 || len == 128;
+}
+
 static kz_err check_word(xscan *x, size_t a, size_t b)
 {
     const char *s = x->s;
@@ -596,7 +610,8 @@ static kz_err process_run(xscan *x, size_t a, size_t b)
             size_t y = k;
             while (y < b && X_ALNUM(s[y]))
                 y++;
-            rc = check_word(x, k, y);
+            if (word_len_counts(y - k))
+                rc = check_word(x, k, y);
             k = y;
         } else {
             dot |= s[k] == '.';
@@ -620,6 +635,135 @@ static kz_err process_run(xscan *x, size_t a, size_t b)
     if (!rc)
         rc = check_domain(x, a, b);
     return rc;
+}
+
+/* ---- the prose fast path of find_words ----
+ * One pass classifies the whole line into three bitmaps (bit k of word
+ * k / 64): ASCII letters and digits, plain bytes (ASCII other than those,
+ * '-', '_', '.' and NUL: they end a word and start none) and dots.
+ * Positions from n on are none of them. */
+
+static bool plain_byte(unsigned char c)
+{
+    return c != 0 && c < 0x80 && c != '.' && !X_IS(c, XC_LABEL);
+}
+
+static kz_err classify_line(xscan *x)
+{
+    const char *s = x->s;
+    size_t n = x->n, nw = n / 64 + 2, k = 0;
+    if (nw > x->wcap) {
+        uint64_t *b = kz_realloc(x->wbits, nw * 3 * sizeof *b);
+        if (!b)
+            return KZ_ENOMEM;
+        x->wbits = b;
+        x->wcap = nw;
+    }
+    uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap;
+    memset(wa, 0, nw * sizeof *wa);
+    memset(wp, 0, nw * sizeof *wp);
+    memset(wd, 0, nw * sizeof *wd);
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128(), c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
+                  ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
+                  dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.');
+    for (; k + 16 <= n; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+        /* unsigned v - '0' <= 9, (v | 0x20) - 'a' <= 25 (min_epu8 gives <=) */
+        __m128i d = _mm_sub_epi8(v, c0);
+        __m128i l = _mm_sub_epi8(_mm_or_si128(v, c20), ca);
+        __m128i isa = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, c9), d),
+                                   _mm_cmpeq_epi8(_mm_min_epu8(l, c25), l));
+        __m128i isd = _mm_cmpeq_epi8(v, dot);
+        __m128i other = _mm_or_si128(_mm_or_si128(isa, isd),
+                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dash),
+                                                               _mm_cmpeq_epi8(v, und)),
+                                                  _mm_cmpeq_epi8(v, zero)));
+        uint64_t am = (unsigned)_mm_movemask_epi8(isa);
+        uint64_t pm = ~((unsigned)_mm_movemask_epi8(other) | (unsigned)_mm_movemask_epi8(v)) &
+                      0xffffu;
+        uint64_t dm = (unsigned)_mm_movemask_epi8(isd);
+        wa[k >> 6] |= am << (k & 63);
+        wp[k >> 6] |= pm << (k & 63);
+        wd[k >> 6] |= dm << (k & 63);
+    }
+#endif
+    for (; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
+        uint64_t bit = 1ull << (k & 63);
+        if (X_ALNUM(c))
+            wa[k >> 6] |= bit;
+        else if (c == '.')
+            wd[k >> 6] |= bit;
+        else if (plain_byte(c))
+            wp[k >> 6] |= bit;
+    }
+    return KZ_OK;
+}
+
+/* Bits i..i+63 of a line bitmap. */
+static inline uint64_t bits_at(const uint64_t *b, size_t i)
+{
+    size_t w = i >> 6;
+    unsigned sh = (unsigned)(i & 63);
+    return sh ? (b[w] >> sh) | (b[w + 1] << (64 - sh)) : b[w];
+}
+
+/* Bit k set when claim[k] (k < 64). */
+static inline uint64_t claim_bits(const uint8_t *claim)
+{
+    uint64_t m = 0;
+#ifdef __SSE2__
+    for (unsigned k = 0; k < 64; k += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(claim + k));
+        m |= (uint64_t)(~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) &
+                        0xffffu)
+             << k;
+    }
+#else
+    for (unsigned k = 0; k < 64; k++)
+        m |= (uint64_t)(claim[k] != 0) << k;
+#endif
+    return m;
+}
+
+/* From a plain byte s[*pi]: every plain word among the next 64 bytes -
+ * letters and digits after a plain byte, ended by a plain byte or by a
+ * sentence's full stop (a dot between the word and a plain byte) - up to
+ * the first byte that is anything else (or claimed) gets exactly the
+ * check_word call find_words would give it, and *pi moves to the last
+ * plain byte before that byte. *pi is left alone when there is none after
+ * s[*pi]. */
+static kz_err words_fast(xscan *x, size_t *pi)
+{
+    size_t i = *pi;
+    const uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap;
+    uint64_t a = bits_at(wa, i), pl = bits_at(wp, i), d = bits_at(wd, i);
+    if (x->any_claim) {
+        uint64_t cm = claim_bits(x->claim + i);
+        a &= ~cm;
+        pl &= ~cm;
+        d &= ~cm;
+    }
+    uint64_t sent = d & (a << 1) & bits_at(wp, i + 1);
+    uint64_t stop = ~(a | pl | sent);
+    uint64_t plain = pl & (stop ? (stop & -stop) - 1 : ~0ull);
+    if (!(plain & ~1ull))
+        return KZ_OK;
+    unsigned q = 63u - (unsigned)__builtin_clzll(plain);
+    uint64_t starts = a & ~(a << 1) & ((1ull << q) - 1);
+    while (starts) {
+        unsigned w = (unsigned)__builtin_ctzll(starts);
+        unsigned len = (unsigned)__builtin_ctzll(~(a >> w));
+        starts &= starts - 1;
+        if (word_len_counts(len)) {
+            kz_err rc = check_word(x, i + w, i + w + len);
+            if (rc)
+                return rc;
+        }
+    }
+    *pi = i + q;
+    return KZ_OK;
 }
 
 /* Whether s[k] may continue a run after a dot ("word." at a sentence end
@@ -693,10 +837,23 @@ static kz_err find_words(xscan *x)
 {
     const char *s = x->s;
     size_t n = x->n, i = 0;
+    size_t fast_from = 0; /* no fast path before here: it made no progress */
+    kz_err rc0 = classify_line(x);
+    if (rc0)
+        return rc0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80) {
             if (!X_IS(c, XC_LABEL) && c != '.') {
+                if (i >= fast_from) {
+                    size_t was = i;
+                    kz_err rc = words_fast(x, &i);
+                    if (rc)
+                        return rc;
+                    if (i != was)
+                        continue;
+                    fast_from = i + 2;
+                }
                 i++;
                 continue;
             }
@@ -731,7 +888,7 @@ static kz_err find_words(xscan *x)
         if (e == i)
             e = i + 1;
         if (!flags) /* a plain word: only a hash, CVE or technique id can be in it */
-            rc = check_word(x, i, e);
+            rc = word_len_counts(e - i) ? check_word(x, i, e) : KZ_OK;
         else if (flags == RUN_OTHER && !has_ascii_alnum(s + i, e - i))
             rc = KZ_OK; /* Japanese text */
         else
@@ -850,6 +1007,7 @@ kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, k
     }
     kz_free(copy);
     kz_free(x.claim);
+    kz_free(x.wbits);
     kz_free(x.hits);
     kz_buf_release(&x.vals);
     kz_xprep_release(&x.prep);
