@@ -186,11 +186,165 @@ static size_t url_token(kz_logreader *r, const char *p, const char *end)
     return (size_t)(q - p);
 }
 
+/* One token [s, p) of the line (delimiters around it already skipped):
+ * a URL, a hash, or whatever classify makes of it. Returns where the
+ * scan goes on (past a URL, which may run over delimiters). */
+static const char *token(kz_logreader *r, const char *s, const char *p, const char *end,
+                         unsigned m)
+{
+    if ((m & C_COLON) && (*s == 'h' || *s == 'H' || *s == 'f' || *s == 'F') &&
+        is_url_start(s, (size_t)(end - s)))
+        return s + url_token(r, s, end);
+    size_t n = (size_t)(p - s);
+    if (!(m & (C_DOT | C_COLON | C_AT))) {
+        /* a word or a number; only a hash is worth a look */
+        if (!(m & ~(unsigned)(C_DIGIT | C_HEX)) && (n == 32 || n == 40 || n == 64 || n == 128))
+            classify(r, s, n);
+        return p;
+    }
+    if ((m & C_OTHER) && !(m & C_AT))
+        return p; /* paths, "TCP_MISS/200", "fe80::1%eth0": no host or address */
+    const char *e = p;
+    /* Sentence punctuation after a token is not part of it. */
+    while (e > s && (e[-1] == '.' || e[-1] == ':' || e[-1] == '!' || e[-1] == '?'))
+        e--;
+    if (e - s >= 3)
+        classify(r, s, (size_t)(e - s));
+    return p;
+}
+
+static unsigned token_class(const char *s, const char *p)
+{
+    unsigned m = 0;
+    for (; s < p; s++)
+        m |= cls[(unsigned char)*s];
+    return m;
+}
+
+/* Lines up to this long are cut with bitmaps (below); longer ones byte by byte. */
+#define BITMAP_LINE 4096
+#define BITMAP_WORDS (BITMAP_LINE / 64 + 1)
+
+/* The first position >= i whose bit in bm is `want` (1 or 0); bm has a
+ * delimiter bit set past the line's end, so a 0 is found before it. */
+static inline size_t next_bit(const uint64_t *bm, size_t i, bool want)
+{
+    size_t w = i >> 6;
+    uint64_t x = (want ? bm[w] : ~bm[w]) & (~0ull << (i & 63));
+    while (!x) {
+        w++;
+        x = want ? bm[w] : ~bm[w];
+    }
+    return (w << 6) + (size_t)__builtin_ctzll(x);
+}
+
+#ifdef __SSE2__
+/* x in [lo, hi], bytes taken as unsigned. */
+static inline __m128i in_range(__m128i x, unsigned char lo, unsigned char hi)
+{
+    __m128i t = _mm_sub_epi8(x, _mm_set1_epi8((char)lo));
+    return _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8((char)(hi - lo))), t);
+}
+
+/* The C_DELIM bytes and the '.', ':', '@' bytes of q[0..16) as bit masks:
+ * the same sets as cls_init's table (the unit test test_text_masks checks
+ * every byte value against it). Delimiters by ranges: controls and blank
+ * 0x00-0x20, '"', '\'' to ')', ',', ';' to '>', '[' to ']', '`', '{' to '}'
+ * and DEL. */
+static inline void simd_masks(const unsigned char *q, uint64_t *dm, uint64_t *sm)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+    __m128i d = _mm_or_si128(in_range(x, 0x00, 0x20), in_range(x, 0x27, 0x29));
+    d = _mm_or_si128(d, in_range(x, 0x3b, 0x3e));
+    d = _mm_or_si128(d, in_range(x, 0x5b, 0x5d));
+    d = _mm_or_si128(d, in_range(x, 0x7b, 0x7d));
+    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
+    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8('`')));
+    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+    __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')),
+                              _mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
+    sp = _mm_or_si128(sp, _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+    *dm = (unsigned)_mm_movemask_epi8(d);
+    *sm = (unsigned)_mm_movemask_epi8(sp);
+}
+#endif
+
+/* Most bytes of a log line belong to words that cannot be a value ("Failed",
+ * "password", "port", "28502"): a token needs a '.', ':' or '@', or is a
+ * hash of one of four lengths. So the line becomes two bitmaps first, one
+ * table lookup per byte without a branch (delimiters, and those three
+ * bytes), tokens are cut from the delimiter bitmap a word at a time, and
+ * only tokens with one of the three bytes (or of a hash's length) are
+ * looked at byte by byte (perf: the per-byte loop with a branch at every
+ * token boundary was a third of a syslog scan). */
+static void text_bitmap(kz_logreader *r, const char *line, size_t len)
+{
+    uint64_t delim[BITMAP_WORDS + 1], spec[BITMAP_WORDS + 1];
+    size_t nw = len / 64 + 1;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t d = 0, sp = 0;
+        size_t base = w * 64, lim = len - base < 64 ? len - base : 64;
+        const unsigned char *q = (const unsigned char *)line + base;
+#ifdef __SSE2__
+        if (lim == 64) {
+            for (size_t i = 0; i < 64; i += 16) {
+                uint64_t dm, sm;
+                simd_masks(q + i, &dm, &sm);
+                d |= dm << i;
+                sp |= sm << i;
+            }
+            lim = 0;
+        }
+#endif
+        for (size_t i = 0; i < lim; i++) {
+            unsigned c = cls[q[i]];
+            d |= (uint64_t)(c & C_DELIM) << i;
+            sp |= (uint64_t)((c & (C_DOT | C_COLON | C_AT)) != 0) << i;
+        }
+        if (len - base < 64)
+            d |= ~0ull << (len - base); /* past the end: delimiters */
+        delim[w] = d;
+        spec[w] = sp;
+    }
+    delim[nw] = ~0ull;
+    spec[nw] = 0;
+    const char *end = line + len;
+    size_t i = 0;
+    while (i < len) {
+        size_t s = next_bit(delim, i, false);
+        if (s >= len)
+            break;
+        size_t e = next_bit(delim, s, true);
+        size_t n = e - s;
+        bool special = false;
+        for (size_t w = s >> 6; w <= (e - 1) >> 6 && !special; w++) {
+            uint64_t x = spec[w];
+            if (w == s >> 6)
+                x &= ~0ull << (s & 63);
+            if (w == (e - 1) >> 6 && ((e - 1) & 63) != 63)
+                x &= (2ull << ((e - 1) & 63)) - 1;
+            special = x != 0;
+        }
+        if (!special && n != 32 && n != 40 && n != 64 && n != 128) {
+            i = e;
+            continue;
+        }
+        const char *s_ = line + s, *p_ = line + e;
+        const char *next = token(r, s_, p_, end, token_class(s_, p_));
+        i = (size_t)(next - line);
+    }
+}
+
 kz_err kz_reader_text_line(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
                            kz_logrec_fn fn, void *ctx)
 {
     if (!cls_ready)
         cls_init();
+    if (len <= BITMAP_LINE) {
+        text_bitmap(r, line, len);
+        return kz_reader_line_end(r, line, len, lineno, fn, ctx);
+    }
     const char *p = line, *end = line + len;
     while (p < end) {
         while (p < end && (cls[(unsigned char)*p] & C_DELIM))
@@ -205,26 +359,7 @@ kz_err kz_reader_text_line(kz_logreader *r, const char *line, size_t len, uint64
                 break;
             m |= c;
         }
-        if ((m & C_COLON) && (*s == 'h' || *s == 'H' || *s == 'f' || *s == 'F') &&
-            is_url_start(s, (size_t)(end - s))) {
-            p = s + url_token(r, s, end);
-            continue;
-        }
-        size_t n = (size_t)(p - s);
-        if (!(m & (C_DOT | C_COLON | C_AT))) {
-            /* a word or a number; only a hash is worth a look */
-            if (!(m & ~(unsigned)(C_DIGIT | C_HEX)) && (n == 32 || n == 40 || n == 64 || n == 128))
-                classify(r, s, n);
-            continue;
-        }
-        if ((m & C_OTHER) && !(m & C_AT))
-            continue; /* paths, "TCP_MISS/200", "fe80::1%eth0": no host or address */
-        const char *e = p;
-        /* Sentence punctuation after a token is not part of it. */
-        while (e > s && (e[-1] == '.' || e[-1] == ':' || e[-1] == '!' || e[-1] == '?'))
-            e--;
-        if (e - s >= 3)
-            classify(r, s, (size_t)(e - s));
+        p = token(r, s, p, end, m);
     }
     return kz_reader_line_end(r, line, len, lineno, fn, ctx);
 }

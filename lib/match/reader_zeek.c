@@ -4,6 +4,7 @@
  * their own columns), data lines split on the separator, sets and vectors
  * split on the set separator, \xHH escapes decoded. Also the field table
  * that Zeek JSON shares. */
+#include <stdint.h>
 #include <string.h>
 
 #include "match/reader_int.h"
@@ -209,6 +210,32 @@ static bool emit_column(kz_logreader *r, size_t col, const char *v, size_t len)
     return true;
 }
 
+/* Bit i set when line[base + i] (i < 64, base + i < len) is the separator
+ * or a backslash: the columns of a line are cut from these masks, 64 bytes
+ * at a time, instead of one search per column (columns are a few bytes
+ * long, and a search restarted at each cost more than the bytes it looked
+ * at: perf, 28 % of a Zeek scan). */
+static inline uint64_t block_mask(const char *line, size_t len, size_t base, char sep)
+{
+    uint64_t m = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i vs = _mm_set1_epi8(sep), vb = _mm_set1_epi8('\\');
+    for (; i < 64 && base + i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + base + i));
+        uint64_t b = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vb)));
+        m |= b << i;
+    }
+#endif
+    for (; i < 64 && base + i < len; i++) {
+        char c = line[base + i];
+        if (c == sep || c == '\\')
+            m |= 1ull << i;
+    }
+    return m;
+}
+
 kz_err kz_reader_zeek_line(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
                            kz_logrec_fn fn, void *ctx)
 {
@@ -216,25 +243,36 @@ kz_err kz_reader_zeek_line(kz_logreader *r, const char *line, size_t len, uint64
         return header(r, line, len, lineno);
     if (!r->have_fields)
         return kz_reader_bad(r, lineno, "data before a #fields header");
-    const char *p = line, *end = line + len;
-    size_t col = 0;
+    const char sep = r->sep;
+    const bool esc_ok = sep != '\\'; /* a backslash separator escapes nothing */
+    size_t base = 0, start = 0, col = 0;
+    uint64_t mask = block_mask(line, len, 0, sep);
+    bool esc = false;
     for (;;) {
         /* the column's end, noting on the way whether it holds an escape */
-        const char *s = kz_find2(p, end, r->sep, '\\');
-        r->line_esc = false;
-        while (s && *s == '\\' && r->sep != '\\') {
-            r->line_esc = true;
-            s = kz_find2(s + 1, end, r->sep, '\\');
+        size_t e = len;
+        while (!mask && base + 64 < len) {
+            base += 64;
+            mask = block_mask(line, len, base, sep);
         }
-        const char *e = s ? s : end;
+        if (mask) {
+            e = base + (size_t)__builtin_ctzll(mask);
+            mask &= mask - 1;
+            if (line[e] == '\\' && esc_ok) {
+                esc = true;
+                continue;
+            }
+        }
+        r->line_esc = esc;
+        esc = false;
         if (col >= r->n_cols)
             return kz_reader_bad(r, lineno, "more fields than #fields names");
-        if (r->col_def[col] >= 0 && !emit_column(r, col, p, (size_t)(e - p)))
+        if (r->col_def[col] >= 0 && !emit_column(r, col, line + start, e - start))
             return kz_reader_bad(r, lineno, "line too long");
         col++;
-        if (!s)
+        if (e == len)
             break;
-        p = s + 1;
+        start = e + 1;
     }
     if (col != r->n_cols)
         return kz_reader_bad(r, lineno, "fewer fields than #fields names");
