@@ -102,11 +102,11 @@ size_t fed_pool_size(const fed_pool *p)
     return p->n;
 }
 
-/* Sets it->msg to a report line in arena a (NULL when out of memory: the
- * line is then lost, the verdict is not). */
-static void say(fed_page_item *it, kz_arena *a, const char *fmt, ...)
+/* Sets it->msg to a report line in arena a. KZ_ENOMEM: the item then
+ * fails as a whole, so that no verdict goes unreported. */
+static kz_err say(fed_page_item *it, kz_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void say(fed_page_item *it, kz_arena *a, const char *fmt, ...)
+static kz_err say(fed_page_item *it, kz_arena *a, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -114,6 +114,7 @@ static void say(fed_page_item *it, kz_arena *a, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     it->msg = kz_arena_strdup(a, msg);
+    return it->msg ? KZ_OK : KZ_ENOMEM;
 }
 
 /* Parses, validates, filters and verifies one element into it (the same
@@ -132,8 +133,7 @@ static kz_err take_object(const kz_fed_sub *s, const kz_fed_trust *trust, kz_are
         return rc;
     if (rc || v->type != KZ_JSON_OBJECT) {
         it->kind = FED_ITEM_INVALID;
-        say(it, a, "%s: not a JSON object, skipped", path);
-        return KZ_OK;
+        return say(it, a, "%s: not a JSON object, skipped", path);
     }
     kz_diag d;
     kz_diag_init(&d, 4);
@@ -145,10 +145,10 @@ static kz_err take_object(const kz_fed_sub *s, const kz_fed_trust *trust, kz_are
     if (d.n_errors) {
         const char *id = kz_json_get_string(v, "id");
         it->kind = FED_ITEM_INVALID;
-        say(it, a, "%s (%s): invalid, skipped: %s", path, id ? id : "no id",
-            d.n ? d.items[0].msg : "error");
+        rc = say(it, a, "%s (%s): invalid, skipped: %s", path, id ? id : "no id",
+                 d.n ? d.items[0].msg : "error");
         kz_diag_release(&d);
-        return KZ_OK;
+        return rc;
     }
     kz_diag_release(&d);
     const char *type = kz_json_get_string(v, "type");
@@ -179,10 +179,9 @@ static kz_err take_object(const kz_fed_sub *s, const kz_fed_trust *trust, kz_are
     if (dec == KZ_FED_REJECT) {
         const char *id = kz_json_get_string(v, "id");
         it->kind = FED_ITEM_REJECTED;
-        say(it, a, "%s (%s): %s%s%s, rejected", path, id ? id : "no id",
-            kz_fed_sig_status_name(vr.status), vr.reason && *vr.reason ? ": " : "",
-            vr.reason ? vr.reason : "");
-        return KZ_OK;
+        return say(it, a, "%s (%s): %s%s%s, rejected", path, id ? id : "no id",
+                   kz_fed_sig_status_name(vr.status), vr.reason && *vr.reason ? ": " : "",
+                   vr.reason ? vr.reason : "");
     }
     it->verified = vr.status == KZ_FED_SIG_VERIFIED;
     it->sig = (fed_sig_rec){
@@ -199,8 +198,7 @@ static kz_err take_object(const kz_fed_sub *s, const kz_fed_trust *trust, kz_are
         return rc;
     if (rc) {
         it->kind = FED_ITEM_INVALID;
-        say(it, a, "%s: %s, skipped", path, why);
-        return KZ_OK;
+        return say(it, a, "%s: %s, skipped", path, why);
     }
     it->kind = FED_ITEM_KEEP;
     it->ver = it->so.modified ? it->so.modified : it->so.created ? it->so.created : "-";

@@ -403,6 +403,7 @@ static void test_oom_sweep(void **state)
                 assert_int_equal(it[i].verified, ref[i].verified);
                 assert_str_same(it[i].ver, ref[i].ver);
                 assert_str_same(it[i].so.id, ref[i].so.id);
+                assert_str_same(it[i].msg, ref[i].msg);
             }
         } else {
             assert_int_equal(rc, KZ_ENOMEM);
