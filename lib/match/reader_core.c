@@ -191,12 +191,21 @@ static bool all_ipv4_chars(const char *v, size_t len)
 }
 
 /* An address by its form: IPv6 has a colon, IPv4 only digits and dots.
- * Anything else is a name (only when names are allowed). */
+ * Anything else is a name (only when names are allowed). One pass over
+ * the value (a colon anywhere still makes it IPv6). */
 static void emit_host(kz_logreader *r, const char *name, const char *v, size_t len, bool names)
 {
-    if (memchr(v, ':', len))
-        kz_reader_emit_kind(r, name, KZ_MATCH_IPV6, v, len, false);
-    else if (all_ipv4_chars(v, len))
+    bool v4 = true;
+    for (size_t i = 0; i < len; i++) {
+        char c = v[i];
+        if (c == ':') {
+            kz_reader_emit_kind(r, name, KZ_MATCH_IPV6, v, len, false);
+            return;
+        }
+        if (!((c >= '0' && c <= '9') || c == '.'))
+            v4 = false;
+    }
+    if (v4)
         kz_reader_emit_kind(r, name, KZ_MATCH_IPV4, v, len, false);
     else if (names)
         kz_reader_emit_kind(r, name, KZ_MATCH_DOMAIN, v, len, false);

@@ -309,27 +309,41 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
     }
     delim[nw] = ~0ull;
     spec[nw] = 0;
+    /* Candidates: bytes of tokens that can be values, i.e. the '.', ':',
+     * '@' bytes, and the starts of runs of 32 or more token bytes (a hash
+     * has no such byte). Every other token is skipped without being looked
+     * at; a candidate's token runs from the delimiter before it to the one
+     * after it. */
+    uint64_t cand[BITMAP_WORDS + 1];
+    for (size_t w = 0; w < nw; w++) {
+        unsigned __int128 run = (unsigned __int128)~delim[w] | ((unsigned __int128)~delim[w + 1] << 64);
+        run &= run >> 1;
+        run &= run >> 2;
+        run &= run >> 4;
+        run &= run >> 8;
+        run &= run >> 16;
+        cand[w] = spec[w] | (uint64_t)run;
+    }
+    cand[nw] = 0;
     const char *end = line + len;
     size_t i = 0;
     while (i < len) {
-        size_t s = next_bit(delim, i, false);
-        if (s >= len)
+        size_t w = i >> 6;
+        uint64_t x = cand[w] & (~0ull << (i & 63));
+        while (!x && w < nw)
+            x = cand[++w];
+        if (!x)
             break;
-        size_t e = next_bit(delim, s, true);
-        size_t n = e - s;
-        bool special = false;
-        for (size_t w = s >> 6; w <= (e - 1) >> 6 && !special; w++) {
-            uint64_t x = spec[w];
-            if (w == s >> 6)
-                x &= ~0ull << (s & 63);
-            if (w == (e - 1) >> 6 && ((e - 1) & 63) != 63)
-                x &= (2ull << ((e - 1) & 63)) - 1;
-            special = x != 0;
-        }
-        if (!special && n != 32 && n != 40 && n != 64 && n != 128) {
-            i = e;
-            continue;
-        }
+        size_t c = (w << 6) + (size_t)__builtin_ctzll(x);
+        if (c >= len)
+            break;
+        /* the token's start: after the last delimiter before c (or the line's start) */
+        size_t dw = c >> 6;
+        uint64_t dx = delim[dw] & ((1ull << (c & 63)) - 1);
+        while (!dx && dw > 0)
+            dx = delim[--dw];
+        size_t s = dx ? (dw << 6) + 63 - (size_t)__builtin_clzll(dx) + 1 : 0;
+        size_t e = next_bit(delim, c, true);
         const char *s_ = line + s, *p_ = line + e;
         const char *next = token(r, s_, p_, end, token_class(s_, p_));
         i = (size_t)(next - line);

@@ -213,13 +213,19 @@ static void text_fields(const char *line, size_t len, kz_buf *out)
     *out = d.out;
 }
 
+static const char h128[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 static void test_text_masks(void **state)
 {
     (void)state;
     static const char *const toks[] = {
         "evil.com", "10.1.2.3", "http://x.example/p?q=1", "user@mail.example",
         "[2001:db8::1]:80", "d41d8cd98f00b204e9800998ecf8427e", "host.example:8080", "a:b",
-        "TCP_MISS/200", "1.2.3.4.",
+        "TCP_MISS/200", "1.2.3.4.", "0123456789012345678901234567890", "x",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        h128,
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709", "ftp://a.example/", "Evil.COM",
     };
     char line[6000];
     for (int b = 0; b < 256; b++) {
