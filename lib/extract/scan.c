@@ -131,15 +131,27 @@ static bool eq_nocase(const char *a, const char *lower, size_t n)
     return true;
 }
 
+/* A word of a list, with its length. */
+typedef struct xword {
+    const char *w;
+    size_t len;
+} xword;
+#define XWORD(lit) {lit, sizeof lit - 1}
+
 /* Whether s[0..k) ends with one of the words (ASCII ones case-insensitive
  * and not glued to a preceding letter or digit). */
-static bool ends_with_word(const char *s, size_t k, const char *const *words, size_t nw)
+static bool ends_with_word(const char *s, size_t k, const xword *words, size_t nw)
 {
+    if (k == 0)
+        return false;
+    char last = s[k - 1];
+    if (last >= 'A' && last <= 'Z')
+        last = (char)(last + 32);
     for (size_t w = 0; w < nw; w++) {
-        size_t l = strlen(words[w]);
-        if (l > k || !eq_nocase(s + k - l, words[w], l))
+        size_t l = words[w].len;
+        if (l > k || words[w].w[l - 1] != last || !eq_nocase(s + k - l, words[w].w, l))
             continue;
-        if ((unsigned char)words[w][0] >= 0x80 || k == l || !X_ALNUM(s[k - l - 1]))
+        if ((unsigned char)words[w].w[0] >= 0x80 || k == l || !X_ALNUM(s[k - l - 1]))
             return true;
     }
     return false;
@@ -401,12 +413,14 @@ static kz_err find_ipv6(xscan *x)
 
 /* ---- word runs: hashes, CVE, ATT&CK, IPv4, domains ---- */
 
-static const char *const hash_labels[] = {"imphash", "import hash", "authentihash", "pehash",
-                                          "impfuzzy"};
-static const char *const version_words[] = {"version", "ver", "ver.", "v", "rev", "release",
-                                            "build", "バージョン"};
+static const xword hash_labels[] = {XWORD("imphash"), XWORD("import hash"), XWORD("authentihash"),
+                                    XWORD("pehash"), XWORD("impfuzzy")};
+static const xword version_words[] = {XWORD("version"), XWORD("ver"),     XWORD("ver."),
+                                      XWORD("v"),       XWORD("rev"),     XWORD("release"),
+                                      XWORD("build"),   XWORD("バージョン")};
 /* Extensions that are also TLDs: "invoice.zip" and "install.sh" are files. */
-static const char *const file_exts[] = {"zip", "mov", "sh", "py", "md"};
+static const xword file_exts[] = {XWORD("zip"), XWORD("mov"), XWORD("sh"), XWORD("py"),
+                                  XWORD("md")};
 
 static bool hash_label_sep(char c)
 {
@@ -432,12 +446,17 @@ static bool has_ascii_alnum(const char *s, size_t n)
     return false;
 }
 
-/* Lengths of a plain word check_word looks at: "cve", T####, and the four
- * hash lengths (a bit per length below 64; 64 and 128 apart). */
-static inline bool word_len_counts(size_t len)
+/* Whether check_word can find anything in the word s[a..a+len): it looks
+ * at "cve" (3), T#### (5) and hex of the four hash lengths only, so this
+ * checks the length (a bit per length below 64; 64 and 128 apart) and
+ * the first character. */
+static inline bool word_counts(const char *s, size_t a, size_t len)
 {
-    return len < 64 ? ((1ull << 3 | 1ull << 5 | 1ull << 32 | 1ull << 40) >> len) & 1
-                    : len == 64 || len == 128;
+    if (len < 64 ? !(((1ull << 3 | 1ull << 5 | 1ull << 32 | 1ull << 40) >> len) & 1)
+                 : len != 64 && len != 128)
+        return false;
+    char c = s[a];
+    return len == 3 ? (c | 0x20) == 'c' : len == 5 ? (c | 0x20) == 't' : X_IS(c, XC_HEX);
 }
 
 static kz_err check_word(xscan *x, size_t a, size_t b)
@@ -588,7 +607,7 @@ static kz_err check_domain(xscan *x, size_t a, size_t b)
     if (dot == last) {
         size_t tl = (size_t)(s + b - last - 1);
         for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
-            if (strlen(file_exts[k]) == tl && eq_nocase(last + 1, file_exts[k], tl))
+            if (file_exts[k].len == tl && eq_nocase(last + 1, file_exts[k].w, tl))
                 return KZ_OK;
     }
     kz_err rc = try_hit(x, KZ_IOC_DOMAIN, a, b);
@@ -610,7 +629,7 @@ static kz_err process_run(xscan *x, size_t a, size_t b)
             size_t y = k;
             while (y < b && X_ALNUM(s[y]))
                 y++;
-            if (word_len_counts(y - k))
+            if (word_counts(s, k, y - k))
                 rc = check_word(x, k, y);
             k = y;
         } else {
@@ -667,25 +686,33 @@ static kz_err classify_line(xscan *x)
     const __m128i zero = _mm_setzero_si128(), c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
                   ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
                   dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.');
-    for (; k + 16 <= n; k += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
-        /* unsigned v - '0' <= 9, (v | 0x20) - 'a' <= 25 (min_epu8 gives <=) */
-        __m128i d = _mm_sub_epi8(v, c0);
-        __m128i l = _mm_sub_epi8(_mm_or_si128(v, c20), ca);
-        __m128i isa = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, c9), d),
-                                   _mm_cmpeq_epi8(_mm_min_epu8(l, c25), l));
-        __m128i isd = _mm_cmpeq_epi8(v, dot);
-        __m128i other = _mm_or_si128(_mm_or_si128(isa, isd),
-                                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dash),
-                                                               _mm_cmpeq_epi8(v, und)),
-                                                  _mm_cmpeq_epi8(v, zero)));
-        uint64_t am = (unsigned)_mm_movemask_epi8(isa);
-        uint64_t pm = ~((unsigned)_mm_movemask_epi8(other) | (unsigned)_mm_movemask_epi8(v)) &
-                      0xffffu;
-        uint64_t dm = (unsigned)_mm_movemask_epi8(isd);
-        wa[k >> 6] |= am << (k & 63);
-        wp[k >> 6] |= pm << (k & 63);
-        wd[k >> 6] |= dm << (k & 63);
+    /* 64 bytes (one word of each bitmap) at a time */
+    for (; k + 64 <= n; k += 64) {
+        uint64_t am = 0, pm = 0, dm = 0;
+        for (unsigned h = 0; h < 64; h += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k + h));
+            if ((unsigned)_mm_movemask_epi8(v) == 0xffffu)
+                continue; /* Japanese text: none of the three */
+            /* unsigned v - '0' <= 9, (v | 0x20) - 'a' <= 25 (min_epu8 gives <=) */
+            __m128i d = _mm_sub_epi8(v, c0);
+            __m128i l = _mm_sub_epi8(_mm_or_si128(v, c20), ca);
+            __m128i isa = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, c9), d),
+                                       _mm_cmpeq_epi8(_mm_min_epu8(l, c25), l));
+            __m128i isd = _mm_cmpeq_epi8(v, dot);
+            __m128i other = _mm_or_si128(_mm_or_si128(isa, isd),
+                                         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dash),
+                                                                   _mm_cmpeq_epi8(v, und)),
+                                                      _mm_cmpeq_epi8(v, zero)));
+            am |= (uint64_t)(unsigned)_mm_movemask_epi8(isa) << h;
+            pm |= (uint64_t)(~((unsigned)_mm_movemask_epi8(other) |
+                               (unsigned)_mm_movemask_epi8(v)) &
+                             0xffffu)
+                  << h;
+            dm |= (uint64_t)(unsigned)_mm_movemask_epi8(isd) << h;
+        }
+        wa[k >> 6] = am;
+        wp[k >> 6] = pm;
+        wd[k >> 6] = dm;
     }
 #endif
     for (; k < n; k++) {
@@ -756,7 +783,7 @@ static kz_err words_fast(xscan *x, size_t *pi)
         unsigned w = (unsigned)__builtin_ctzll(starts);
         unsigned len = (unsigned)__builtin_ctzll(~(a >> w));
         starts &= starts - 1;
-        if (word_len_counts(len)) {
+        if (word_counts(x->s, i + w, len)) {
             kz_err rc = check_word(x, i + w, i + w + len);
             if (rc)
                 return rc;
@@ -888,7 +915,7 @@ static kz_err find_words(xscan *x)
         if (e == i)
             e = i + 1;
         if (!flags) /* a plain word: only a hash, CVE or technique id can be in it */
-            rc = word_len_counts(e - i) ? check_word(x, i, e) : KZ_OK;
+            rc = word_counts(s, i, e - i) ? check_word(x, i, e) : KZ_OK;
         else if (flags == RUN_OTHER && !has_ascii_alnum(s + i, e - i))
             rc = KZ_OK; /* Japanese text */
         else
