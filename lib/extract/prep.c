@@ -94,9 +94,10 @@ static inline bool next_combines(const unsigned char *s, size_t n, size_t i)
 
 #ifdef __SSE2__
 /* Whether the 15 bytes at u are five characters that kz_xja_stable
- * accepts, on 16 bytes at a time (u[0..17) must be readable): leads at
+ * accepts, on 16 bytes at a time: leads at
  * 0, 3, 6, 9, 12 that are kanji (E4-E9) or the kana and marks of E3
- * kz_xja_stable lets through, continuation bytes everywhere else. */
+ * kz_xja_stable lets through, continuation bytes everywhere else. It
+ * loads u[0..16), u[1..17) and u[2..18): u[0..18) must be readable. */
 static inline bool ja_stable15(const unsigned char *u)
 {
     const __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)u);
@@ -129,7 +130,7 @@ static size_t ja_run_end(const unsigned char *u, size_t m, size_t i)
 {
     for (;;) {
 #ifdef __SSE2__
-        if (i + 17 <= m && ja_stable15(u + i)) {
+        if (i + 18 <= m && ja_stable15(u + i)) {
             i += 15;
             continue;
         }
