@@ -163,17 +163,18 @@ static kz_err norm_other_hash(kz_arena *a, kz_match_kind k, const char *in, size
  * '-' and '.', at least one letter, not starting or ending with '.'. */
 static bool canonical_host(const char *s, size_t len)
 {
-    bool letter = false;
     if (len == 0 || len > 253 || s[0] == '.' || s[len - 1] == '.')
         return false;
+    /* Without a branch per byte (the compiler vectorises it): every field
+     * of a log that names a host goes through here. */
+    unsigned all = 1, letter = 0;
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c >= 'a' && c <= 'z')
-            letter = true;
-        else if (!((c >= '0' && c <= '9') || c == '-' || c == '.'))
-            return false;
+        unsigned c = (unsigned char)s[i];
+        unsigned lower = c - 'a' < 26, digit = c - '0' < 10;
+        all &= lower | digit | (c == '-') | (c == '.');
+        letter |= lower;
     }
-    return letter;
+    return all && letter;
 }
 
 static bool lower_hex(const char *s, size_t len, size_t want)

@@ -497,28 +497,42 @@ kz_err kz_match_record_run(const kz_match_set *m, kz_match_scratch *s, const kz_
      * look them up in order. At a million keys the slots are cache misses;
      * issued together, a record's misses overlap (perf: the slot probe was
      * a quarter of a Zeek scan). Hits come out in field order as before. */
+    /* A field that is invalid (or out of memory normalising it) ends the
+     * first pass; the fields before it are still looked up and reported,
+     * and the error comes after them, as when each field was normalised
+     * just before its lookup. */
+    size_t upto = n;
+    kz_err first_rc = KZ_OK;
     for (size_t i = 0; i < n; i++) {
         const kz_match_field *f = &r->fields[i];
-        if ((unsigned)f->kind >= KZ_MATCH_KIND_COUNT || (!f->value && f->len))
-            return KZ_EINVAL;
+        if ((unsigned)f->kind >= KZ_MATCH_KIND_COUNT || (!f->value && f->len)) {
+            upto = i;
+            first_rc = KZ_EINVAL;
+            break;
+        }
         if (f->kind == KZ_MATCH_OTHER || !f->value)
             continue;
         kz_err rc = norm_field(s, f->kind, f->value, f->len, f->normalized, &fs[i]);
         if (rc == KZ_EPARSE)
             continue;
-        if (rc)
-            return rc;
+        if (rc) {
+            upto = i;
+            first_rc = rc;
+            break;
+        }
         fs[i].ok = true;
         prefetch_field(m, f->kind, &fs[i]);
     }
     bool stop = false;
-    for (size_t i = 0; i < n && !stop; i++) {
+    for (size_t i = 0; i < upto && !stop; i++) {
         if (!fs[i].ok)
             continue;
         kz_err rc = lookup(s, i, r->fields[i].kind, &fs[i], fn, ctx, &stop);
         if (rc)
             return rc;
     }
+    if (first_rc && !stop)
+        return first_rc;
     if (stop || !m->c.complex || !m->c.st.complex)
         return KZ_OK;
     return run_complex(m, s, r, fs, fn, ctx);
