@@ -87,7 +87,8 @@ types = {'ipv4s': 'ipv4-addr', 'ipv6s': 'ipv6-addr', 'domains': 'domain-name', '
          'cves': 'vulnerability'}
 k = set()
 for line in open(sys.argv[1]):
-    t, v = line.rstrip('\n').split('\t', 1)
+    # TYPE, VALUE and, for a value on a warninglist, a third column
+    t, v = line.rstrip('\n').split('\t')[:2]
     k.add((t, v.lower() if t != 'url' else v))
 i = set()
 for key, t in types.items():
