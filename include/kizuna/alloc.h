@@ -15,6 +15,14 @@ void kz_free(void *p);
 char *kz_strndup(const char *s, size_t n);
 char *kz_strdup(const char *s);
 
+/* Asks the kernel for transparent huge pages on the 2 MiB-aligned inside
+ * of a large heap table p[0..bytes) (Linux, THP in "madvise" mode as on
+ * Debian): lookups in a table of megabytes land on random pages, and with
+ * 4 KiB pages nearly each one is a TLB miss on top of the cache miss.
+ * Advice only: a no-op below 4 MiB or where unsupported; p stays the
+ * caller's to free as usual. */
+void kz_alloc_want_huge_pages(void *p, size_t bytes);
+
 /* Test hook: the n-th allocation from now (1 = the next) and, if persist,
  * every one after it fail. n = 0 disables. Not thread-safe: tests only. */
 void kz_alloc_fail_after(long n, int persist);

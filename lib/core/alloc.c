@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* The hook's state. `armed` is read on every allocation with a relaxed load,
  * so the cost when tests are not running is one predictable branch. The
@@ -99,4 +100,20 @@ char *kz_strndup(const char *s, size_t n)
 char *kz_strdup(const char *s)
 {
     return kz_strndup(s, strlen(s));
+}
+
+void kz_alloc_want_huge_pages(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (!p || bytes < 2 * huge)
+        return;
+    uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (e > b)
+        (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }

@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "kizuna/alloc.h"
 
@@ -197,27 +196,6 @@ bool kz_ip_contains(const kz_ipaddr *p, const kz_ipaddr *x)
     return (p->a[full] & m) == (x->a[full] & m);
 }
 
-/* Asks for transparent huge pages on the 2 MiB-aligned inside of a large
- * table (Linux, THP in "madvise" mode as on Debian): lookups in a table of
- * megabytes land on random pages, and with 4 KiB pages nearly each one was
- * a TLB miss on top of the cache miss. Advice only: ignored where not
- * supported, and the memory stays the caller's to free as usual. */
-static void want_huge_pages(void *p, size_t bytes)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    if (!p || bytes < 2 * huge)
-        return;
-    uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
-    if (e > b)
-        (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
-
 /* ---- the set ---- */
 
 #define EMPTY UINT32_MAX /* a value never stored: marks a free slot */
@@ -327,7 +305,7 @@ static kz_err grow(table *t, bool v6)
     nt.slots = kz_malloc(nt.cap * esz);
     if (!nt.slots)
         return KZ_ENOMEM;
-    want_huge_pages(nt.slots, nt.cap * esz);
+    kz_alloc_want_huge_pages(nt.slots, nt.cap * esz);
     for (size_t i = 0; i < nt.cap; i++) {
         if (v6)
             ((slot6 *)nt.slots)[i].val = EMPTY;

@@ -4,30 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "kizuna/alloc.h"
-
-/* Asks for transparent huge pages on the 2 MiB-aligned inside of a large
- * table (Linux, THP in "madvise" mode as on Debian): lookups in a table of
- * megabytes land on random pages, and with 4 KiB pages nearly each one was
- * a TLB miss on top of the cache miss. Advice only: ignored where not
- * supported, and the memory stays the caller's to free as usual. */
-static void want_huge_pages(void *p, size_t bytes)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    if (!p || bytes < 2 * huge)
-        return;
-    uintptr_t b = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
-    if (e > b)
-        (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
 
 typedef struct slot {
     uint32_t tag; /* high half of the key's hash */
@@ -99,7 +77,7 @@ kz_strmap *kz_strmap_new(size_t expected)
     while (cap * 3 / 4 < expected)
         cap *= 2;
     m->slots = kz_calloc(cap, sizeof *m->slots);
-    want_huge_pages(m->slots, cap * sizeof *m->slots);
+    kz_alloc_want_huge_pages(m->slots, cap * sizeof *m->slots);
     m->pool_cap = 4096;
     m->pool = kz_malloc(m->pool_cap);
     if (!m->slots || !m->pool) {
@@ -151,7 +129,7 @@ static kz_err grow(kz_strmap *m)
     slot *ns = kz_calloc(ncap, sizeof *ns);
     if (!ns)
         return KZ_ENOMEM;
-    want_huge_pages(ns, ncap * sizeof *ns);
+    kz_alloc_want_huge_pages(ns, ncap * sizeof *ns);
     for (size_t i = 0; i < m->cap; i++) {
         slot sl = m->slots[i];
         if (!sl.off)
