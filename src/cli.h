@@ -34,6 +34,12 @@ int kz_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(pr
 bool kz_cli_is_help(const char *arg);
 /* The node's data directory or an error message and NULL. */
 const char *kz_cli_need_data(kz_cli *cli, const char *cmd);
+/* The node key with which command cmd signs what it publishes (cmd_import.c):
+ * NULL in *key when no_sign, when kizuna.conf says sign_on_publish = false,
+ * or (with one warning) when the node has no key. The key is the caller's
+ * (kz_fed_key_free). Nonzero: an error was reported (exit code). */
+typedef struct kz_fed_key kz_fed_key;
+int kz_cli_signing_key(kz_cli *cli, const char *cmd, bool no_sign, kz_fed_key **key);
 
 /* Subcommands (one file each). */
 int cmd_validate(kz_cli *cli, int argc, char **argv);

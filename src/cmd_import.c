@@ -108,45 +108,7 @@ static void on_commit(void *ctx, size_t first, size_t last)
     }
 }
 
-/* kz_store_import_opts.transform: signs what the node publishes. */
-static kz_err sign_one(void *ctx, kz_arena *a, const kz_json *obj, kz_json **out_obj,
-                       const char **out_json, size_t *out_len, char *why, size_t why_len)
-{
-    const kz_fed_key *key = ctx;
-    kz_err rc = kz_fed_publish_sign(a, obj, key, out_obj, out_json, out_len);
-    if (rc && rc != KZ_ENOMEM)
-        snprintf(why, why_len, "cannot be signed: %s", kz_fed_publish_strerror(rc));
-    return rc;
-}
-
-/* The extension-definition a signature refers to, and its identity, in
- * the collection (once: "present" afterwards), so that receivers can
- * resolve the extension. */
-static kz_err add_ext_objects(kz_store *s, const char *coll)
-{
-    kz_arena *a = kz_arena_new(1 << 14);
-    if (!a)
-        return KZ_ENOMEM;
-    const char *txt[2];
-    size_t len[2];
-    kz_store_object o[2];
-    kz_err rc = kz_fed_publish_ext_json(a, &txt[0], &len[0], &txt[1], &len[1]);
-    for (int i = 0; i < 2 && !rc; i++) {
-        kz_json *v = NULL;
-        char why[200];
-        rc = kz_json_parse(a, txt[i], len[i], NULL, &v, NULL);
-        if (!rc)
-            rc = kz_store_object_from_json(a, v, txt[i], len[i], &o[i], why, sizeof why);
-    }
-    if (!rc)
-        rc = kz_store_put_batch(s, coll, o, 2, NULL, NULL);
-    kz_arena_free(a);
-    return rc;
-}
-
-/* The node key when objects are to be signed; *key NULL (and a warning)
- * when the node has none. Nonzero: an error was reported. */
-static int signing_key(kz_cli *cli, bool no_sign, kz_fed_key **key)
+int kz_cli_signing_key(kz_cli *cli, const char *cmd, bool no_sign, kz_fed_key **key)
 {
     *key = NULL;
     if (no_sign)
@@ -154,19 +116,19 @@ static int signing_key(kz_cli *cli, bool no_sign, kz_fed_key **key)
     bool on = true;
     char err[512];
     if (kz_fed_publish_config(cli->data_dir, &on, err, sizeof err))
-        return kz_cli_error("import: %s", err);
+        return kz_cli_error("%s: %s", cmd, err);
     if (!on)
         return 0;
     kz_err rc = kz_fed_key_load_dir(cli->data_dir, key);
     if (rc == KZ_ENOTFOUND) {
         fprintf(stderr,
-                "kizuna: import: warning: no node key in '%s/keys' ('kizuna trust keygen' "
+                "kizuna: %s: warning: no node key in '%s/keys' ('kizuna trust keygen' "
                 "makes one): objects are stored unsigned\n",
-                cli->data_dir);
+                cmd, cli->data_dir);
         return 0;
     }
     if (rc)
-        return kz_cli_error("import: cannot load the node key: %s", kz_strerror(rc));
+        return kz_cli_error("%s: cannot load the node key: %s", cmd, kz_strerror(rc));
     return 0;
 }
 
@@ -244,10 +206,10 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
     /* --atomic: nothing is committed per batch, so there is nothing to report */
     if (atomic)
         m.report_batches = false;
-    if (signing_key(cli, no_sign, &key))
+    if (kz_cli_signing_key(cli, "import", no_sign, &key))
         goto done;
     if (key) {
-        o.transform = sign_one;
+        o.transform = kz_fed_publish_transform;
         o.transform_ctx = key;
     }
     char err[512];
@@ -301,7 +263,7 @@ int cmd_import(kz_cli *cli, int argc, char **argv)
         tot.stats.rejected += r.stats.rejected;
         tot.transformed += r.transformed;
     }
-    if (tot.transformed && (rc = add_ext_objects(s, coll)) != KZ_OK) {
+    if (tot.transformed && (rc = kz_fed_publish_add_ext_objects(s, coll)) != KZ_OK) {
         kz_cli_error("import: cannot store the signature extension-definition: %s",
                      rc == KZ_ENOMEM ? "out of memory" : kz_store_errmsg(s));
         if (atomic)

@@ -255,17 +255,6 @@ kz_err kz_xstix_json_close(kz_xstix *x, kz_buf *out, size_t n_hits)
     return rc;
 }
 
-/* kz_store_import_opts.transform: signs what the node publishes, as
- * `kizuna import` does. */
-static kz_err sign_one(void *ctx, kz_arena *a, const kz_json *obj, kz_json **out_obj,
-                       const char **out_json, size_t *out_len, char *why, size_t why_len)
-{
-    kz_err rc = kz_fed_publish_sign(a, obj, ctx, out_obj, out_json, out_len);
-    if (rc && rc != KZ_ENOMEM)
-        snprintf(why, why_len, "cannot be signed: %s", kz_strerror(rc));
-    return rc;
-}
-
 static void on_reject(void *ctx, size_t index, const char *path, const char *why)
 {
     (void)ctx;
@@ -273,28 +262,6 @@ static void on_reject(void *ctx, size_t index, const char *path, const char *why
             path && *path ? path : "", path && *path ? ": " : "", why);
 }
 
-/* The signature's extension-definition and identity, once per collection. */
-static kz_err add_ext_objects(kz_store *s, const char *coll)
-{
-    kz_arena *a = kz_arena_new(1 << 14);
-    if (!a)
-        return KZ_ENOMEM;
-    const char *txt[2];
-    size_t len[2];
-    kz_store_object o[2];
-    kz_err rc = kz_fed_publish_ext_json(a, &txt[0], &len[0], &txt[1], &len[1]);
-    for (int i = 0; i < 2 && !rc; i++) {
-        kz_json *v = NULL;
-        char why[200];
-        rc = kz_json_parse(a, txt[i], len[i], NULL, &v, NULL);
-        if (!rc)
-            rc = kz_store_object_from_json(a, v, txt[i], len[i], &o[i], why, sizeof why);
-    }
-    if (!rc)
-        rc = kz_store_put_batch(s, coll, o, 2, NULL, NULL);
-    kz_arena_free(a);
-    return rc;
-}
 
 static kz_err to_fd(void *ctx, const char *data, size_t len)
 {
@@ -324,7 +291,6 @@ static int publish(kz_xstix *x, kz_cli *cli)
     kz_fed_key *key = NULL;
     kz_store *s = NULL;
     int ret = KZ_EXIT_ERROR, fd = -1;
-    bool sign = true;
     char err[512];
     kz_extract_report_stats st;
     fd = memfd_create("kizuna-extract", MFD_CLOEXEC);
@@ -342,27 +308,16 @@ static int publish(kz_xstix *x, kz_cli *cli)
         ret = KZ_EXIT_NEGATIVE;
         goto done;
     }
-    if (kz_fed_publish_config(cli->data_dir, &sign, err, sizeof err)) {
-        ret = kz_cli_error("extract: %s", err);
+    if (kz_cli_signing_key(cli, "extract", false, &key))
         goto done;
-    }
-    if (sign) {
-        rc = kz_fed_key_load_dir(cli->data_dir, &key);
-        if (rc == KZ_ENOTFOUND)
-            fprintf(stderr, "kizuna: extract: warning: no node key in '%s/keys': objects are "
-                            "stored unsigned\n",
-                    cli->data_dir);
-        else if (rc) {
-            ret = kz_cli_error("extract: cannot load the node key: %s", kz_strerror(rc));
-            goto done;
-        }
-    }
     rc = kz_store_open_dir(cli->data_dir, false, &s, err, sizeof err);
     if (rc) {
         ret = kz_cli_error("extract: %s", err);
         goto done;
     }
-    kz_store_import_opts o = {.on_reject = on_reject, .transform = key ? sign_one : NULL,
+    /* signs what the node publishes, as `kizuna import` does */
+    kz_store_import_opts o = {.on_reject = on_reject,
+                              .transform = key ? kz_fed_publish_transform : NULL,
                               .transform_ctx = key};
     kz_store_import_result r;
     memset(&r, 0, sizeof r);
@@ -371,7 +326,7 @@ static int publish(kz_xstix *x, kz_cli *cli)
     if (!rc)
         rc = kz_store_import_fd(s, x->collection, fd, &o, &r);
     if (!rc && r.transformed)
-        rc = add_ext_objects(s, x->collection);
+        rc = kz_fed_publish_add_ext_objects(s, x->collection);
     size_t rejected = r.invalid + r.stats.conflict + r.stats.rejected;
     if (!rc && (rejected || r.doc_error)) {
         kz_store_rollback(s);

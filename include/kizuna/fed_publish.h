@@ -19,6 +19,7 @@
 #include "kizuna/error.h"
 #include "kizuna/fed_sign.h"
 #include "kizuna/json.h"
+#include "kizuna/store.h"
 
 /* ---- signing on publish ---- */
 
@@ -49,6 +50,19 @@ const char *kz_fed_publish_strerror(kz_err rc);
  * Either pair of out pointers may be NULL. KZ_ENOMEM. */
 kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len, const char **ident,
                                size_t *ident_len);
+
+/* kz_store_import_opts.transform for a publishing import: signs each
+ * object with the node key passed as transform_ctx (a kz_fed_key *), as
+ * kz_fed_publish_sign does; an object that cannot be signed is rejected
+ * with "cannot be signed: <kz_fed_publish_strerror>" in why. */
+kz_err kz_fed_publish_transform(void *key, kz_arena *a, const kz_json *obj, kz_json **out_obj,
+                                const char **out_json, size_t *out_len, char *why, size_t why_len);
+
+/* Stores the extension-definition and its identity (kz_fed_publish_ext_json)
+ * in collection coll, in one put_batch: after an import that signed
+ * something, so that receivers can resolve the extension; "present" (a
+ * no-op) from the second time on. Errors of kz_store_put_batch, KZ_ENOMEM. */
+kz_err kz_fed_publish_add_ext_objects(kz_store *s, const char *coll);
 
 /* Reads `sign_on_publish` (true|false, default true) from DIR/kizuna.conf
  * (absent file: default). KZ_EPARSE with a one-line reason in errbuf. */

@@ -88,6 +88,37 @@ const char *kz_fed_publish_strerror(kz_err rc)
     return kz_strerror(rc);
 }
 
+kz_err kz_fed_publish_transform(void *key, kz_arena *a, const kz_json *obj, kz_json **out_obj,
+                                const char **out_json, size_t *out_len, char *why, size_t why_len)
+{
+    kz_err rc = kz_fed_publish_sign(a, obj, key, out_obj, out_json, out_len);
+    if (rc && rc != KZ_ENOMEM)
+        snprintf(why, why_len, "cannot be signed: %s", kz_fed_publish_strerror(rc));
+    return rc;
+}
+
+kz_err kz_fed_publish_add_ext_objects(kz_store *s, const char *coll)
+{
+    kz_arena *a = kz_arena_new(1 << 14);
+    if (!a)
+        return KZ_ENOMEM;
+    const char *txt[2];
+    size_t len[2];
+    kz_store_object o[2];
+    kz_err rc = kz_fed_publish_ext_json(a, &txt[0], &len[0], &txt[1], &len[1]);
+    for (int i = 0; i < 2 && !rc; i++) {
+        kz_json *v = NULL;
+        char why[200];
+        rc = kz_json_parse(a, txt[i], len[i], NULL, &v, NULL);
+        if (!rc)
+            rc = kz_store_object_from_json(a, v, txt[i], len[i], &o[i], why, sizeof why);
+    }
+    if (!rc)
+        rc = kz_store_put_batch(s, coll, o, 2, NULL, NULL);
+    kz_arena_free(a);
+    return rc;
+}
+
 kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len, const char **ident,
                                size_t *ident_len)
 {
