@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "kizuna/alloc.h"
 #include "kizuna/auth.h"
+#include "kizuna/file.h"
 #include "kizuna/http.h"
 
 static const char usage_text[] =
@@ -105,7 +106,7 @@ static int acc_add(kz_cli *cli, int argc, char **argv)
     if (cert) {
         char *pem = NULL;
         size_t len = 0;
-        if (kz_http_read_file(cert, 1 << 20, &pem, &len))
+        if (kz_file_read(cert, 1 << 20, &pem, &len, NULL, 0))
             return kz_cli_error("account: cannot read '%s'", cert);
         kz_err rc = kz_http_tls_fingerprint_pem(pem, len, a.cert_sha256);
         kz_free(pem);

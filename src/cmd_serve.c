@@ -15,6 +15,7 @@
 #include "kizuna/config.h"
 #include "kizuna/fed.h"
 #include "kizuna/fed_publish.h"
+#include "kizuna/file.h"
 #include "kizuna/http.h"
 #include "kizuna/log.h"
 #include "kizuna/taxii.h"
@@ -327,12 +328,12 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
             so.cert = cbuf;
             so.key = kbuf;
         }
-        if (kz_http_read_file(so.cert, 1 << 20, &cert_pem, NULL) ||
-            kz_http_read_file(so.key, 1 << 20, &key_pem, NULL)) {
+        if (kz_file_read(so.cert, 1 << 20, &cert_pem, NULL, NULL, 0) ||
+            kz_file_read(so.key, 1 << 20, &key_pem, NULL, NULL, 0)) {
             kz_cli_error("serve: cannot read '%s' or '%s'", so.cert, so.key);
             goto out;
         }
-        if (so.client_ca && kz_http_read_file(so.client_ca, 4 << 20, &ca_pem, NULL)) {
+        if (so.client_ca && kz_file_read(so.client_ca, 4 << 20, &ca_pem, NULL, NULL, 0)) {
             kz_cli_error("serve: cannot read '%s'", so.client_ca);
             goto out;
         }

@@ -119,8 +119,5 @@ kz_err kz_http_tls_make_cert(const char *cert_path, const char *key_path, const 
 kz_err kz_http_tls_init_dir(const char *dir, bool *made, char *errbuf, size_t errlen);
 /* SHA-256 fingerprint (hex) of the first certificate of PEM text. */
 kz_err kz_http_tls_fingerprint_pem(const char *pem, size_t len, char out[KZ_HTTP_FPR_HEX]);
-/* Reads a whole file into a heap string (caller frees with kz_free); max
- * bytes cap: KZ_ETOOBIG. KZ_ENOTFOUND / KZ_EIO. */
-kz_err kz_http_read_file(const char *path, size_t max, char **out, size_t *len);
 
 #endif

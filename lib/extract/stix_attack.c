@@ -13,6 +13,7 @@
 
 #include "kizuna/alloc.h"
 #include "kizuna/extract_report.h"
+#include "kizuna/file.h"
 #include "kizuna/strmap.h"
 
 #define ATTACK_MAX_FILE (64u << 20)
@@ -119,42 +120,17 @@ kz_err kz_attack_names_load(const char *path, kz_attack_names **out, char *errbu
     }
     *errbuf = '\0';
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(errbuf, errlen, "%s", errno == ENOENT ? "no such file" : strerror(errno));
-        return errno == ENOENT ? KZ_ENOTFOUND : KZ_EIO;
-    }
-    kz_err rc = KZ_OK;
     char *buf = NULL;
-    kz_attack_names *n = NULL;
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        snprintf(errbuf, errlen, "not a regular file");
-        rc = KZ_EIO;
-        goto done;
-    }
-    if ((uint64_t)st.st_size > ATTACK_MAX_FILE) {
+    size_t len = 0;
+    kz_err rc = kz_file_read(path, ATTACK_MAX_FILE, &buf, &len, errbuf, errlen);
+    if (rc == KZ_ETOOBIG)
         snprintf(errbuf, errlen, "larger than 64 MiB");
-        rc = KZ_ETOOBIG;
-        goto done;
-    }
-    size_t len = (size_t)st.st_size, got = 0;
-    buf = kz_malloc(len + 1);
-    n = kz_calloc(1, sizeof *n);
-    if (!buf || !n || !(n->ids = kz_strmap_new(1024))) {
+    if (rc)
+        return rc;
+    kz_attack_names *n = kz_calloc(1, sizeof *n);
+    if (!n || !(n->ids = kz_strmap_new(1024))) {
         rc = KZ_ENOMEM;
         goto done;
-    }
-    while (got < len) {
-        ssize_t r = read(fd, buf + got, len - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            snprintf(errbuf, errlen, "%s", r < 0 ? strerror(errno) : "file shrank while read");
-            rc = KZ_EIO;
-            goto done;
-        }
-        got += (size_t)r;
     }
     rc = parse_lines(n, buf, len, errbuf, errlen);
     if (!rc) {
@@ -166,7 +142,6 @@ done:
         snprintf(errbuf, errlen, "out of memory");
     kz_attack_names_free(n);
     kz_free(buf);
-    close(fd);
     return rc;
 }
 

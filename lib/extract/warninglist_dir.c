@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kizuna/alloc.h"
+#include "kizuna/file.h"
 #include "extract/warninglist_int.h"
 
 static void file_err(kz_warninglist_error *err, const char *file, const char *msg)
@@ -23,54 +24,15 @@ static void file_err(kz_warninglist_error *err, const char *file, const char *ms
     snprintf(err->msg, sizeof err->msg, "%s", msg);
 }
 
-/* Reads a whole regular file of at most max bytes into a heap buffer. */
+/* Reads a whole warninglist file (at most max bytes) into a heap buffer. */
 static kz_err read_all(const char *path, size_t max, char **out, size_t *out_len,
                        kz_warninglist_error *err)
 {
-    *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        file_err(err, path, errno == ENOENT ? "no such file" : strerror(errno));
-        return errno == ENOENT ? KZ_ENOTFOUND : KZ_EIO;
-    }
-    struct stat st;
-    kz_err rc = KZ_OK;
-    char *buf = NULL;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        file_err(err, path, "not a regular file");
-        rc = KZ_EIO;
-        goto done;
-    }
-    if ((uint64_t)st.st_size > max) {
-        file_err(err, path, "larger than the 64 MiB a warninglist may have");
-        rc = KZ_ETOOBIG;
-        goto done;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    buf = kz_malloc(n + 1);
-    if (!buf) {
-        rc = KZ_ENOMEM;
-        file_err(err, path, "out of memory");
-        goto done;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            file_err(err, path, r < 0 ? strerror(errno) : "file shrank while read");
-            rc = KZ_EIO;
-            goto done;
-        }
-        got += (size_t)r;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *out_len = n;
-    buf = NULL;
-done:
-    kz_free(buf);
-    close(fd);
+    char why[256];
+    kz_err rc = kz_file_read(path, max, out, out_len, why, sizeof why);
+    if (rc)
+        file_err(err, path,
+                 rc == KZ_ETOOBIG ? "larger than the 64 MiB a warninglist may have" : why);
     return rc;
 }
 

@@ -16,48 +16,6 @@
 #include "kizuna/alloc.h"
 #include "kizuna/http.h"
 
-kz_err kz_http_read_file(const char *path, size_t max, char **out, size_t *len)
-{
-    *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? KZ_ENOTFOUND : KZ_EIO;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return KZ_EIO;
-    }
-    if ((uint64_t)st.st_size > max) {
-        close(fd);
-        return KZ_ETOOBIG;
-    }
-    size_t n = (size_t)st.st_size;
-    char *buf = kz_malloc(n + 1);
-    if (!buf) {
-        close(fd);
-        return KZ_ENOMEM;
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got != n) {
-        kz_free(buf);
-        return KZ_EIO;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    if (len)
-        *len = n;
-    return KZ_OK;
-}
-
 static kz_err write_new_file(const char *path, const gnutls_datum_t *d, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "kizuna/alloc.h"
+#include "kizuna/file.h"
 #include "kizuna/http.h"
 
 static void test_query(void **state)
@@ -81,7 +82,7 @@ static void test_cert(void **state)
     assert_int_equal(st.st_mode & 077, 0); /* the key is private */
     char *pem = NULL;
     size_t len = 0;
-    assert_int_equal(kz_http_read_file(cert, 1 << 20, &pem, &len), KZ_OK);
+    assert_int_equal(kz_file_read(cert, 1 << 20, &pem, &len, NULL, 0), KZ_OK);
     char fp[KZ_HTTP_FPR_HEX], fp2[KZ_HTTP_FPR_HEX];
     assert_int_equal(kz_http_tls_fingerprint_pem(pem, len, fp), KZ_OK);
     assert_int_equal(strlen(fp), 64);
@@ -89,8 +90,8 @@ static void test_cert(void **state)
     assert_string_equal(fp, fp2);
     assert_int_equal(kz_http_tls_fingerprint_pem("junk", 4, fp), KZ_EPARSE);
     kz_free(pem);
-    assert_int_equal(kz_http_read_file(cert, 10, &pem, &len), KZ_ETOOBIG);
-    assert_int_equal(kz_http_read_file("/nonexistent/x", 10, &pem, &len), KZ_ENOTFOUND);
+    assert_int_equal(kz_file_read(cert, 10, &pem, &len, NULL, 0), KZ_ETOOBIG);
+    assert_int_equal(kz_file_read("/nonexistent/x", 10, &pem, &len, NULL, 0), KZ_ENOTFOUND);
     unlink(cert);
     unlink(key);
     rmdir(dir);
