@@ -267,6 +267,24 @@ static bool number_span(js *s, const char **b, size_t *n)
     return true;
 }
 
+/* After a member or element: 1 when a ',' says another follows, 0 when
+ * `close` ends the object or array, -1 (failed with msg) otherwise. */
+static int next_element(js *s, char close, const char *msg)
+{
+    skip_ws(s);
+    if (s->p < s->end && *s->p == ',') {
+        s->p++;
+        skip_ws(s);
+        return 1;
+    }
+    if (s->p < s->end && *s->p == close) {
+        s->p++;
+        return 0;
+    }
+    fail(s, msg);
+    return -1;
+}
+
 /* Walks an object (s->p at '{'); members named by a child of `node` are
  * scanned, the others skipped. node < 0: skip everything. */
 static bool scan_value(js *s, int node, int depth);
@@ -307,17 +325,9 @@ static bool scan_object(js *s, int node, int depth)
         skip_ws(s);
         if (!(child >= 0 ? scan_value(s, child, depth + 1) : skip_value(s, depth + 1)))
             return false;
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            skip_ws(s);
-            continue;
-        }
-        if (s->p < s->end && *s->p == '}') {
-            s->p++;
-            return true;
-        }
-        return fail(s, "expected ',' or '}'");
+        int more = next_element(s, '}', "expected ',' or '}'");
+        if (more <= 0)
+            return more == 0;
     }
 }
 
@@ -334,17 +344,9 @@ static bool scan_array(js *s, int node, int depth)
     for (;;) {
         if (!(node >= 0 ? scan_value(s, node, depth + 1) : skip_value(s, depth + 1)))
             return false;
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            skip_ws(s);
-            continue;
-        }
-        if (s->p < s->end && *s->p == ']') {
-            s->p++;
-            return true;
-        }
-        return fail(s, "expected ',' or ']'");
+        int more = next_element(s, ']', "expected ',' or ']'");
+        if (more <= 0)
+            return more == 0;
     }
 }
 
