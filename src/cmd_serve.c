@@ -244,15 +244,10 @@ int cmd_serve(kz_cli *cli, int argc, char **argv)
     char *cert_pem = NULL, *key_pem = NULL, *ca_pem = NULL;
     char path[4096], err[512];
 
-    snprintf(path, sizeof path, "%s/kizuna.conf", dir);
     kz_config_error ce;
-    kz_err rc = kz_config_load(path, &conf, &ce);
-    if (rc == KZ_ENOTFOUND)
-        conf = kz_config_new();
-    else if (rc)
-        return kz_cli_error("serve: %s:%zu: %s", path, ce.line, ce.msg);
-    if (!conf)
-        return kz_cli_error("serve: out of memory");
+    kz_err rc = kz_config_load_node(dir, &conf, &ce);
+    if (rc)
+        return kz_cli_error("serve: %s/kizuna.conf:%zu: %s", dir, ce.line, ce.msg);
     const char *listen = so.listen ? so.listen : kz_config_get(conf, "serve.listen");
     if (!listen)
         listen = "127.0.0.1:8443";

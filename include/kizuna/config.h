@@ -36,6 +36,11 @@ kz_err kz_config_parse(const char *buf, size_t len, kz_config **out, kz_config_e
 /* Reads and parses a file. A missing file is KZ_ENOTFOUND (callers may
  * treat it as empty); other I/O errors KZ_EIO. */
 kz_err kz_config_load(const char *path, kz_config **out, kz_config_error *err);
+/* A node's settings: DIR/kizuna.conf, or an empty configuration when the
+ * file does not exist (a node runs on the defaults). *out is the caller's
+ * (kz_config_free). Errors as kz_config_load (never KZ_ENOTFOUND), and
+ * KZ_ETOOBIG for a directory path too long; err->line 0 then. */
+kz_err kz_config_load_node(const char *dir, kz_config **out, kz_config_error *err);
 /* An empty configuration (NULL on out of memory). */
 kz_config *kz_config_new(void);
 void kz_config_free(kz_config *c);

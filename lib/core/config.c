@@ -274,8 +274,9 @@ kz_err kz_config_load(const char *path, kz_config **out, kz_config_error *err)
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, 0, errno == ENOENT ? "no such file" : strerror(errno), NULL);
-        return errno == ENOENT ? KZ_ENOTFOUND : KZ_EIO;
+        int e = errno; /* set_err may change errno */
+        set_err(err, 0, e == ENOENT ? "no such file" : strerror(e), NULL);
+        return e == ENOENT ? KZ_ENOTFOUND : KZ_EIO;
     }
     /* Read at most one byte past the cap so that an oversized file is
      * detected without reading it all. */
@@ -443,4 +444,30 @@ kz_err kz_config_write(const kz_config *c, kz_buf *out)
             return rc;
     }
     return rc;
+}
+
+kz_err kz_config_load_node(const char *dir, kz_config **out, kz_config_error *err)
+{
+    *out = NULL;
+    if (err) {
+        err->line = 0;
+        err->msg[0] = '\0';
+    }
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/kizuna.conf", dir) >= sizeof path) {
+        set_err(err, 0, "data directory path too long", NULL);
+        return KZ_ETOOBIG;
+    }
+    kz_err rc = kz_config_load(path, out, err);
+    if (rc != KZ_ENOTFOUND)
+        return rc;
+    /* A node without kizuna.conf runs on the defaults. */
+    *out = kz_config_new();
+    if (!*out) {
+        set_err(err, 0, "out of memory", NULL);
+        return KZ_ENOMEM;
+    }
+    if (err)
+        err->msg[0] = '\0';
+    return KZ_OK;
 }

@@ -134,23 +134,16 @@ kz_err kz_fed_publish_ext_json(kz_arena *a, const char **ext, size_t *ext_len, c
 kz_err kz_fed_publish_config(const char *dir, bool *sign_on_publish, char *errbuf, size_t errlen)
 {
     *sign_on_publish = true;
-    char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/kizuna.conf", dir) >= sizeof path) {
-        snprintf(errbuf, errlen, "data directory path too long");
-        return KZ_ETOOBIG;
-    }
     kz_config *c = NULL;
     kz_config_error ce;
-    kz_err rc = kz_config_load(path, &c, &ce);
-    if (rc == KZ_ENOTFOUND)
-        return KZ_OK;
+    kz_err rc = kz_config_load_node(dir, &c, &ce);
     if (rc) {
-        snprintf(errbuf, errlen, "%s:%zu: %s", path, ce.line, ce.msg);
-        return rc == KZ_ENOMEM ? rc : KZ_EPARSE;
+        snprintf(errbuf, errlen, "%s/kizuna.conf:%zu: %s", dir, ce.line, ce.msg);
+        return rc == KZ_ENOMEM || rc == KZ_ETOOBIG ? rc : KZ_EPARSE;
     }
     rc = kz_config_get_bool(c, "sign_on_publish", true, sign_on_publish);
     if (rc) {
-        snprintf(errbuf, errlen, "%s:%zu: sign_on_publish must be true or false", path,
+        snprintf(errbuf, errlen, "%s/kizuna.conf:%zu: sign_on_publish must be true or false", dir,
                  kz_config_line(c, "sign_on_publish"));
         rc = KZ_EPARSE;
     }

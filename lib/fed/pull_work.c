@@ -37,14 +37,9 @@ size_t fed_workers_default(void)
 kz_err fed_workers_config(const char *dir, size_t *out, char *why, size_t why_len)
 {
     *out = fed_workers_default();
-    char path[1100];
-    if ((size_t)snprintf(path, sizeof path, "%s/kizuna.conf", dir) >= sizeof path)
-        return KZ_OK; /* no such node directory would have opened */
     kz_config *c = NULL;
     kz_config_error ce;
-    kz_err rc = kz_config_load(path, &c, &ce);
-    if (rc == KZ_ENOTFOUND)
-        return KZ_OK;
+    kz_err rc = kz_config_load_node(dir, &c, &ce);
     if (rc) {
         snprintf(why, why_len, "kizuna.conf:%zu: %s", ce.line, ce.msg);
         return rc;

@@ -46,13 +46,9 @@ kz_err kz_fed_runner_config(const char *dir, kz_fed_runner_opts *o, char *errbuf
     o->dir = dir;
     o->pull_interval_ms = 60000;
     o->push_interval_ms = 10000;
-    char path[1100];
-    snprintf(path, sizeof path, "%s/kizuna.conf", dir);
     kz_config *c = NULL;
     kz_config_error ce;
-    kz_err rc = kz_config_load(path, &c, &ce);
-    if (rc == KZ_ENOTFOUND)
-        return KZ_OK;
+    kz_err rc = kz_config_load_node(dir, &c, &ce);
     if (rc) {
         if (errbuf)
             snprintf(errbuf, errlen, "kizuna.conf:%zu: %s", ce.line, ce.msg);

@@ -196,13 +196,54 @@ static void test_load(void **state)
     unlink(path);
 }
 
+/* A node directory: its kizuna.conf, an empty configuration without one,
+ * and the line of a broken one. */
+static void test_load_node(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kz-config-node-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    kz_config *c = NULL;
+    kz_config_error e;
+    assert_int_equal(kz_config_load_node(dir, &c, &e), KZ_OK);
+    assert_non_null(c);
+    assert_int_equal(kz_config_count(c), 0);
+    kz_config_free(c);
+
+    char path[128];
+    snprintf(path, sizeof path, "%s/kizuna.conf", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("node.name = tokyo\nbroken line\n", f);
+    fclose(f);
+    assert_int_equal(kz_config_load_node(dir, &c, &e), KZ_EPARSE);
+    assert_null(c);
+    assert_int_equal(e.line, 2);
+
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("node.name = tokyo\n", f);
+    fclose(f);
+    assert_int_equal(kz_config_load_node(dir, &c, &e), KZ_OK);
+    assert_string_equal(kz_config_get(c, "node.name"), "tokyo");
+    kz_config_free(c);
+
+    char longdir[5000];
+    memset(longdir, 'a', sizeof longdir - 1);
+    longdir[sizeof longdir - 1] = '\0';
+    assert_int_equal(kz_config_load_node(longdir, &c, &e), KZ_ETOOBIG);
+    assert_null(c);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forms),   cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),  cmocka_unit_test(test_getters),
         cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_oom),
-        cmocka_unit_test(test_load),
+        cmocka_unit_test(test_load),    cmocka_unit_test(test_load_node),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
