@@ -166,10 +166,10 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
         if (r)
             return r;
     }
-    if (x->tsv && !x->set)
-        return 0; /* tsv without lists: as written by the scanner */
+    if (x->tsv)
+        return 0; /* tsv: the command prints each value once; kz_xstix_hit looks it up */
     if (!x->stix) {
-        /* json, tsv: a report only to merge duplicates and cache list lookups */
+        /* json: a report only to merge duplicates and cache list lookups */
         kz_extract_report_opts o = {.name = "-", .tlp = KZ_TLP_NONE, .wl = x->set};
         if (kz_extract_report_new(&o, &x->report) ||
             (x->set && x->json && !(x->conc = kz_warninglist_conc_new(x->set))))
@@ -208,13 +208,43 @@ bool kz_xstix_quiet_hits(const kz_xstix *x)
     return x->stix;
 }
 
+size_t kz_xstix_distinct(const kz_xstix *x)
+{
+    return x->report ? kz_extract_report_count(x->report) : 0;
+}
+
+/* tsv: appends each list's id, the first after "\twarninglist:". */
+typedef struct tsvlists {
+    kz_buf *out;
+    size_t n;
+    kz_err rc;
+} tsvlists;
+
+static int tsv_list(void *ctx, const kz_warninglist_info *l)
+{
+    tsvlists *t = ctx;
+    t->rc = kz_buf_append_str(t->out, t->n++ ? "," : "\twarninglist:");
+    if (!t->rc)
+        t->rc = kz_buf_append_str(t->out, l->id);
+    return t->rc != KZ_OK;
+}
+
 kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
 {
     const kz_warninglist_info *const *lists = NULL;
     size_t n = 0;
     kz_err rc = KZ_OK;
+    if (x->tsv) {
+        /* the command calls this once per distinct value: the lists are
+         * looked up straight away, with no report to merge or cache */
+        if (!x->set || !json_out || h->value_len > KZ_WL_MAX_ENTRY)
+            return KZ_OK;
+        tsvlists t = {.out = json_out};
+        rc = kz_warninglist_check(x->set, h->type, h->value, h->value_len, tsv_list, &t, NULL);
+        return rc ? rc : t.rc;
+    }
     if (!x->report)
-        return KZ_OK; /* tsv without warninglists */
+        return KZ_OK;
     /* the report merges duplicates and looks each IOC up once */
     rc = kz_extract_report_add(x->report, h, &lists, &n);
     if (rc || x->stix)

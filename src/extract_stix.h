@@ -65,11 +65,14 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
                    const char *text, size_t len, bool html);
 /* True when the scanner's per-hit output must be suppressed (stix). */
 bool kz_xstix_quiet_hits(const kz_xstix *x);
+/* json, stix: distinct IOCs seen so far (tsv counts its own lines). */
+size_t kz_xstix_distinct(const kz_xstix *x);
 /* Each hit: stix adds it to the bundle; json appends
  * ', "warninglists": ["id", ...]' to json_out (inside the hit's object)
- * and counts it for the provider concentration; tsv appends
- * "\twarninglist:id,..." when the value is on a list (nothing otherwise,
- * and nothing at all under --no-warninglists). */
+ * and counts it for the provider concentration; tsv (called once per
+ * distinct value: the caller de-duplicates) appends "\twarninglist:id,..."
+ * when the value is on a list (nothing otherwise, and nothing at all under
+ * --no-warninglists). */
 kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out);
 /* json: closes the array of n_hits hits, with the provider-concentration
  * object as its last element (its "type" is "provider-concentration"). */

@@ -75,6 +75,9 @@ void kz_extract_report_free(kz_extract_report *r);
 kz_err kz_extract_report_add(kz_extract_report *r, const kz_ioc_hit *h,
                              const kz_warninglist_info *const **lists, size_t *n_lists);
 
+/* Distinct IOCs added so far. */
+size_t kz_extract_report_count(const kz_extract_report *r);
+
 /* Counts of what the bundle holds. */
 typedef struct kz_extract_report_stats {
     size_t iocs;          /* distinct IOCs added (all types) */

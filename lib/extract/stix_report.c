@@ -167,6 +167,11 @@ done:
     return rc;
 }
 
+size_t kz_extract_report_count(const kz_extract_report *r)
+{
+    return r ? r->n : 0;
+}
+
 /* ---- building objects ---- */
 
 static const char *const sco_types[KZ_IOC__COUNT] = {

@@ -249,10 +249,13 @@ static void lower(char *d, const char *src, size_t n)
 
 /* A hostname entry: no blanks or control characters inside (slashes are
  * allowed: real lists hold RFC 2317 names such as
- * "252/24.127.188.93.mifril.ru"); written lower-case without surrounding
- * blanks, leading "*." / "." or trailing ".". */
-static bool hostname_norm(const char *in, size_t len, char *out, size_t *out_len)
+ * "252/24.127.188.93.mifril.ru"); indexed lower-case without surrounding
+ * blanks, leading "*." / "." or trailing ".". This finds that part of
+ * in[0..len) (*off, *out_len) and checks it; false for no hostname.
+ * Lower-casing is left to the caller, which does it once while indexing. */
+static bool hostname_span(const char *in, size_t len, size_t *off, size_t *out_len)
 {
+    const char *start = in;
     /* surrounding blanks are noise (a real list has "...andorpac.ad\\ ") */
     while (len && (in[0] == ' ' || in[0] == '\t')) {
         in++;
@@ -277,58 +280,52 @@ static bool hostname_norm(const char *in, size_t len, char *out, size_t *out_len
         if (c <= ' ' || c == 0x7f)
             return false;
     }
-    lower(out, in, len);
+    *off = (size_t)(in - start);
     *out_len = len;
     return true;
 }
 
-/* One entry of a list of type t into the index. Returns KZ_EPARSE with a
- * message in why for an entry that is not a value of the type. */
+/* What validating an entry learnt, so that indexing it parses nothing
+ * again (the lists' 125,000 entries were parsed twice before). */
+typedef union wl_pre {
+    kz_ipaddr ip; /* cidr: the parsed prefix */
+    struct {
+        uint32_t off, len;
+    } span;         /* hostname: the part hostname_span kept */
+    pcre2_code *re; /* regex: compiled; owned here until indexed (then NULL) */
+} wl_pre;
+
+/* One validated entry of a list of type t into the index; pre is what
+ * entry_ok learnt of it (NULL for string and substring lists). Only
+ * resource errors are left at this point. */
 static kz_err add_entry(kz_warninglist_set *s, kz_wl_type t, uint32_t list, const char *v,
-                        size_t len, bool *dup, char *why, size_t why_len)
+                        size_t len, wl_pre *pre, bool *dup)
 {
     char buf[KZ_WL_MAX_ENTRY + 1];
-    size_t n = 0;
+    size_t off = 0, n = 0;
     *dup = false;
     switch (t) {
-    case KZ_WL_CIDR: {
-        kz_ipaddr ip;
-        if (kz_ip_parse(v, len, &ip, NULL)) {
-            snprintf(why, why_len, "'%.80s' is not an IP address or CIDR prefix", v);
-            return KZ_EPARSE;
-        }
-        return ip_add(s, &ip, list, dup);
-    }
+    case KZ_WL_CIDR:
+        return ip_add(s, &pre->ip, list, dup);
     case KZ_WL_HOSTNAME:
-        if (!hostname_norm(v, len, buf, &n)) {
-            snprintf(why, why_len, "'%.80s' is not a hostname", v);
-            return KZ_EPARSE;
-        }
-        return map_add(s, s->host, buf, n, list, dup);
+        lower(buf, v + pre->span.off, pre->span.len);
+        return map_add(s, s->host, buf, pre->span.len, list, dup);
     case KZ_WL_STRING:
         /* ".google.com" in a string list: MISP lists write subdomains so;
          * kizuna reads it as "any subdomain of google.com". */
-        if (len > 1 && v[0] == '.' && hostname_norm(v, len, buf, &n))
+        if (len > 1 && v[0] == '.' && hostname_span(v, len, &off, &n)) {
+            lower(buf, v + off, n);
             return map_add(s, s->dotsuf, buf, n, list, dup);
+        }
         lower(buf, v, len);
         return map_add(s, s->exact, buf, len, list, dup);
     case KZ_WL_SUBSTRING:
         lower(buf, v, len);
         return pattern_add(&s->sub, &s->n_sub, &s->cap_sub, buf, len, list, NULL);
     case KZ_WL_REGEX: {
-        int ec = 0;
-        PCRE2_SIZE eo = 0;
-        pcre2_code *re = pcre2_compile((PCRE2_SPTR)v, len, PCRE2_UTF, &ec, &eo, NULL);
-        if (!re) {
-            PCRE2_UCHAR msg[120];
-            pcre2_get_error_message(ec, msg, sizeof msg);
-            snprintf(why, why_len, "regex '%.60s': %s at offset %zu", v, (const char *)msg,
-                     (size_t)eo);
-            return KZ_EPARSE;
-        }
-        kz_err rc = pattern_add(&s->re, &s->n_re, &s->cap_re, v, len, list, re);
-        if (rc)
-            pcre2_code_free(re);
+        kz_err rc = pattern_add(&s->re, &s->n_re, &s->cap_re, v, len, list, pre->re);
+        if (!rc)
+            pre->re = NULL; /* the pattern table owns it now */
         return rc;
     }
     default:
@@ -337,31 +334,32 @@ static kz_err add_entry(kz_warninglist_set *s, kz_wl_type t, uint32_t list, cons
 }
 
 /* Whether v[0..len) is a valid entry of a list of type t, without
- * indexing it, so that a bad file leaves the set as it was. */
-static bool entry_ok(kz_wl_type t, const char *v, size_t len, char *why, size_t why_len)
+ * indexing it, so that a bad file leaves the set as it was; what the
+ * check parsed goes to *pre for add_entry. */
+static bool entry_ok(kz_wl_type t, const char *v, size_t len, wl_pre *pre, char *why,
+                     size_t why_len)
 {
-    char buf[KZ_WL_MAX_ENTRY + 1];
-    size_t n;
-    kz_ipaddr ip;
+    size_t off, n;
     switch (t) {
     case KZ_WL_CIDR:
-        if (kz_ip_parse(v, len, &ip, NULL) == KZ_OK)
+        if (kz_ip_parse(v, len, &pre->ip, NULL) == KZ_OK)
             return true;
         snprintf(why, why_len, "'%.80s' is not an IP address or CIDR prefix", v);
         return false;
     case KZ_WL_HOSTNAME:
-        if (hostname_norm(v, len, buf, &n))
+        if (hostname_span(v, len, &off, &n)) {
+            pre->span.off = (uint32_t)off; /* entries are at most KZ_WL_MAX_ENTRY bytes */
+            pre->span.len = (uint32_t)n;
             return true;
+        }
         snprintf(why, why_len, "'%.80s' is not a hostname", v);
         return false;
     case KZ_WL_REGEX: {
         int ec = 0;
         PCRE2_SIZE eo = 0;
-        pcre2_code *re = pcre2_compile((PCRE2_SPTR)v, len, PCRE2_UTF, &ec, &eo, NULL);
-        if (re) {
-            pcre2_code_free(re);
+        pre->re = pcre2_compile((PCRE2_SPTR)v, len, PCRE2_UTF, &ec, &eo, NULL);
+        if (pre->re)
             return true;
-        }
         PCRE2_UCHAR msg[120];
         pcre2_get_error_message(ec, msg, sizeof msg);
         snprintf(why, why_len, "regex '%.60s': %s at offset %zu", v, (const char *)msg,
@@ -388,7 +386,6 @@ static kz_err text_member(const kz_json *o, const char *key, bool required, cons
                           const char **out, kz_warninglist_error *err)
 {
     char path[64];
-    snprintf(path, sizeof path, "$.%s", key);
     const kz_json *v = kz_json_get(o, key);
     *out = NULL;
     if (!v) {
@@ -398,10 +395,12 @@ static kz_err text_member(const kz_json *o, const char *key, bool required, cons
         return KZ_EPARSE;
     }
     if (v->type != KZ_JSON_STRING) {
+        snprintf(path, sizeof path, "$.%s", key);
         set_err(err, file, path, "expected a string, found %s", kz_json_type_name(v));
         return KZ_EPARSE;
     }
     if (v->u.str.len > KZ_WL_MAX_TEXT) {
+        snprintf(path, sizeof path, "$.%s", key);
         set_err(err, file, path, "longer than %u bytes", KZ_WL_MAX_TEXT);
         return KZ_ETOOBIG;
     }
@@ -471,19 +470,23 @@ static kz_err check_shape(const kz_json *doc, const char *file, kz_wl_type *type
         set_err(err, file, "$.list", "more than %u entries", KZ_WL_MAX_ENTRIES);
         return KZ_ETOOBIG;
     }
+    /* the JSON path of an error is written only when there is one: this
+     * loop runs over every entry of every list at each start-up */
     char path[64];
     for (size_t i = 0; i < list->u.arr.n; i++) {
         const kz_json *e = list->u.arr.items[i];
-        snprintf(path, sizeof path, "$.list[%zu]", i);
         if (e->type != KZ_JSON_STRING) {
+            snprintf(path, sizeof path, "$.list[%zu]", i);
             set_err(err, file, path, "expected a string, found %s", kz_json_type_name(e));
             return KZ_EPARSE;
         }
         if (e->u.str.len == 0) {
+            snprintf(path, sizeof path, "$.list[%zu]", i);
             set_err(err, file, path, "empty entry");
             return KZ_EPARSE;
         }
         if (e->u.str.len > KZ_WL_MAX_ENTRY || memchr(e->u.str.ptr, 0, e->u.str.len)) {
+            snprintf(path, sizeof path, "$.list[%zu]", i);
             set_err(err, file, path, e->u.str.len > KZ_WL_MAX_ENTRY
                                          ? "entry longer than 4096 bytes"
                                          : "entry with a NUL byte");
@@ -503,8 +506,8 @@ static kz_err check_shape(const kz_json *doc, const char *file, kz_wl_type *type
             *applies = 0;
         for (size_t i = 0; i < ma->u.arr.n; i++) {
             const char *a = kz_json_string(ma->u.arr.items[i]);
-            snprintf(path, sizeof path, "$.matching_attributes[%zu]", i);
             if (!a) {
+                snprintf(path, sizeof path, "$.matching_attributes[%zu]", i);
                 set_err(err, file, path, "expected a string, found %s",
                         kz_json_type_name(ma->u.arr.items[i]));
                 return KZ_EPARSE;
@@ -550,6 +553,9 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
     if (!a)
         return KZ_ENOMEM;
     kz_json *doc = NULL;
+    const kz_json *list = NULL;
+    wl_pre *pre = NULL;
+    kz_wl_type type = KZ_WL__COUNT;
     kz_json_error je;
     kz_json_limits lim = {.max_depth = 8, .max_string = KZ_WL_MAX_FILE,
                           .max_members = KZ_WL_MAX_ENTRIES};
@@ -566,7 +572,6 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
             rc = KZ_EPARSE; /* a list is flat: deep nesting is just malformed */
         goto done;
     }
-    kz_wl_type type;
     uint32_t applies;
     rc = check_shape(doc, file, &type, &applies, err);
     if (rc)
@@ -589,11 +594,22 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
         rc = KZ_ENOMEM;
         goto done;
     }
-    const kz_json *list = kz_json_get(doc, "list");
+    list = kz_json_get(doc, "list");
     char why[200], path[64];
+    /* cidr, hostname and regex entries are parsed once, here, into pre[] */
+    if (type == KZ_WL_CIDR || type == KZ_WL_HOSTNAME || type == KZ_WL_REGEX) {
+        pre = kz_arena_alloc(a, (list->u.arr.n ? list->u.arr.n : 1) * sizeof *pre);
+        if (!pre) {
+            rc = KZ_ENOMEM;
+            set_err(err, file, "", "out of memory");
+            goto done;
+        }
+        memset(pre, 0, (list->u.arr.n ? list->u.arr.n : 1) * sizeof *pre);
+    }
     for (size_t i = 0; i < list->u.arr.n; i++) {
         const kz_json *e = list->u.arr.items[i];
-        if (!entry_ok(type, e->u.str.ptr, e->u.str.len, why, sizeof why)) {
+        if (!entry_ok(type, e->u.str.ptr, e->u.str.len, pre ? &pre[i] : NULL, why,
+                      sizeof why)) {
             snprintf(path, sizeof path, "$.list[%zu]", i);
             set_err(err, file, path, "%s", why);
             rc = KZ_EPARSE;
@@ -603,13 +619,13 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
     for (size_t i = 0; i < list->u.arr.n; i++) {
         const kz_json *e = list->u.arr.items[i];
         bool dup = false;
-        rc = add_entry(s, type, lid, e->u.str.ptr, e->u.str.len, &dup, why, sizeof why);
+        rc = add_entry(s, type, lid, e->u.str.ptr, e->u.str.len, pre ? &pre[i] : NULL, &dup);
         if (rc) {
             /* every entry was checked above: only resource errors get here.
              * Entries already indexed name list lid, which the next list
              * would take: the set is unusable from now on. */
             snprintf(path, sizeof path, "$.list[%zu]", i);
-            set_err(err, file, path, "%s", rc == KZ_EPARSE ? why : kz_strerror(rc));
+            set_err(err, file, path, "%s", kz_strerror(rc));
             s->broken = true;
             goto done;
         }
@@ -619,6 +635,9 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
     s->entries += l->info.entries;
     s->n_lists++;
 done:
+    /* regexes compiled by entry_ok and not indexed (an error on the way) */
+    for (size_t i = 0; type == KZ_WL_REGEX && pre && list && i < list->u.arr.n; i++)
+        pcre2_code_free(pre[i].re);
     kz_arena_free(a);
     return rc;
 }
