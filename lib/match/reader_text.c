@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "match/reader_int.h"
+#include "match/text_int.h"
 
 enum {
     C_DELIM = 1,   /* ends a token */
@@ -221,132 +222,222 @@ static unsigned token_class(const char *s, const char *p)
     return m;
 }
 
-/* Lines up to this long are cut with bitmaps (below); longer ones byte by byte. */
-#define BITMAP_LINE 4096
-#define BITMAP_WORDS (BITMAP_LINE / 64 + 1)
-
-/* The first position >= i whose bit in bm is `want` (1 or 0); bm has a
- * delimiter bit set past the line's end, so a 0 is found before it. */
-static inline size_t next_bit(const uint64_t *bm, size_t i, bool want)
+/* The first position >= i whose bit in bitmap k is set; the padding word
+ * after the line's last word is all delimiters, so for TB_DELIM one is
+ * found before it ends. */
+static inline size_t next_delim(const kz_text_bits *b, size_t i)
 {
     size_t w = i >> 6;
-    uint64_t x = (want ? bm[w] : ~bm[w]) & (~0ull << (i & 63));
-    while (!x) {
-        w++;
-        x = want ? bm[w] : ~bm[w];
-    }
+    uint64_t x = kz_tb_word(b, TB_DELIM, w) & (~0ull << (i & 63));
+    while (!x)
+        x = kz_tb_word(b, TB_DELIM, ++w);
     return (w << 6) + (size_t)__builtin_ctzll(x);
 }
 
-#ifdef __SSE2__
-/* x in [lo, hi], bytes taken as unsigned. */
-static inline __m128i in_range(__m128i x, unsigned char lo, unsigned char hi)
+/* The token's start for a byte c inside it: after the last delimiter
+ * before c, or the line's start. */
+static inline size_t token_start(const kz_text_bits *b, size_t c)
 {
-    __m128i t = _mm_sub_epi8(x, _mm_set1_epi8((char)lo));
-    return _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8((char)(hi - lo))), t);
+    size_t w = c >> 6;
+    uint64_t x = kz_tb_word(b, TB_DELIM, w) & ((1ull << (c & 63)) - 1);
+    while (!x && w > 0)
+        x = kz_tb_word(b, TB_DELIM, --w);
+    return x ? (w << 6) + 63 - (size_t)__builtin_clzll(x) + 1 : 0;
 }
 
-/* The C_DELIM bytes and the '.', ':', '@' bytes of q[0..16) as bit masks:
- * the same sets as cls_init's table (the unit test test_text_masks checks
- * every byte value against it). Delimiters by ranges: controls and blank
- * 0x00-0x20, '"', '\'' to ')', ',', ';' to '>', '[' to ']', '`', '{' to '}'
- * and DEL. */
-static inline void simd_masks(const unsigned char *q, uint64_t *dm, uint64_t *sm)
+static inline uint64_t low_bits(size_t n)
 {
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-    __m128i d = _mm_or_si128(in_range(x, 0x00, 0x20), in_range(x, 0x27, 0x29));
-    d = _mm_or_si128(d, in_range(x, 0x3b, 0x3e));
-    d = _mm_or_si128(d, in_range(x, 0x5b, 0x5d));
-    d = _mm_or_si128(d, in_range(x, 0x7b, 0x7d));
-    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
-    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
-    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8('`')));
-    d = _mm_or_si128(d, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
-    __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')),
-                              _mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
-    sp = _mm_or_si128(sp, _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
-    *dm = (unsigned)_mm_movemask_epi8(d);
-    *sm = (unsigned)_mm_movemask_epi8(sp);
+    return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
-#endif
+
+/* Bits [0, n) of x that are not part of the run of set bits reaching down
+ * from bit n-1: the length left after trimming trailing bytes of a class. */
+static inline size_t trim_len(uint64_t x, size_t n)
+{
+    uint64_t keep = ~x & low_bits(n);
+    return keep ? 64 - (size_t)__builtin_clzll(keep) : 0;
+}
+
+/* Every byte of v[0..n) has only hash classes (cls: digits, hex letters,
+ * and '!' / '?', which have no class: classify's "only_hex"). */
+static bool hexish(const char *v, size_t n)
+{
+    unsigned all = 0;
+    for (size_t i = 0; i < n; i++)
+        all |= cls[(unsigned char)v[i]];
+    return (all & ~(unsigned)(C_DIGIT | C_HEX)) == 0;
+}
+
+static bool lower_hex(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static void emit_hash(kz_logreader *r, const char *v, size_t n)
+{
+    kz_match_kind k = n == 32 ? KZ_MATCH_MD5 : KZ_MATCH_SHA1;
+    kz_reader_emit_kind(r, text_field, k, v, n, lower_hex(v, n));
+}
+
+/* The longest token the bitmaps classify; longer ones (long URLs, hashes
+ * of 64 and 128, odd runs) take the byte loop. */
+#define FAST_TOKEN 56
+
+/* token() for the token [s, e) of a line cut into bitmaps b: the same
+ * fields in the same order, from masks of the token's bits instead of
+ * loops over its bytes. Tokens the masks do not settle alone (a URL, a
+ * '!' or '?' inside, an '@' with odd bytes, over FAST_TOKEN bytes) go to
+ * token(). A value whose form the masks prove canonical (lower-case host
+ * names, e-mail hosts, hashes) is emitted as normalised, sparing the
+ * matcher its own check (mc_is_canonical gives the same answer). */
+static const char *token_bits(kz_logreader *r, const kz_text_bits *b, const char *line,
+                              size_t s, size_t e, const char *end)
+{
+    const char *v = line + s;
+    size_t n = e - s;
+    if (n > FAST_TOKEN)
+        return token(r, v, line + e, end, token_class(v, line + e));
+    uint64_t M = low_bits(n);
+    uint64_t dot = kz_tb_at(b, TB_DOT, s) & M, col = kz_tb_at(b, TB_COLON, s) & M;
+    uint64_t at = kz_tb_at(b, TB_AT, s) & M;
+    if (col && ((*v | 0x20) == 'h' || (*v | 0x20) == 'f') && is_url_start(v, (size_t)(end - v)))
+        return v + url_token(r, v, end);
+    if (!(dot | col | at)) {
+        /* a run of 32+ bytes: only a hash is worth a look */
+        if ((n == 32 || n == 40) && hexish(v, n))
+            emit_hash(r, v, n);
+        return line + e;
+    }
+    uint64_t nothost = kz_tb_at(b, TB_NOTHOST, s) & M;
+    uint64_t odd = nothost & ~col & ~at;
+    if (odd) {
+        char c = v[__builtin_ctzll(odd)];
+        if (c == '!' || c == '?' || at)
+            return token(r, v, line + e, end, token_class(v, line + e));
+        return line + e; /* paths, "TCP_MISS/200": no host or address */
+    }
+    /* Sentence punctuation after a token is not part of it. */
+    size_t L = trim_len(dot | col, n);
+    if (L < 3)
+        return line + e;
+    uint64_t ML = low_bits(L);
+    dot &= ML;
+    col &= ML;
+    if (at) {
+        if (at & (at - 1))
+            return line + e; /* two '@' */
+        size_t a = (size_t)__builtin_ctzll(at);
+        if (a && a + 1 < L && (dot >> (a + 1))) {
+            /* the host after '@' is canonical when it has a lower-case
+             * letter, no upper-case one, no '_', no odd byte and does not
+             * start with '.' (it cannot end with one: trimmed) */
+            uint64_t hm = ML & ~low_bits(a + 1);
+            bool canon = v[a + 1] != '.' && (kz_tb_at(b, TB_LOWER, s) & hm) &&
+                         !((kz_tb_at(b, TB_UPPER, s) | nothost) & hm);
+            kz_reader_emit_kind(r, text_field, KZ_MATCH_EMAIL, v, L, canon);
+            kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v + a + 1, L - a - 1, canon);
+        }
+        return line + e;
+    }
+    if (!dot && !col) {
+        if ((L == 32 || L == 40) && hexish(v, L))
+            emit_hash(r, v, L);
+        return line + e;
+    }
+    unsigned colons = (unsigned)__builtin_popcountll(col);
+    if (colons >= 2) {
+        /* IPv6: eight groups, or "::", or six groups and an IPv4 tail */
+        if ((col & (col >> 1)) || colons == 7 || (colons == 6 && dot))
+            kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV6, v, L, false);
+        return line + e;
+    }
+    if (!dot)
+        return line + e;
+    /* emit_hostish: "host:port" with a numeric port, trailing dots dropped */
+    size_t H = L;
+    if (col) {
+        size_t c = (size_t)__builtin_ctzll(col);
+        if (~kz_tb_at(b, TB_DIGIT, s) & ML & ~low_bits(c + 1))
+            return line + e;
+        H = c;
+    }
+    H = trim_len(dot, H);
+    if (!H)
+        return line + e;
+    uint64_t MH = low_bits(H);
+    if (nothost & MH)
+        return line + e;
+    uint64_t digit = kz_tb_at(b, TB_DIGIT, s) & MH;
+    if (!(~(digit | dot) & MH)) {
+        if (__builtin_popcountll(dot & MH) == 3) /* "v2.0.1" is a version, not an address */
+            kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, H, false);
+        return line + e;
+    }
+    uint64_t lower = kz_tb_at(b, TB_LOWER, s) & MH, upper = kz_tb_at(b, TB_UPPER, s) & MH;
+    if (lower) {
+        kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, H, !upper && *v != '.');
+    } else if (upper) {
+        /* upper-case letters, or only '_' (no letter: not a name) */
+        for (size_t i = 0; i < H; i++) {
+            if (v[i] >= 'A' && v[i] <= 'Z') {
+                kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, H, false);
+                break;
+            }
+        }
+    }
+    return line + e;
+}
 
 /* Most bytes of a log line belong to words that cannot be a value ("Failed",
  * "password", "port", "28502"): a token needs a '.', ':' or '@', or is a
- * hash of one of four lengths. So the line becomes two bitmaps first, one
- * table lookup per byte without a branch (delimiters, and those three
- * bytes), tokens are cut from the delimiter bitmap a word at a time, and
- * only tokens with one of the three bytes (or of a hash's length) are
- * looked at byte by byte (perf: the per-byte loop with a branch at every
- * token boundary was a third of a syslog scan). */
+ * hash of one of four lengths. So the line becomes byte-class bitmaps
+ * first (text_masks.c: SSE2, no branch per byte), tokens are cut from the
+ * delimiter bitmap a word at a time, only tokens with one of the three
+ * bytes (or of a hash's length) are looked at, and those are classified
+ * from their bits (token_bits) rather than byte by byte (perf: the byte
+ * loops of token(), classify() and emit_hostish() were 60 % of a syslog
+ * scan). */
 static void text_bitmap(kz_logreader *r, const char *line, size_t len)
 {
-    uint64_t delim[BITMAP_WORDS + 1], spec[BITMAP_WORDS + 1];
-    size_t nw = len / 64 + 1;
+    kz_text_bits b;
+    size_t nw = kz_text_bits_build(&b, line, len);
+    /* Candidates: the '.', ':', '@' bytes, and the starts of runs of 32 or
+     * more token bytes (a hash has no such byte). Every other token is
+     * skipped without being looked at; a candidate's token runs from the
+     * delimiter before it to the one after it. */
+    uint64_t cand[KZ_TEXT_BITMAP_LINE / 64 + 1];
+    uint64_t dnext = kz_tb_word(&b, TB_DELIM, 0);
     for (size_t w = 0; w < nw; w++) {
-        uint64_t d = 0, sp = 0;
-        size_t base = w * 64, lim = len - base < 64 ? len - base : 64;
-        const unsigned char *q = (const unsigned char *)line + base;
-#ifdef __SSE2__
-        if (lim == 64) {
-            for (size_t i = 0; i < 64; i += 16) {
-                uint64_t dm, sm;
-                simd_masks(q + i, &dm, &sm);
-                d |= dm << i;
-                sp |= sm << i;
-            }
-            lim = 0;
-        }
-#endif
-        for (size_t i = 0; i < lim; i++) {
-            unsigned c = cls[q[i]];
-            d |= (uint64_t)(c & C_DELIM) << i;
-            sp |= (uint64_t)((c & (C_DOT | C_COLON | C_AT)) != 0) << i;
-        }
-        if (len - base < 64)
-            d |= ~0ull << (len - base); /* past the end: delimiters */
-        delim[w] = d;
-        spec[w] = sp;
-    }
-    delim[nw] = ~0ull;
-    spec[nw] = 0;
-    /* Candidates: bytes of tokens that can be values, i.e. the '.', ':',
-     * '@' bytes, and the starts of runs of 32 or more token bytes (a hash
-     * has no such byte). Every other token is skipped without being looked
-     * at; a candidate's token runs from the delimiter before it to the one
-     * after it. */
-    uint64_t cand[BITMAP_WORDS + 1];
-    for (size_t w = 0; w < nw; w++) {
-        unsigned __int128 run = (unsigned __int128)~delim[w] | ((unsigned __int128)~delim[w + 1] << 64);
+        uint64_t d = dnext;
+        dnext = kz_tb_word(&b, TB_DELIM, w + 1);
+        unsigned __int128 run = (unsigned __int128)~d | ((unsigned __int128)~dnext << 64);
         run &= run >> 1;
         run &= run >> 2;
         run &= run >> 4;
         run &= run >> 8;
         run &= run >> 16;
-        cand[w] = spec[w] | (uint64_t)run;
+        cand[w] = kz_tb_word(&b, TB_DOT, w) | kz_tb_word(&b, TB_COLON, w) |
+                  kz_tb_word(&b, TB_AT, w) | (uint64_t)run;
     }
-    cand[nw] = 0;
     const char *end = line + len;
     size_t i = 0;
     while (i < len) {
         size_t w = i >> 6;
+        if (w >= nw)
+            break;
         uint64_t x = cand[w] & (~0ull << (i & 63));
-        while (!x && w < nw)
-            x = cand[++w];
+        while (!x && ++w < nw)
+            x = cand[w];
         if (!x)
             break;
         size_t c = (w << 6) + (size_t)__builtin_ctzll(x);
         if (c >= len)
             break;
-        /* the token's start: after the last delimiter before c (or the line's start) */
-        size_t dw = c >> 6;
-        uint64_t dx = delim[dw] & ((1ull << (c & 63)) - 1);
-        while (!dx && dw > 0)
-            dx = delim[--dw];
-        size_t s = dx ? (dw << 6) + 63 - (size_t)__builtin_clzll(dx) + 1 : 0;
-        size_t e = next_bit(delim, c, true);
-        const char *s_ = line + s, *p_ = line + e;
-        const char *next = token(r, s_, p_, end, token_class(s_, p_));
-        i = (size_t)(next - line);
+        size_t s = token_start(&b, c), e = next_delim(&b, c);
+        i = (size_t)(token_bits(r, &b, line, s, e, end) - line);
     }
 }
 
@@ -355,7 +446,7 @@ kz_err kz_reader_text_line(kz_logreader *r, const char *line, size_t len, uint64
 {
     if (!cls_ready)
         cls_init();
-    if (len <= BITMAP_LINE) {
+    if (len <= KZ_TEXT_BITMAP_LINE) {
         text_bitmap(r, line, len);
         return kz_reader_line_end(r, line, len, lineno, fn, ctx);
     }

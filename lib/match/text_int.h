@@ -1,0 +1,67 @@
+/* text_int.h - the byte-class bitmaps of one plain-text log line (private
+ * to the text reader, lib/match/reader_text.c and text_masks.c): bit i of
+ * bitmap b is set when byte i of the line is in class b, so a token's
+ * dots, colons, digits... are a few masks and popcounts instead of a loop
+ * over its bytes. */
+#ifndef KZ_MATCH_TEXT_INT_H
+#define KZ_MATCH_TEXT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Lines up to this long are cut with bitmaps; longer ones byte by byte. */
+#define KZ_TEXT_BITMAP_LINE 4096
+
+/* The classes. The sets are the reader's class table (reader_text.c
+ * cls_init); test_reader_text checks every byte value against it. */
+enum {
+    TB_DELIM = 0, /* ends a token: controls, blank, " ' ( ) , ; < = > [ \ ] ` { | } DEL */
+    TB_DOT,       /* '.' */
+    TB_COLON,     /* ':' */
+    TB_AT,        /* '@' */
+    TB_DIGIT,     /* 0-9 */
+    TB_LOWER,     /* a-z */
+    TB_UPPER,     /* A-Z and '_' (both make a host name not canonical) */
+    TB_NOTHOST,   /* not 0-9 a-z A-Z - _ . (colon, '@', '/', '!', UTF-8...; delimiters too) */
+    TB__COUNT
+};
+
+/* 16 bits per 16-byte block; past the line's last block, padding blocks
+ * (delimiters only) up to the second 64-bit word boundary after the
+ * line's end, so that an 8-byte read at any bit of the line and a 64-bit
+ * word read just past its end stay inside initialised memory. */
+#define KZ_TEXT_BLOCKS (KZ_TEXT_BITMAP_LINE / 16 + 8)
+
+typedef struct kz_text_bits {
+    uint16_t m[TB__COUNT][KZ_TEXT_BLOCKS];
+} kz_text_bits;
+
+/* Fills b for line[0..len), 0 < len <= KZ_TEXT_BITMAP_LINE; reads no
+ * byte outside the line. Returns the number of 64-bit words covering the
+ * line (the word after them is padding). */
+size_t kz_text_bits_build(kz_text_bits *b, const char *line, size_t len);
+
+/* Tests only: true makes kz_text_bits_build use the scalar table instead
+ * of SSE2 (same result; the unit test compares both). */
+extern bool kz_text_force_scalar;
+
+/* 64-bit word w of bitmap k. */
+static inline uint64_t kz_tb_word(const kz_text_bits *b, unsigned k, size_t w)
+{
+    uint64_t x;
+    memcpy(&x, &b->m[k][w * 4], 8);
+    return x;
+}
+
+/* Bits [i, i + 57) of bitmap k, bit i in bit 0 (the bits above 56 are
+ * not meaningful: callers mask to a token of at most 56 bytes). */
+static inline uint64_t kz_tb_at(const kz_text_bits *b, unsigned k, size_t i)
+{
+    uint64_t x;
+    memcpy(&x, (const unsigned char *)b->m[k] + (i >> 3), 8);
+    return x >> (i & 7);
+}
+
+#endif

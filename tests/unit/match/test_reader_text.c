@@ -1,0 +1,306 @@
+/* test_reader_text.c - unit tests for the plain-text log reader's fast
+ * path (lib/match/reader_text.c, text_masks.c): the byte-class bitmaps
+ * (SSE2 and the scalar table agree with the class definitions for every
+ * byte value at every position), and the fields of lines cut from
+ * bitmaps (lines up to 4096 bytes) equal those of the byte-by-byte path
+ * (the same line padded past 4096 bytes with blanks) for tokens at the
+ * line's ends and across 16- and 64-byte boundaries, lines of 0..80 bytes
+ * around a candidate, and pseudo-random lines. tests/data/match/text/
+ * holds lines with their expected fields (KZ_REGEN=1 rewrites them). A
+ * value marked canonical by the reader must be canonical for the matcher
+ * (mc_is_canonical). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kizuna/buf.h"
+#include "kizuna/match_log.h"
+#include "match/match_int.h"
+#include "match/text_int.h"
+
+#define DATA "tests/data/match/text/"
+
+static const char *const kind_names[KZ_MATCH_KIND_COUNT] = {
+    "ipv4", "ipv6", "domain", "url", "email", "md5", "sha1", "sha256",
+    "sha512", "sha3-256", "sha3-512", "ssdeep", "tlsh", "other",
+};
+
+/* "line kind[*] value" per field; '*' when the reader says canonical. */
+static int on_rec(void *ctx, const kz_logrec *r)
+{
+    kz_buf *out = ctx;
+    for (size_t i = 0; i < r->n_fields; i++) {
+        const kz_match_field *f = &r->fields[i];
+        if (f->normalized)
+            assert_true(mc_is_canonical(f->kind, f->value, f->len));
+        kz_buf_printf(out, "%llu %s%s %.*s\n", (unsigned long long)r->line,
+                      kind_names[f->kind], f->normalized ? "*" : "", (int)f->len, f->value);
+    }
+    return 0;
+}
+
+static kz_logreader *reader(void)
+{
+    kz_logreader_opts o = {.format = KZ_LOG_TEXT, .max_line = 16384};
+    kz_logreader *r = kz_logreader_new(&o);
+    assert_non_null(r);
+    return r;
+}
+
+/* ---- the bitmaps ---- */
+
+static unsigned want_bits(unsigned c)
+{
+    bool delim = c <= ' ' || strchr("\"'`<>(),;|{}=[]\\", (int)c) != NULL || c == 127;
+    if (c == 0)
+        delim = true;
+    bool digit = c >= '0' && c <= '9', lower = c >= 'a' && c <= 'z';
+    bool upper = (c >= 'A' && c <= 'Z') || c == '_';
+    unsigned v = 0;
+    v |= (unsigned)delim << TB_DELIM;
+    v |= (unsigned)(c == '.') << TB_DOT;
+    v |= (unsigned)(c == ':') << TB_COLON;
+    v |= (unsigned)(c == '@') << TB_AT;
+    v |= (unsigned)digit << TB_DIGIT;
+    v |= (unsigned)lower << TB_LOWER;
+    v |= (unsigned)upper << TB_UPPER;
+    v |= (unsigned)!(digit || lower || upper || c == '-' || c == '.') << TB_NOTHOST;
+    return v;
+}
+
+static void check_bits(const kz_text_bits *b, const unsigned char *line, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned want = want_bits(line[i]);
+        for (unsigned k = 0; k < TB__COUNT; k++) {
+            unsigned got = (unsigned)(kz_tb_at(b, k, i) & 1);
+            if (got != ((want >> k) & 1))
+                fail_msg("byte 0x%02x at %zu of %zu: class %u is %u", line[i], i, len, k, got);
+        }
+    }
+    /* past the end: delimiters only, up to the padding word */
+    size_t nw = (len + 63) / 64;
+    for (size_t i = len; i < 64 * (nw + 1); i++) {
+        assert_int_equal(kz_tb_word(b, TB_DELIM, i >> 6) >> (i & 63) & 1, 1);
+        for (unsigned k = 1; k < TB__COUNT; k++)
+            assert_int_equal(kz_tb_word(b, k, i >> 6) >> (i & 63) & 1, 0);
+    }
+}
+
+/* Every byte value at every position of lines of 1..70 bytes, with SSE2
+ * and with the scalar table (the tail of a line that is not a whole
+ * 16-byte block is read as the line's last 16 bytes, shifted). */
+static void test_bits_every_byte(void **state)
+{
+    (void)state;
+    static kz_text_bits b;
+    unsigned char line[80];
+    for (int scalar = 0; scalar < 2; scalar++) {
+        kz_text_force_scalar = scalar;
+        for (size_t len = 1; len <= 70; len++) {
+            for (unsigned c = 0; c < 256; c++) {
+                for (size_t i = 0; i < len; i++)
+                    line[i] = (unsigned char)((c + i * 7) & 0xff);
+                line[len / 2] = (unsigned char)c;
+                line[len - 1] = (unsigned char)(255 - c);
+                assert_int_equal(kz_text_bits_build(&b, (const char *)line, len), (len + 63) / 64);
+                check_bits(&b, line, len);
+            }
+        }
+    }
+    kz_text_force_scalar = false;
+}
+
+/* ---- bitmap path == byte-by-byte path ---- */
+
+static char big[KZ_TEXT_BITMAP_LINE + 400];
+
+/* The fields of line[0..len) by both paths; they must be equal. */
+static void same_both_ways(kz_logreader *r, const char *line, size_t len)
+{
+    kz_buf a, l;
+    kz_buf_init(&a, 0);
+    kz_buf_init(&l, 0);
+    assert_true(len <= KZ_TEXT_BITMAP_LINE);
+    assert_int_equal(kz_logreader_line(r, line, len, 1, on_rec, &a), KZ_OK);
+    if (len >= 3 && memcmp(line + len - 3, "://", 3) == 0) {
+        /* "http://" ending the line is no URL (nothing after the scheme);
+         * padded with blanks it would be one: no comparison */
+        kz_buf_release(&a);
+        return;
+    }
+    memcpy(big, line, len);
+    memset(big + len, ' ', sizeof big - len);
+    assert_int_equal(kz_logreader_line(r, big, sizeof big, 1, on_rec, &l), KZ_OK);
+    if (a.len != l.len || (a.len && memcmp(a.data, l.data, a.len) != 0)) {
+        /* the canonical mark is the bitmap path's alone: compare without it */
+        char *x = kz_buf_detach(&a, NULL), *y = kz_buf_detach(&l, NULL);
+        size_t j = 0;
+        for (size_t i = 0; x && x[i]; i++)
+            if (x[i] != '*')
+                x[j++] = x[i];
+        if (x)
+            x[j] = 0;
+        if (strcmp(x ? x : "", y ? y : "") != 0)
+            fail_msg("line '%.*s':\nbitmaps:\n%s\nbytes:\n%s", (int)len, line, x ? x : "",
+                     y ? y : "");
+        free(x);
+        free(y);
+        return;
+    }
+    kz_buf_release(&a);
+    kz_buf_release(&l);
+}
+
+static const char *const toks[] = {
+    "evil.com", "10.1.2.3", "http://x.example/p?q=1", "user@mail.example", "[2001:db8::1]:80",
+    "d41d8cd98f00b204e9800998ecf8427e", "host.example:8080", "a:b", "TCP_MISS/200", "1.2.3.4.",
+    "x", "da39a3ee5e6b4b0d3255bfef95601890afd80709", "Evil.COM", "12:34:56", "2001:db8::1",
+    "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "a@b@c.com", "a/b@c.com", "Bob@Corp.Example",
+    "ex!a.com", "x.y?", "evil.com.", "evil.com:", "a.b:80x", "host.example:", ".lead.example",
+    "_srv.example", "A_B.C", "1-2.3", "D41D8CD98F00B204E9800998ECF8427E.", "a@b.co:25",
+    "fe80::1%eth0", "ftp://a.example/", "HTTPS://A.EXAMPLE/x", "hxxp://a.example", "9.8.7.6:53",
+    "user@[1.2.3.4]", "v1.2.3", "exa\xc3\xa9mple.com",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbb.example",
+};
+
+/* Each token alone and between fillers of 0..40 bytes before and 0..20
+ * after: line lengths 0..80 around it, the token crossing every 16-byte
+ * boundary and touching the line's start and end. */
+static void test_token_positions(void **state)
+{
+    (void)state;
+    static const char fill[] = "ab c. de:f g_ h@ i- jk lm no pq rs tu vw xy z0 12 34 56 78 90";
+    kz_logreader *r = reader();
+    char line[256];
+    for (int scalar = 0; scalar < 2; scalar++) {
+        kz_text_force_scalar = scalar;
+        for (size_t t = 0; t < sizeof toks / sizeof toks[0]; t++) {
+            size_t tl = strlen(toks[t]);
+            for (size_t p = 0; p <= 40; p++) {
+                for (size_t s = 0; s <= 20; s++) {
+                    size_t n = 0;
+                    memcpy(line, fill + (t % 7), p);
+                    if (p)
+                        line[p - 1] = (p % 3) ? ' ' : '(';
+                    n = p;
+                    memcpy(line + n, toks[t], tl);
+                    n += tl;
+                    if (s) {
+                        line[n] = (s % 4) ? ' ' : ')';
+                        memcpy(line + n + 1, fill + (s % 5), s - 1);
+                        n += s;
+                    }
+                    same_both_ways(r, line, n);
+                }
+            }
+        }
+    }
+    kz_text_force_scalar = false;
+    kz_logreader_free(r);
+}
+
+/* Pseudo-random lines of 1..200 bytes built from pieces of values and
+ * odd bytes: whatever they hold, both paths agree. */
+static void test_random_lines(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        ".", ":", "@", "/", "!", "?", "-", "_", " ", "[", "]", "(", ")", "\"", "'", "=", ",",
+        "<", ">", "\t", "\xc3\xa9", "\x7f", "a", "B", "z", "0", "9", "f", "F", "com", "example",
+        "http://", "https://", "ftp://", "::", "10", "255", "1.2.3.4", "#", "%", "\\", "`",
+        "0123456789abcdef", "deadbeefDEADBEEF", "www.", "mail@", "..",
+    };
+    kz_logreader *r = reader();
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    char line[256];
+    for (int iter = 0; iter < 30000; iter++) {
+        kz_text_force_scalar = (iter & 7) == 0;
+        size_t want = 1 + (size_t)(x % 200), n = 0;
+        while (n < want) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            const char *p = pieces[(x >> 20) % (sizeof pieces / sizeof pieces[0])];
+            size_t pl = strlen(p);
+            if (n + pl > want)
+                break;
+            memcpy(line + n, p, pl);
+            n += pl;
+        }
+        same_both_ways(r, line, n);
+    }
+    kz_text_force_scalar = false;
+    kz_logreader_free(r);
+}
+
+/* ---- data cases ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        kz_buf_append(&b, tmp, n);
+    fclose(f);
+    return kz_buf_detach(&b, len);
+}
+
+static void test_data_edges(void **state)
+{
+    (void)state;
+    size_t len = 0, wl = 0;
+    char *log = slurp(DATA "edges.log", &len);
+    assert_non_null(log);
+    kz_logreader *r = reader();
+    kz_buf out;
+    kz_buf_init(&out, 0);
+    const char *p = log, *end = log + len;
+    uint64_t ln = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        assert_int_equal(kz_logreader_line(r, p, n, ++ln, on_rec, &out), KZ_OK);
+        same_both_ways(r, p, n);
+        p += n + 1;
+    }
+    kz_logreader_free(r);
+    size_t ol = 0;
+    char *got = kz_buf_detach(&out, &ol);
+    if (getenv("KZ_REGEN")) {
+        FILE *f = fopen(DATA "edges.fields", "wb");
+        assert_non_null(f);
+        fwrite(got ? got : "", 1, ol, f);
+        fclose(f);
+    }
+    char *want = slurp(DATA "edges.fields", &wl);
+    assert_non_null(want);
+    if (wl != ol || (ol && memcmp(want, got, ol) != 0))
+        fail_msg("edges.log: got\n%.*s\nwant\n%.*s", (int)ol, got ? got : "", (int)wl, want);
+    free(got);
+    free(want);
+    free(log);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bits_every_byte),
+        cmocka_unit_test(test_token_positions),
+        cmocka_unit_test(test_random_lines),
+        cmocka_unit_test(test_data_edges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
