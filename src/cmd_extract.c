@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -104,13 +105,36 @@ static void usage(FILE *f)
           f);
 }
 
-static int read_all(const char *path, char **out, size_t *len)
+/* Regular files from this size on are mapped instead of read: no copy
+ * out of the page cache and no zeroed pages to fault in (on the 50 MB
+ * bench report that was 12,800 page faults and a 50 MB copy). A file
+ * truncated by someone else while it is being scanned would end the
+ * process with SIGBUS, as it would for grep or ripgrep. */
+#define EXTRACT_MAP_MIN ((size_t)1 << 20)
+
+/* The input: *mapped says whether *out is an mmap (input_release). */
+static int read_all(const char *path, char **out, size_t *len, bool *mapped)
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
     if (fd < 0)
         return kz_cli_error("cannot open '%s': %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     struct stat st;
+    *mapped = false;
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= EXTRACT_MAP_MIN &&
+        (uint64_t)st.st_size <= SIZE_MAX) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+            if (fd)
+                close(fd);
+            *out = m;
+            *len = (size_t)st.st_size;
+            *mapped = true;
+            return KZ_EXIT_OK;
+        }
+        /* not mappable: read it as any other input */
+    }
     if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (size_t)st.st_size + 1 > cap)
         cap = (size_t)st.st_size + 1;
     char *b = malloc(cap);
@@ -156,6 +180,14 @@ static int read_all(const char *path, char **out, size_t *len)
     *out = b;
     *len = n;
     return KZ_EXIT_OK;
+}
+
+static void input_release(char *text, size_t len, bool mapped)
+{
+    if (mapped)
+        munmap(text, len);
+    else
+        free(text);
 }
 
 static void flush(ectx *c, bool force)
@@ -382,9 +414,10 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
 
     char *text = NULL;
     size_t len = 0;
-    int r = read_all(path, &text, &len);
+    bool mapped = false;
+    int r = read_all(path, &text, &len, &mapped);
     if (!r && (r = kz_xstix_begin(xs, cli, format, path, text, len, o.input == KZ_EXTRACT_HTML)))
-        free(text);
+        input_release(text, len, mapped);
     if (r) {
         kz_xstix_free(xs);
         return r;
@@ -398,7 +431,7 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     if (!c.batch || (c.tsv && !(c.seen = kz_strmap_new(len / 256 + 1024)))) {
         free(c.batch);
         kz_xstix_free(xs);
-        free(text);
+        input_release(text, len, mapped);
         return kz_cli_error("out of memory");
     }
     double t0 = stats ? cpu_now() : 0;
@@ -419,11 +452,11 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     free(c.batch);
     kz_strmap_free(c.seen);
     if (rc) {
-        free(text);
+        input_release(text, len, mapped);
         return kz_cli_error("extract '%s': %s", path, kz_strerror(rc));
     }
     if (fflush(stdout)) {
-        free(text);
+        input_release(text, len, mapped);
         return kz_cli_error("cannot write output: %s", strerror(errno));
     }
     if (stats) {
@@ -439,7 +472,7 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
                 len, count_lines(text, len), c.hits, distinct, scan_cpu,
                 scan_cpu > 0 ? mb / scan_cpu : 0.0, total, total > 0 ? mb / total : 0.0);
     }
-    free(text);
+    input_release(text, len, mapped);
     if (xr)
         return xr;
     return c.n ? KZ_EXIT_OK : KZ_EXIT_NEGATIVE;

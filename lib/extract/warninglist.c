@@ -196,14 +196,17 @@ static kz_err map_add(kz_warninglist_set *s, kz_strmap *m, const char *key, size
 {
     uint32_t head, existing = 0;
     *dup = false;
-    if (kz_strmap_get(m, key, len, &existing))
-        return chain_add(s, existing, list, dup);
+    /* put first, as ip_add does: one hash and probe per entry, not two */
     kz_err rc = new_posting(s, list, 0, &head);
     if (rc)
         return rc;
-    rc = kz_strmap_put(m, key, len, head, NULL);
+    rc = kz_strmap_put(m, key, len, head, &existing);
+    if (rc == KZ_EEXIST) {
+        s->n_post--; /* the posting just made is unreferenced: reused next */
+        return chain_add(s, existing, list, dup);
+    }
     if (rc)
-        s->n_post--; /* the posting just made is unreferenced */
+        s->n_post--;
     return rc;
 }
 
@@ -275,11 +278,14 @@ static bool hostname_span(const char *in, size_t len, size_t *off, size_t *out_l
         len--;
     if (!len)
         return false;
+    /* no early exit: the compiler turns this into a vector loop */
+    unsigned bad = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
-        if (c <= ' ' || c == 0x7f)
-            return false;
+        bad |= (unsigned)(c <= ' ') | (unsigned)(c == 0x7f);
     }
+    if (bad)
+        return false;
     *off = (size_t)(in - start);
     *out_len = len;
     return true;

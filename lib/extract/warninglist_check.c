@@ -117,6 +117,8 @@ size_t kz_warninglist_bytes(const kz_warninglist_set *s)
 typedef struct hitstate {
     const kz_warninglist_set *s;
     uint32_t tbit;
+    size_t n_seen; /* bits set in seen: most values are on no list, and then the
+                    * lists need not be walked at the end */
     uint8_t seen[KZ_WL_MAX_LISTS / 8];
 } hitstate;
 
@@ -128,7 +130,9 @@ static void report(hitstate *h, uint32_t list, kz_wl_type want)
     const wl_list *l = &h->s->lists[list];
     if (!(l->applies & h->tbit) || l->info.type != want)
         return;
-    h->seen[list / 8] |= (uint8_t)(1u << (list % 8));
+    uint8_t bit = (uint8_t)(1u << (list % 8));
+    h->n_seen += !(h->seen[list / 8] & bit);
+    h->seen[list / 8] |= bit;
 }
 
 static void report_chain(hitstate *h, uint32_t head, kz_wl_type want)
@@ -271,7 +275,7 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
         }
     }
     size_t n = 0;
-    for (size_t i = 0; !rc && i < s->n_lists; i++) {
+    for (size_t i = 0; !rc && h->n_seen && i < s->n_lists; i++) {
         if (!(h->seen[i / 8] & (1u << (i % 8))))
             continue;
         n++;
