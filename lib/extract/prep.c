@@ -612,16 +612,33 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
     }
 }
 
+/* Copies t[0..k) (with its map tm, or the identity) to the start of the
+ * refang output: the text before the first rewrite. */
+static void refang_prefix(kz_xprep *p, const char *t, size_t k, const uint32_t *tm)
+{
+    memcpy(p->b, t, k);
+    memset(p->fb, 0, k);
+    if (tm) {
+        memcpy(p->mb, tm, k * sizeof *tm);
+    } else {
+        for (size_t q = 0; q < k; q++)
+            p->mb[q] = (uint32_t)q;
+    }
+}
+
+/* Rewrites the defanged forms of t[0..m) into p->b. Lazy: until the first
+ * form that is really rewritten, nothing is copied (the output so far is
+ * t[0..i) itself, which is what defang_at reads back as ob[0..o)); a line
+ * with none (a trigger that was a false alarm, such as "1d5e。ログ") keeps
+ * p->s and p->map as they are and p->fang NULL, which every reader treats
+ * exactly as a copy with an identity map and no refanged byte. */
 static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
 {
-    /* Every replacement is shorter than what it replaces, so m bytes suffice. */
-    kz_err rc = grow(&p->b, &p->mb, &p->fb, &p->cap_b, m + 8);
-    if (rc)
-        return rc;
-    char *ob = p->b;
-    uint32_t *om = p->mb;
-    uint8_t *of = p->fb;
+    char *ob = NULL;
+    uint32_t *om = NULL;
+    uint8_t *of = NULL;
     size_t o = 0, i = 0;
+    bool copying = false;
     while (i < m) {
         size_t j = i;
         /* 0xe3 leads all kana; only the U+3000 block (E3 80 ..) matters */
@@ -642,13 +659,15 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
             j++;
         }
         if (j > i) { /* a span with nothing to rewrite */
-            memcpy(ob + o, t + i, j - i);
-            memset(of + o, 0, j - i);
-            if (tm) {
-                memcpy(om + o, tm + i, (j - i) * sizeof *om);
-            } else {
-                for (size_t k = i; k < j; k++)
-                    om[o + k - i] = (uint32_t)k;
+            if (copying) {
+                memcpy(ob + o, t + i, j - i);
+                memset(of + o, 0, j - i);
+                if (tm) {
+                    memcpy(om + o, tm + i, (j - i) * sizeof *om);
+                } else {
+                    for (size_t k = i; k < j; k++)
+                        om[o + k - i] = (uint32_t)k;
+                }
             }
             o += j - i;
             i = j;
@@ -665,9 +684,21 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
                 end = i + 2;
             }
         } else if (c == '.' ? i + 1 < m && close_at(t, m, i + 1) : defang_trigger(t, m, i)) {
-            r = defang_at(t, m, i, ob, o, &end, &trim);
+            r = defang_at(t, m, i, copying ? ob : t, o, &end, &trim);
         }
         if (r) {
+            if (!copying) {
+                /* Every replacement is shorter than what it replaces, so
+                 * m bytes suffice. */
+                kz_err rc = grow(&p->b, &p->mb, &p->fb, &p->cap_b, m + 8);
+                if (rc)
+                    return rc;
+                ob = p->b;
+                om = p->mb;
+                of = p->fb;
+                refang_prefix(p, t, o, tm);
+                copying = true;
+            }
             o -= trim;
             for (; *r; r++) {
                 ob[o] = *r;
@@ -677,11 +708,16 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
             i = end;
             continue;
         }
-        ob[o] = (char)c;
-        om[o] = src;
-        of[o++] = 0;
+        if (copying) {
+            ob[o] = (char)c;
+            om[o] = src;
+            of[o] = 0;
+        }
+        o++;
         i++;
     }
+    if (!copying)
+        return KZ_OK;
     ob[o] = 0;
     p->s = ob;
     p->n = o;
