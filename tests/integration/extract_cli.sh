@@ -76,5 +76,45 @@ for h in hits:
 assert [h['defanged'] for h in hits] == [False, True, False, True, True], hits
 PY
 
+# --stats: one line on stderr, the output unchanged
+"$K" extract --format tsv --stats "$tmp/in.txt" >"$tmp/out" 2>"$tmp/err" || fail "--stats exit $?"
+"$K" extract --format tsv "$tmp/in.txt" | cmp -s - "$tmp/out" || fail "--stats changes the output"
+[ "$(wc -l <"$tmp/err")" = 1 ] || fail "--stats: not one line: $(cat "$tmp/err")"
+grep -Eq '^kizuna: extract: stats: 45 bytes, 1 lines, 4 hits, 4 distinct, scan [0-9.]+ s CPU, [0-9]+ MB/s, total [0-9.]+ s CPU, [0-9]+ MB/s$' "$tmp/err" ||
+    fail "--stats line: $(cat "$tmp/err")"
+"$K" extract --format json --stats "$tmp/j.txt" 2>"$tmp/err" >/dev/null
+grep -q ', 2 lines, 5 hits, 5 distinct, ' "$tmp/err" || fail "--stats json: $(cat "$tmp/err")"
+
+# A big input (mapped, not read: 1 MiB and more) with more hits than one
+# batch and values repeated across batches: the same output as through a
+# pipe, and the TSV is the JSON's hits de-duplicated in order of first
+# appearance with their warninglists
+python3 - "$tmp/big.txt" <<'PY'
+import sys
+with open(sys.argv[1], 'w') as f:
+    for i in range(24000):
+        f.write(f'line {i}: c2 198.51.{i % 7}.{i % 250} and hxxp://h{i % 3000}[.]example[.]com/p '
+                f'resolver 8.8.8.8 mail x{i % 500}@evil.jp {"x" * 10}\n')
+PY
+[ "$(stat -c %s "$tmp/big.txt")" -gt 1048576 ] || fail "big input is not big"
+for f in tsv json; do
+    "$K" extract --format $f "$tmp/big.txt" >"$tmp/big.$f" || fail "big $f exit $?"
+    "$K" extract --format $f - <"$tmp/big.txt" | cmp -s - "$tmp/big.$f" || fail "big $f: file and pipe differ"
+done
+python3 - "$tmp/big.json" "$tmp/big.tsv" <<'PY' || fail "big: tsv is not the json de-duplicated"
+import json, sys
+hits = [h for h in json.load(open(sys.argv[1])) if 'offset' in h]
+assert len(hits) > 3 * 4096, len(hits)
+seen, lines = set(), []
+for h in hits:
+    if (h['type'], h['value']) in seen:
+        continue
+    seen.add((h['type'], h['value']))
+    wl = '\twarninglist:' + ','.join(h['warninglists']) if h['warninglists'] else ''
+    lines.append(f"{h['type']}\t{h['value']}{wl}\n")
+got = open(sys.argv[2]).read()
+assert got == ''.join(lines), (len(got), len(''.join(lines)))
+PY
+
 echo "extract_cli: $n cases, $fails failures"
 [ "$fails" = 0 ]
