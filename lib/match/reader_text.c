@@ -222,8 +222,8 @@ static unsigned token_class(const char *s, const char *p)
     return m;
 }
 
-/* The first position >= i whose bit in bitmap k is set; the padding word
- * after the line's last word is all delimiters, so for TB_DELIM one is
+/* The first position >= i whose bit in the delimiter bitmap is set; the
+ * padding word after the line's last word is all delimiters, so one is
  * found before it ends. */
 static inline size_t next_delim(const kz_text_bits *b, size_t i)
 {
@@ -245,17 +245,26 @@ static inline size_t token_start(const kz_text_bits *b, size_t c)
     return x ? (w << 6) + 63 - (size_t)__builtin_clzll(x) + 1 : 0;
 }
 
+/* Bits [0, n) for n < 64 (the fast path's tokens are shorter). */
 static inline uint64_t low_bits(size_t n)
 {
-    return n >= 64 ? ~0ull : (1ull << n) - 1;
+    return (1ull << n) - 1;
 }
 
-/* Bits [0, n) of x that are not part of the run of set bits reaching down
- * from bit n-1: the length left after trimming trailing bytes of a class. */
+/* The length left of [0, n) after dropping the run of set bits of x
+ * that reaches down from bit n-1 (trailing bytes of a class). */
 static inline size_t trim_len(uint64_t x, size_t n)
 {
     uint64_t keep = ~x & low_bits(n);
     return keep ? 64 - (size_t)__builtin_clzll(keep) : 0;
+}
+
+/* Exactly three bits set (no popcount instruction in the x86-64 baseline). */
+static inline bool three_bits(uint64_t x)
+{
+    x &= x - 1;
+    x &= x - 1;
+    return x && !(x & (x - 1));
 }
 
 /* Every byte of v[0..n) has only hash classes (cls: digits, hex letters,
@@ -282,53 +291,150 @@ static void emit_hash(kz_logreader *r, const char *v, size_t n)
     kz_reader_emit_kind(r, text_field, k, v, n, lower_hex(v, n));
 }
 
-/* The longest token the bitmaps classify; longer ones (long URLs, hashes
- * of 64 and 128, odd runs) take the byte loop. */
+/* The longest token or URL host the bitmaps classify; longer ones (long
+ * URLs, hashes of 64 and 128, odd runs) take the byte loops. */
 #define FAST_TOKEN 56
+
+/* emit_hostish() for line[s, s+n), n <= FAST_TOKEN, from the bitmaps:
+ * "host:port" with a numeric port, trailing dots dropped, then an IPv4
+ * address (digits and three dots) or a host name (a letter). A name whose
+ * form the bitmaps prove canonical (lower-case, no '_', not starting with
+ * '.'; see mc_is_canonical) is emitted as normalised. A '!' in the host
+ * (no class in cls, so a host byte there) goes to emit_hostish. */
+static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
+                         size_t n)
+{
+    const char *v = line + s;
+    uint64_t M = low_bits(n);
+    uint64_t col = kz_tb_at(b, TB_COLON, s) & M;
+    if (col) {
+        size_t c = (size_t)__builtin_ctzll(col);
+        if (~kz_tb_at(b, TB_DIGIT, s) & M & ~low_bits(c + 1))
+            return;
+        n = c;
+    }
+    uint64_t dot = kz_tb_at(b, TB_DOT, s);
+    n = trim_len(dot, n);
+    if (!n)
+        return;
+    M = low_bits(n);
+    dot &= M;
+    uint64_t nothost = kz_tb_at(b, TB_NOTHOST, s) & M;
+    if (nothost) {
+        for (uint64_t x = nothost; x; x &= x - 1)
+            if (v[__builtin_ctzll(x)] == '!') {
+                emit_hostish(r, v, n);
+                return;
+            }
+        return; /* a byte no host name or address has */
+    }
+    uint64_t digit = kz_tb_at(b, TB_DIGIT, s) & M;
+    if (!(~(digit | dot) & M)) {
+        if (three_bits(dot)) /* "TLS 1.3" and "v2.0.1" are versions, not addresses */
+            kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
+        return;
+    }
+    /* letters, '-' or '_' besides digits: a name if one is a letter */
+    uint64_t upper = kz_tb_at(b, TB_UPPER, s) & M;
+    if (kz_tb_at(b, TB_LOWER, s) & M) {
+        kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, n, !upper && *v != '.');
+    } else if (upper) {
+        for (size_t i = 0; i < n; i++) {
+            if (v[i] >= 'A' && v[i] <= 'Z') {
+                kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, n, false);
+                break;
+            }
+        }
+    }
+}
+
+/* url_token() for the URL at line[s] (is_url_start said so): it runs to
+ * the next blank, quote or angle bracket, all of them delimiters, so the
+ * end is found by visiting delimiter bits only; its host goes through
+ * hostish_bits. Returns where the scan goes on. */
+static size_t url_bits(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
+                       size_t len)
+{
+    size_t q = s;
+    for (;;) {
+        q = next_delim(b, q);
+        if (q >= len)
+            break;
+        unsigned char c = (unsigned char)line[q];
+        if (c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`')
+            break;
+        q++;
+    }
+    if (q > len)
+        q = len;
+    const char *p = line + s;
+    size_t n = q - s;
+    while (n && (p[n - 1] == '.' || p[n - 1] == ',' || p[n - 1] == ')' || p[n - 1] == ';'))
+        n--;
+    kz_reader_emit_kind(r, text_field, KZ_MATCH_URL, p, n, false);
+    /* the scheme's "://" (is_url_start: within the first 8 bytes) */
+    const char *h = (const char *)memchr(p, ':', n) + 3;
+    const char *he = h;
+    while (he < p + n && *he != '/' && *he != '?' && *he != '#')
+        he++;
+    const char *at = memchr(h, '@', (size_t)(he - h));
+    if (at)
+        h = at + 1;
+    if (he > h) {
+        if (*h == '[')
+            classify(r, h, (size_t)(he - h));
+        else if (he - h <= FAST_TOKEN)
+            hostish_bits(r, b, line, (size_t)(h - line), (size_t)(he - h));
+        else
+            emit_hostish(r, h, (size_t)(he - h));
+    }
+    return q;
+}
 
 /* token() for the token [s, e) of a line cut into bitmaps b: the same
  * fields in the same order, from masks of the token's bits instead of
- * loops over its bytes. Tokens the masks do not settle alone (a URL, a
- * '!' or '?' inside, an '@' with odd bytes, over FAST_TOKEN bytes) go to
- * token(). A value whose form the masks prove canonical (lower-case host
- * names, e-mail hosts, hashes) is emitted as normalised, sparing the
- * matcher its own check (mc_is_canonical gives the same answer). */
-static const char *token_bits(kz_logreader *r, const kz_text_bits *b, const char *line,
-                              size_t s, size_t e, const char *end)
+ * loops over its bytes. Tokens the masks do not settle alone (a '!' or
+ * '?' inside, an '@' with odd bytes, over FAST_TOKEN bytes) go to
+ * token(). Values whose form the masks prove canonical (lower-case host
+ * names, e-mail hosts, hashes) are emitted as normalised, sparing the
+ * matcher its own check (mc_is_canonical gives the same answer; the unit
+ * test checks it). Returns where the scan goes on. */
+static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
+                         size_t e, size_t len)
 {
     const char *v = line + s;
     size_t n = e - s;
     if (n > FAST_TOKEN)
-        return token(r, v, line + e, end, token_class(v, line + e));
+        return (size_t)(token(r, v, line + e, line + len, token_class(v, line + e)) - line);
     uint64_t M = low_bits(n);
     uint64_t dot = kz_tb_at(b, TB_DOT, s) & M, col = kz_tb_at(b, TB_COLON, s) & M;
     uint64_t at = kz_tb_at(b, TB_AT, s) & M;
-    if (col && ((*v | 0x20) == 'h' || (*v | 0x20) == 'f') && is_url_start(v, (size_t)(end - v)))
-        return v + url_token(r, v, end);
+    if (col && ((*v | 0x20) == 'h' || (*v | 0x20) == 'f') && is_url_start(v, len - s))
+        return url_bits(r, b, line, s, len);
     if (!(dot | col | at)) {
         /* a run of 32+ bytes: only a hash is worth a look */
         if ((n == 32 || n == 40) && hexish(v, n))
             emit_hash(r, v, n);
-        return line + e;
+        return e;
     }
     uint64_t nothost = kz_tb_at(b, TB_NOTHOST, s) & M;
     uint64_t odd = nothost & ~col & ~at;
     if (odd) {
         char c = v[__builtin_ctzll(odd)];
         if (c == '!' || c == '?' || at)
-            return token(r, v, line + e, end, token_class(v, line + e));
-        return line + e; /* paths, "TCP_MISS/200": no host or address */
+            return (size_t)(token(r, v, line + e, line + len, token_class(v, line + e)) - line);
+        return e; /* paths, "TCP_MISS/200": no host or address */
     }
     /* Sentence punctuation after a token is not part of it. */
     size_t L = trim_len(dot | col, n);
     if (L < 3)
-        return line + e;
+        return e;
     uint64_t ML = low_bits(L);
     dot &= ML;
     col &= ML;
     if (at) {
         if (at & (at - 1))
-            return line + e; /* two '@' */
+            return e; /* two '@' */
         size_t a = (size_t)__builtin_ctzll(at);
         if (a && a + 1 < L && (dot >> (a + 1))) {
             /* the host after '@' is canonical when it has a lower-case
@@ -340,55 +446,28 @@ static const char *token_bits(kz_logreader *r, const kz_text_bits *b, const char
             kz_reader_emit_kind(r, text_field, KZ_MATCH_EMAIL, v, L, canon);
             kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v + a + 1, L - a - 1, canon);
         }
-        return line + e;
+        return e;
     }
     if (!dot && !col) {
         if ((L == 32 || L == 40) && hexish(v, L))
             emit_hash(r, v, L);
-        return line + e;
+        return e;
     }
-    unsigned colons = (unsigned)__builtin_popcountll(col);
-    if (colons >= 2) {
-        /* IPv6: eight groups, or "::", or six groups and an IPv4 tail */
-        if ((col & (col >> 1)) || colons == 7 || (colons == 6 && dot))
+    if (col & (col - 1)) {
+        /* two colons or more, IPv6: eight groups, or "::", or six groups
+         * and an IPv4 tail, not "12:34:56" */
+        if (col & (col >> 1)) {
             kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV6, v, L, false);
-        return line + e;
-    }
-    if (!dot)
-        return line + e;
-    /* emit_hostish: "host:port" with a numeric port, trailing dots dropped */
-    size_t H = L;
-    if (col) {
-        size_t c = (size_t)__builtin_ctzll(col);
-        if (~kz_tb_at(b, TB_DIGIT, s) & ML & ~low_bits(c + 1))
-            return line + e;
-        H = c;
-    }
-    H = trim_len(dot, H);
-    if (!H)
-        return line + e;
-    uint64_t MH = low_bits(H);
-    if (nothost & MH)
-        return line + e;
-    uint64_t digit = kz_tb_at(b, TB_DIGIT, s) & MH;
-    if (!(~(digit | dot) & MH)) {
-        if (__builtin_popcountll(dot & MH) == 3) /* "v2.0.1" is a version, not an address */
-            kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, H, false);
-        return line + e;
-    }
-    uint64_t lower = kz_tb_at(b, TB_LOWER, s) & MH, upper = kz_tb_at(b, TB_UPPER, s) & MH;
-    if (lower) {
-        kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, H, !upper && *v != '.');
-    } else if (upper) {
-        /* upper-case letters, or only '_' (no letter: not a name) */
-        for (size_t i = 0; i < H; i++) {
-            if (v[i] >= 'A' && v[i] <= 'Z') {
-                kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, H, false);
-                break;
-            }
+        } else {
+            unsigned colons = (unsigned)__builtin_popcountll(col);
+            if (colons == 7 || (colons == 6 && dot))
+                kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV6, v, L, false);
         }
+        return e;
     }
-    return line + e;
+    if (dot)
+        hostish_bits(r, b, line, s, L);
+    return e;
 }
 
 /* Most bytes of a log line belong to words that cannot be a value ("Failed",
@@ -422,7 +501,6 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
         cand[w] = kz_tb_word(&b, TB_DOT, w) | kz_tb_word(&b, TB_COLON, w) |
                   kz_tb_word(&b, TB_AT, w) | (uint64_t)run;
     }
-    const char *end = line + len;
     size_t i = 0;
     while (i < len) {
         size_t w = i >> 6;
@@ -437,7 +515,7 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
         if (c >= len)
             break;
         size_t s = token_start(&b, c), e = next_delim(&b, c);
-        i = (size_t)(token_bits(r, &b, line, s, e, end) - line);
+        i = token_bits(r, &b, line, s, e, len);
     }
 }
 
