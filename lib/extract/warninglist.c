@@ -140,6 +140,7 @@ void kz_warninglist_set_free(kz_warninglist_set *s)
     kz_strmap_free(s->dotsuf);
     kz_free(s->post);
     kz_free(s->lists);
+    kz_free(s->bloom);
     kz_arena_free(s->arena);
     kz_free(s);
 }

@@ -10,6 +10,59 @@
 #include "kizuna/alloc.h"
 #include "extract/warninglist_int.h"
 
+/* The filter's two bit positions of a key hash (the map slots use its low
+ * bits and tag the high half; any bits do for a filter). */
+static inline uint64_t bloom_a(const kz_warninglist_set *s, uint64_t h)
+{
+    return (h >> 7) & s->bloom_mask;
+}
+
+static inline uint64_t bloom_b(const kz_warninglist_set *s, uint64_t h)
+{
+    return (h >> 35) & s->bloom_mask;
+}
+
+/* false: no key with hash h is in exact, host or dotsuf (no false
+ * negatives: every key's bits are set). */
+static inline bool bloom_maybe(const kz_warninglist_set *s, uint64_t h)
+{
+    if (!s->bloom)
+        return true;
+    uint64_t a = bloom_a(s, h), b = bloom_b(s, h);
+    return (s->bloom[a >> 6] >> (a & 63) & 1) && (s->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+static int bloom_add(void *ctx, const char *key, size_t len, uint32_t value)
+{
+    (void)value;
+    kz_warninglist_set *s = ctx;
+    uint64_t h = kz_strmap_hash(key, len);
+    uint64_t a = bloom_a(s, h), b = bloom_b(s, h);
+    s->bloom[a >> 6] |= 1ull << (a & 63);
+    s->bloom[b >> 6] |= 1ull << (b & 63);
+    return 0;
+}
+
+/* 16 bits per key (a false positive about 1 probe in 100), at least 4 KiB,
+ * at most 2^30 bits. Out of memory leaves the set without a filter. */
+static void bloom_build(kz_warninglist_set *s)
+{
+    size_t keys = kz_strmap_count(s->exact) + kz_strmap_count(s->host) +
+                  kz_strmap_count(s->dotsuf);
+    if (!keys)
+        return;
+    uint64_t bits = 1u << 15;
+    while (bits < (uint64_t)keys * 16 && bits < (1ull << 30))
+        bits <<= 1;
+    s->bloom = kz_calloc((size_t)(bits / 64), sizeof *s->bloom);
+    if (!s->bloom)
+        return;
+    s->bloom_mask = bits - 1;
+    kz_strmap_each(s->exact, bloom_add, s);
+    kz_strmap_each(s->host, bloom_add, s);
+    kz_strmap_each(s->dotsuf, bloom_add, s);
+}
+
 kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *err)
 {
     if (!s || s->compiled || s->broken)
@@ -19,6 +72,7 @@ kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *e
     kz_strmap_trim(s->dotsuf);
     for (size_t i = 0; i < s->n_lists; i++)
         s->kind_types[s->lists[i].info.type] |= s->lists[i].applies;
+    bloom_build(s);
     if (s->n_re) {
         s->re_ctx = pcre2_match_context_create(NULL);
         if (!s->re_ctx)
@@ -159,10 +213,13 @@ static void check_host(hitstate *h, const char *name, size_t len)
     bool first = true;
     while (off < len) {
         uint32_t head;
-        if (kz_strmap_get(h->s->host, low + off, len - off, &head))
-            report_chain(h, head, KZ_WL_HOSTNAME);
-        if (!first && kz_strmap_get(h->s->dotsuf, low + off, len - off, &head))
-            report_chain(h, head, KZ_WL_STRING);
+        uint64_t hash = kz_strmap_hash(low + off, len - off);
+        if (bloom_maybe(h->s, hash)) {
+            if (kz_strmap_get_hashed(h->s->host, hash, low + off, len - off, &head))
+                report_chain(h, head, KZ_WL_HOSTNAME);
+            if (!first && kz_strmap_get_hashed(h->s->dotsuf, hash, low + off, len - off, &head))
+                report_chain(h, head, KZ_WL_STRING);
+        }
         const char *dot = memchr(low + off, '.', len - off);
         if (!dot)
             break;
@@ -243,7 +300,8 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
             low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
         uint32_t head;
-        if (kz_strmap_get(s->exact, low, len, &head))
+        uint64_t hash = kz_strmap_hash(low, len);
+        if (bloom_maybe(s, hash) && kz_strmap_get_hashed(s->exact, hash, low, len, &head))
             report_chain(h, head, KZ_WL_STRING);
     }
 

@@ -62,6 +62,13 @@ struct kz_warninglist_set {
     hs_database_t *sub_db;
     hs_scratch_t *sub_scratch; /* guarded by sub_lock: check may run on any thread */
     pthread_mutex_t sub_lock;
+    /* A Bloom filter over the keys of exact, host and dotsuf (2 bits per
+     * key out of the key's kz_strmap_hash; built by compile): a domain is
+     * probed once per label, and nearly every probe misses - the filter
+     * answers those from 128 KiB instead of the maps' slots and pools.
+     * NULL: no filter, every probe goes to the maps. */
+    uint64_t *bloom;
+    uint64_t bloom_mask; /* bits - 1 (a power of two) */
     uint32_t kind_types[KZ_WL__COUNT]; /* per list type: the value types some list of it
                                         * applies to (lookups no list can answer are skipped) */
     bool compiled;
