@@ -417,21 +417,45 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
             emit_hash(r, v, n);
         return e;
     }
+    /* Sentence punctuation after a token is not part of it: '.' and ':'
+     * here, and a token ending in '!' or '?' goes to token(), which trims
+     * those too. Trimming only '.' and ':' leaves no less than token()'s
+     * trimming, so L < 3 means nothing for token() either ("sshd[1]:"
+     * leaves ":" alone). */
+    size_t L = trim_len(dot | col, n);
+    if (L < 3)
+        return e;
+    if (v[L - 1] == '!' || v[L - 1] == '?')
+        return (size_t)(token(r, v, line + e, line + len, token_class(v, line + e)) - line);
+    uint64_t ML = low_bits(L), odd = ~col & ~at; /* odd: the bytes of neither, yet */
+    dot &= ML;
+    col &= ML;
+    bool v6 = false; /* two colons or more, and an IPv6 address's form */
+    if (col & (col - 1)) {
+        /* eight groups, or "::", or six groups and an IPv4 tail: not "12:34:56" */
+        unsigned colons = (col & (col >> 1)) ? 0 : (unsigned)__builtin_popcountll(col);
+        v6 = !colons || colons == 7 || (colons == 6 && dot);
+    }
+    if (!at) {
+        /* Rejected whatever other bytes the token has: the times and MAC
+         * addresses of a syslog line ("10:00:00", "00:11:22:33:44:55"),
+         * "word:" (a hash is looked at: hexish sees other bytes). */
+        if (!dot && !col) {
+            if ((L == 32 || L == 40) && hexish(v, L))
+                emit_hash(r, v, L);
+            return e;
+        }
+        if ((col & (col - 1)) && !v6)
+            return e;
+    }
     uint64_t nothost = kz_tb_at(b, TB_NOTHOST, s) & M;
-    uint64_t odd = nothost & ~col & ~at;
+    odd &= nothost;
     if (odd) {
         char c = v[__builtin_ctzll(odd)];
         if (c == '!' || c == '?' || at)
             return (size_t)(token(r, v, line + e, line + len, token_class(v, line + e)) - line);
         return e; /* paths, "TCP_MISS/200": no host or address */
     }
-    /* Sentence punctuation after a token is not part of it. */
-    size_t L = trim_len(dot | col, n);
-    if (L < 3)
-        return e;
-    uint64_t ML = low_bits(L);
-    dot &= ML;
-    col &= ML;
     if (at) {
         if (at & (at - 1))
             return e; /* two '@' */
@@ -448,21 +472,9 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
         }
         return e;
     }
-    if (!dot && !col) {
-        if ((L == 32 || L == 40) && hexish(v, L))
-            emit_hash(r, v, L);
-        return e;
-    }
     if (col & (col - 1)) {
-        /* two colons or more, IPv6: eight groups, or "::", or six groups
-         * and an IPv4 tail, not "12:34:56" */
-        if (col & (col >> 1)) {
+        if (v6)
             kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV6, v, L, false);
-        } else {
-            unsigned colons = (unsigned)__builtin_popcountll(col);
-            if (colons == 7 || (colons == 6 && dot))
-                kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV6, v, L, false);
-        }
         return e;
     }
     if (dot)
