@@ -29,8 +29,9 @@ static void check(int ok, const char *what, const char *line, size_t len)
 static int on_rec(void *c, const kz_logrec *r)
 {
     kz_buf *b = c;
-    if (r->has_time)
-        kz_buf_printf(b, "t %lld %d\n", (long long)r->time.sec, (int)r->time.nsec);
+    kz_time t;
+    if (kz_logrec_time(r, &t))
+        kz_buf_printf(b, "t %lld %d\n", (long long)t.sec, (int)t.nsec);
     for (size_t i = 0; i < r->n_fields; i++) {
         kz_buf_printf(b, "%s %d %zu:", r->names[i], (int)r->fields[i].kind, r->fields[i].len);
         kz_buf_append(b, r->fields[i].value, r->fields[i].len);

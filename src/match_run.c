@@ -139,7 +139,9 @@ typedef struct run {
         uint64_t vhash;
     } rec_out[REC_DEDUP]; /* hit lines printed for this record */
     size_t n_rec_out;
-    kz_time now; /* for records without a time */
+    bool complex;      /* the set has complex indicators: records need their time */
+    bool have_time;    /* rec_time is set for this record */
+    kz_time rec_time;  /* its time, or the matching time when it has none */
     kz_err err;  /* fatal: stops the run */
     bool write_failed;
 } run;
@@ -200,7 +202,12 @@ static int on_hit(void *ctx, const kz_match_hit *h)
                 return 0;
         if (R->n_rec_inds < REC_DEDUP)
             R->rec_inds[R->n_rec_inds++] = h->indicator;
-        const kz_time *t = R->rec->has_time ? &R->rec->time : &R->now;
+        if (!R->have_time) { /* parsed for records that hit only */
+            if (!kz_logrec_time(R->rec, &R->rec_time))
+                R->rec_time = kz_time_now();
+            R->have_time = true;
+        }
+        const kz_time *t = &R->rec_time;
         kz_err rc = kz_match_sightings_add(R->sight, h->indicator, t, h->kind, h->value,
                                            h->value_len);
         if (rc) {
@@ -218,10 +225,10 @@ static int on_rec(void *ctx, const kz_logrec *r)
     R->rec_hit = false;
     R->n_rec_inds = 0;
     R->n_rec_out = 0;
-    if (!r->has_time && R->sight)
-        R->now = kz_time_now();
-    kz_match_record mr = {.fields = r->fields, .n_fields = r->n_fields,
-                          .has_time = r->has_time, .time = r->time};
+    R->have_time = false;
+    kz_match_record mr = {.fields = r->fields, .n_fields = r->n_fields};
+    if (R->complex)
+        mr.has_time = kz_logrec_time(r, &mr.time);
     kz_err rc = kz_match_record_run(R->m, R->scratch, &mr, on_hit, R);
     if (rc)
         R->err = rc;
@@ -348,8 +355,13 @@ int match_run(kz_cli *cli, const kz_match_set *m, const match_run_opts *o)
         kz_cli_error("match: out of memory");
         goto out;
     }
+    kz_match_stats mst;
+    kz_match_set_stats(m, &mst);
+    R.complex = mst.complex != 0;
+    /* without complex indicators nothing looks at ports: the reader skips them */
     kz_logreader_opts ro = {.format = o->format, .max_line = o->max_line, .on_bad = on_bad,
-                            .bad_ctx = &R, .max_bad_reported = MAX_BAD_SHOWN};
+                            .bad_ctx = &R, .max_bad_reported = MAX_BAD_SHOWN,
+                            .typed_only = !R.complex};
     rd = kz_logreader_new(&ro);
     if (!rd) {
         kz_cli_error("match: out of memory");

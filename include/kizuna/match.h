@@ -175,6 +175,12 @@ typedef struct kz_match_field {
     const char *sco_type;
     const char *property;
     bool numeric;
+    /* KZ_MATCH_IPV4 only, optional: the reader parsed the value already
+     * (it is a plain dotted quad "a.b.c.d" as the matcher itself would
+     * parse it) and ip4 is the address, a << 24 | b << 16 | c << 8 | d;
+     * the matcher then looks it up without parsing the text again. */
+    bool has_ip4;
+    uint32_t ip4;
 } kz_match_field;
 
 /* A log record: its typed fields and, if the format has one, its time

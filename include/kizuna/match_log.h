@@ -54,12 +54,23 @@ typedef struct kz_logrec {
     uint64_t line;        /* 1-based line number in the (decompressed) source */
     bool has_time;
     kz_time time;         /* record time (Zeek ts, EVE timestamp), UTC */
+    /* Readers parse the time only when asked (most records never hit):
+     * with has_time false, time_raw (if not NULL) is the record's time
+     * text, not parsed yet. Read the time with kz_logrec_time, not from
+     * has_time / time directly. */
+    const char *time_raw;
+    size_t time_raw_len;
     const kz_match_field *fields; /* values valid during the callback only */
     const char *const *names;
     size_t n_fields;
     const char *text;     /* the whole line, without its newline */
     size_t text_len;
 } kz_logrec;
+
+/* The record's time: has_time / time if set, else time_raw parsed (epoch
+ * seconds "1331901000.000123" or ISO 8601). false when it has none or it
+ * does not parse. */
+bool kz_logrec_time(const kz_logrec *r, kz_time *out);
 
 /* Called once per record that has at least one field. Nonzero stops the
  * reading (the source functions then return KZ_OK). */
@@ -84,6 +95,9 @@ typedef struct kz_logreader_opts {
     kz_logbad_fn on_bad;     /* may be NULL */
     void *bad_ctx;
     size_t max_bad_reported; /* calls of on_bad per reader; 0: 10 */
+    /* Do not hand out KZ_MATCH_OTHER fields (ports): only complex patterns
+     * look at them, so a consumer whose set has none saves their cost. */
+    bool typed_only;
 } kz_logreader_opts;
 
 typedef struct kz_logreader kz_logreader;

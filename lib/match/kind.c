@@ -5,6 +5,9 @@
  * rarer hashes here. */
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "kizuna/extract.h"
 #include "match_int.h"
@@ -161,12 +164,49 @@ static kz_err norm_other_hash(kz_arena *a, kz_match_kind k, const char *in, size
 
 /* Host names already in canonical form: lower-case ASCII letters, digits,
  * '-' and '.', at least one letter, not starting or ending with '.'. */
+#ifdef __SSE2__
+/* 16 bytes: bits of the bytes that are lower-case letters in *letters,
+ * and whether all 16 are letters, digits, '-' or '.'. */
+static inline bool host16(__m128i x, unsigned *letters)
+{
+    __m128i lower = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    __m128i punct = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('-')),
+                                 _mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+    __m128i ok = _mm_or_si128(_mm_or_si128(lower, digit), punct);
+    *letters |= (unsigned)_mm_movemask_epi8(lower);
+    return _mm_movemask_epi8(ok) == 0xffff;
+}
+#endif
+
 static bool canonical_host(const char *s, size_t len)
 {
     if (len == 0 || len > 253 || s[0] == '.' || s[len - 1] == '.')
         return false;
-    /* Without a branch per byte (the compiler vectorises it): every field
-     * of a log that names a host goes through here. */
+#ifdef __SSE2__
+    /* 16 bytes at a time (every field of a log that names a host goes
+     * through here; perf: the byte loop was 7 % of an EVE scan). A short
+     * name is copied into a block padded with '-' (allowed, not a letter);
+     * a long one's last block is loaded ending at its end (bytes checked
+     * twice, none past the end). */
+    unsigned letters = 0;
+    if (len < 16) {
+        char b[16];
+        memset(b, '-', sizeof b);
+        memcpy(b, s, len);
+        return host16(_mm_loadu_si128((const __m128i *)(const void *)b), &letters) && letters;
+    }
+    for (size_t i = 0; i + 16 <= len; i += 16)
+        if (!host16(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), &letters))
+            return false;
+    if (len % 16 &&
+        !host16(_mm_loadu_si128((const __m128i *)(const void *)(s + len - 16)), &letters))
+        return false;
+    return letters != 0;
+#else
+    /* Without a branch per byte (the compiler vectorises it). */
     unsigned all = 1, letter = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned c = (unsigned char)s[i];
@@ -175,6 +215,7 @@ static bool canonical_host(const char *s, size_t len)
         letter |= lower;
     }
     return all && letter;
+#endif
 }
 
 static bool lower_hex(const char *s, size_t len, size_t want)
@@ -189,17 +230,19 @@ static bool lower_hex(const char *s, size_t len, size_t want)
 
 static bool canonical_url(const char *s, size_t len)
 {
-    static const char *const schemes[] = {"http://", "https://", "ftp://"};
+    /* the bytes that end a URL's host */
+    static const bool host_end[256] = {['/'] = 1, ['?'] = 1, ['#'] = 1, [':'] = 1, ['@'] = 1};
     size_t a = 0;
-    for (size_t i = 0; i < 3 && !a; i++) {
-        size_t n = strlen(schemes[i]);
-        if (len > n && memcmp(s, schemes[i], n) == 0)
-            a = n;
-    }
+    if (len > 7 && memcmp(s, "http://", 7) == 0)
+        a = 7;
+    else if (len > 8 && memcmp(s, "https://", 8) == 0)
+        a = 8;
+    else if (len > 6 && memcmp(s, "ftp://", 6) == 0)
+        a = 6;
     if (!a)
         return false;
     size_t e = a;
-    while (e < len && s[e] != '/' && s[e] != '?' && s[e] != '#' && s[e] != ':' && s[e] != '@')
+    while (e < len && !host_end[(unsigned char)s[e]])
         e++;
     if (e < len && s[e] == '@')
         return false; /* user info: leave it to the normaliser */

@@ -50,42 +50,71 @@ kz_err mc_normalize(kz_arena *a, kz_match_kind k, const char *in, size_t len, co
 bool mc_is_canonical(kz_match_kind k, const char *in, size_t len);
 
 /* A plain dotted quad ("192.0.2.1": four decimal parts of one to three
- * digits, no leading zeros, each <= 255, nothing else) into *out as a
- * single IPv4 address; false for anything else, including what
+ * digits, no leading zeros, each <= 255, nothing else) into *out as
+ * a << 24 | b << 16 | c << 8 | d; false for anything else, including what
  * kz_ip_parse would still accept ("1.2.3.4/32", IPv6), so that a caller
  * falls back to it: whatever this accepts, kz_ip_parse parses to the same
- * address. The log fields' fast path (perf: kz_ip_parse's general
- * checks were 12 % of a Zeek scan). */
-static inline bool mc_ip4_parse(const char *s, size_t n, kz_ipaddr *out)
+ * address. The log fields' fast path (perf: kz_ip_parse's general checks
+ * were 12 % of a Zeek scan; a digit-by-digit state machine still 7 %):
+ * one part at a time, its digits unrolled. */
+static inline bool mc_ip4_parse32(const char *s, size_t n, uint32_t *out)
 {
     if (n < 7 || n > 15)
         return false;
-    uint8_t a[4];
-    unsigned part = 0, v = 0, digits = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d <= 9) {
-            if (digits == 3 || (digits == 1 && v == 0))
-                return false; /* four digits, or a leading zero */
-            v = v * 10 + d;
-            digits++;
-        } else if (s[i] == '.') {
-            if (!digits || v > 255 || part == 3)
-                return false;
-            a[part++] = (uint8_t)v;
-            v = 0;
-            digits = 0;
-        } else {
+    const char *p = s, *e = s + n;
+    uint32_t r = 0;
+    for (int part = 0;; part++) {
+        if (p >= e)
             return false;
+        unsigned v = (unsigned)(unsigned char)*p - '0';
+        if (v > 9)
+            return false;
+        p++;
+        unsigned d;
+        if (p < e && (d = (unsigned)(unsigned char)*p - '0') <= 9) {
+            if (v == 0)
+                return false; /* a leading zero */
+            v = v * 10 + d;
+            p++;
+            if (p < e && (d = (unsigned)(unsigned char)*p - '0') <= 9) {
+                v = v * 10 + d;
+                p++;
+                if (v > 255)
+                    return false;
+            }
         }
+        r = r << 8 | v;
+        if (part == 3)
+            break;
+        if (p >= e || *p != '.')
+            return false;
+        p++;
     }
-    if (part != 3 || !digits || v > 255)
-        return false;
-    a[3] = (uint8_t)v;
+    if (p != e)
+        return false; /* a fourth digit, or anything after the last part */
+    *out = r;
+    return true;
+}
+
+/* An IPv4 address given as mc_ip4_parse32 gives it, as a kz_ipaddr. */
+static inline void mc_ip4_addr(uint32_t a, kz_ipaddr *out)
+{
     memset(out, 0, sizeof *out);
     out->family = 4;
     out->prefix = 32;
-    memcpy(out->a, a, 4);
+    out->a[0] = (uint8_t)(a >> 24);
+    out->a[1] = (uint8_t)(a >> 16);
+    out->a[2] = (uint8_t)(a >> 8);
+    out->a[3] = (uint8_t)a;
+}
+
+/* mc_ip4_parse32 into a kz_ipaddr. */
+static inline bool mc_ip4_parse(const char *s, size_t n, kz_ipaddr *out)
+{
+    uint32_t a;
+    if (!mc_ip4_parse32(s, n, &a))
+        return false;
+    mc_ip4_addr(a, out);
     return true;
 }
 

@@ -34,9 +34,10 @@ kz_err kz_match_hit_json(kz_buf *b, const kz_logrec *r, const kz_match_hit *h, c
     kz_err rc = member(b, "{\"file\":", r->source, strlen(r->source));
     if (!rc)
         rc = kz_buf_printf(b, ",\"line\":%llu", (unsigned long long)r->line);
-    if (!rc && r->has_time) {
+    kz_time when;
+    if (!rc && kz_logrec_time(r, &when)) {
         char t[KZ_TIME_MAX];
-        size_t tn = kz_time_format(&r->time, t);
+        size_t tn = kz_time_format(&when, t);
         rc = member(b, ",\"time\":", t, tn);
     }
     if (!rc)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kizuna/alloc.h"
+#include "match/match_int.h"
 #include "match/reader_int.h"
 
 typedef kz_err (*line_fn)(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
@@ -151,6 +152,7 @@ void kz_reader_line_begin(kz_logreader *r)
 {
     r->n_fields = 0;
     r->has_time = false;
+    r->ts_raw = NULL;
     r->url_host = r->url_path = NULL;
     r->url_host_len = r->url_path_len = 0;
     r->url_name = NULL;
@@ -179,7 +181,17 @@ void kz_reader_emit_kind(kz_logreader *r, const char *name, kz_match_kind k, con
     f->sco_type = NULL;
     f->property = NULL;
     f->numeric = false;
+    f->has_ip4 = false;
     r->names[r->n_fields++] = name;
+}
+
+void kz_reader_emit_ip4(kz_logreader *r, const char *name, const char *v, size_t len, uint32_t a)
+{
+    if (r->n_fields >= KZ_READER_MAX_FIELDS)
+        return;
+    kz_reader_emit_kind(r, name, KZ_MATCH_IPV4, v, len, false);
+    r->fields[r->n_fields - 1].has_ip4 = true;
+    r->fields[r->n_fields - 1].ip4 = a;
 }
 
 static bool all_ipv4_chars(const char *v, size_t len)
@@ -195,6 +207,11 @@ static bool all_ipv4_chars(const char *v, size_t len)
  * the value (a colon anywhere still makes it IPv6). */
 static void emit_host(kz_logreader *r, const char *name, const char *v, size_t len, bool names)
 {
+    uint32_t a;
+    if (mc_ip4_parse32(v, len, &a)) { /* the common case, parsed once for the lookup */
+        kz_reader_emit_ip4(r, name, v, len, a);
+        return;
+    }
     bool v4 = true;
     for (size_t i = 0; i < len; i++) {
         char c = v[i];
@@ -233,6 +250,22 @@ static bool is_absolute_url(const char *v, size_t len)
 {
     return (len > 7 && strncasecmp(v, "http://", 7) == 0) ||
            (len > 8 && strncasecmp(v, "https://", 8) == 0);
+}
+
+/* A record time in either form. */
+static kz_err time_any(const char *v, size_t len, kz_time *out)
+{
+    return memchr(v, '-', len) ? kz_reader_time_iso(v, len, out)
+                               : kz_reader_time_epoch(v, len, out);
+}
+
+bool kz_logrec_time(const kz_logrec *r, kz_time *out)
+{
+    if (r->has_time) {
+        *out = r->time;
+        return true;
+    }
+    return r->time_raw && time_any(r->time_raw, r->time_raw_len, out) == KZ_OK;
 }
 
 void kz_reader_emit(kz_logreader *r, const kz_fdef *d, const char *v, size_t len)
@@ -294,7 +327,7 @@ void kz_reader_emit(kz_logreader *r, const kz_fdef *d, const char *v, size_t len
         kz_reader_emit_kind(r, d->name, KZ_MATCH_SHA256, v, len, false);
         break;
     case FK_PORT:
-        if (len <= 5 && all_ipv4_chars(v, len) && !memchr(v, '.', len) &&
+        if (!r->o.typed_only && len <= 5 && all_ipv4_chars(v, len) && !memchr(v, '.', len) &&
             r->n_fields < KZ_READER_MAX_FIELDS) {
             kz_reader_emit_kind(r, d->name, KZ_MATCH_OTHER, v, len, false);
             kz_match_field *f = &r->fields[r->n_fields - 1];
@@ -303,16 +336,22 @@ void kz_reader_emit(kz_logreader *r, const kz_fdef *d, const char *v, size_t len
             f->numeric = true;
         }
         break;
-    case FK_TS: {
-        kz_time t;
-        kz_err rc = memchr(v, '-', len) ? kz_reader_time_iso(v, len, &t)
-                                        : kz_reader_time_epoch(v, len, &t);
-        if (rc == KZ_OK && !r->has_time) {
-            r->has_time = true;
-            r->time = t;
+    case FK_TS:
+        /* The first value that parses is the record's time. Parsing waits
+         * until someone asks (kz_logrec_time), except that a second value
+         * settles the first: one value at most stays pending. */
+        if (r->has_time)
+            break;
+        if (r->ts_raw) {
+            if (time_any(r->ts_raw, r->ts_raw_len, &r->time) == KZ_OK) {
+                r->has_time = true;
+                r->ts_raw = NULL;
+                break;
+            }
         }
+        r->ts_raw = v;
+        r->ts_raw_len = len;
         break;
-    }
     }
 }
 
@@ -338,6 +377,8 @@ kz_err kz_reader_line_end(kz_logreader *r, const char *line, size_t len, uint64_
         .line = lineno,
         .has_time = r->has_time,
         .time = r->time,
+        .time_raw = r->has_time ? NULL : r->ts_raw,
+        .time_raw_len = r->has_time ? 0 : r->ts_raw_len,
         .fields = r->fields,
         .names = r->names,
         .n_fields = r->n_fields,

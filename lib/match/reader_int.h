@@ -57,6 +57,8 @@ struct kz_logreader {
     size_t n_fields;
     bool has_time;
     kz_time time;
+    const char *ts_raw;              /* first time value not parsed yet (see kz_logrec.time_raw) */
+    size_t ts_raw_len;
     const char *url_host, *url_path; /* pending FK_URL_HOST / FK_URL_PATH of this line */
     size_t url_host_len, url_path_len;
     const char *url_name;
@@ -72,6 +74,8 @@ struct kz_logreader {
     size_t unset_len, empty_len;
     int16_t col_def[KZ_ZEEK_MAX_COLS];  /* column -> index in the zeek table, -1: unused */
     bool col_set[KZ_ZEEK_MAX_COLS];     /* column is a set or vector */
+    uint16_t want[KZ_ZEEK_MAX_COLS];    /* the columns that give values, in order */
+    size_t n_want;
     size_t n_cols;
     bool have_fields, have_types;
     bool line_esc;                      /* the current column holds a backslash */
@@ -112,6 +116,10 @@ void kz_reader_emit(kz_logreader *r, const kz_fdef *d, const char *v, size_t len
 /* Emits a value of a known match kind (plain-text scanner). */
 void kz_reader_emit_kind(kz_logreader *r, const char *name, kz_match_kind k, const char *v,
                          size_t len, bool normalized);
+/* Emits an IPv4 address the reader parsed already (mc_ip4_parse32) from
+ * text v[0..len). */
+void kz_reader_emit_ip4(kz_logreader *r, const char *name, const char *v, size_t len,
+                        uint32_t a);
 /* Builds the URL of a pending host + path and emits the record. */
 kz_err kz_reader_line_end(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
                           kz_logrec_fn fn, void *ctx);
@@ -132,6 +140,12 @@ kz_err kz_reader_json_line(kz_logreader *r, const char *line, size_t len, uint64
                            kz_logrec_fn fn, void *ctx);
 kz_err kz_reader_text_line(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
                            kz_logrec_fn fn, void *ctx);
+/* Zeek data lines up to this many bytes are cut from whole-line bitmaps
+ * (reader_zeek.c); longer ones column by column. A variable so that tests
+ * and the fuzz target can send every line down the other path and compare
+ * (0: always column by column). */
+extern size_t kz_reader_zeek_fast_max;
+
 /* Resets the Zeek header state (new source). */
 void kz_reader_zeek_reset(kz_logreader *r);
 

@@ -9,6 +9,8 @@
 
 #include "match/reader_int.h"
 
+#define ZEEK_FAST_MAX 4096 /* longest line cut from whole-line bitmaps (2 x 512 B of stack) */
+
 /* Zeek field names (as in #fields and in Zeek JSON keys) -> what they hold.
  * The same name means the same thing in every Zeek log that has it. */
 const kz_fdef kz_zeek_fields[] = {
@@ -51,6 +53,7 @@ void kz_reader_zeek_reset(kz_logreader *r)
     memcpy(r->empty, "(empty)", 8);
     r->empty_len = 7;
     r->n_cols = 0;
+    r->n_want = 0;
     r->have_fields = r->have_types = false;
 }
 
@@ -156,6 +159,14 @@ static kz_err header(kz_logreader *r, const char *line, size_t len, uint64_t lin
             p = e + 1;
         }
         r->n_cols = n;
+        /* The columns the bitmap path visits: those with a field, less
+         * ports when they are not wanted (kz_reader_emit drops them then). */
+        r->n_want = 0;
+        for (size_t c = 0; c < n; c++) {
+            int d = r->col_def[c];
+            if (d >= 0 && !(r->o.typed_only && kz_zeek_fields[d].kind == FK_PORT))
+                r->want[r->n_want++] = (uint16_t)c;
+        }
         r->have_fields = true;
         r->have_types = false;
     } else if (klen == 6 && memcmp(line, "#types", 6) == 0 && r->have_fields) {
@@ -236,6 +247,103 @@ static inline uint64_t block_mask(const char *line, size_t len, size_t base, cha
     return m;
 }
 
+size_t kz_reader_zeek_fast_max = ZEEK_FAST_MAX;
+
+/* Whole-line bitmaps: bit i of sm[i / 64] set when line[i] is the
+ * separator, of bm[i / 64] when it is a backslash; *n_sep the number of
+ * separators. 16 bytes at a time; the last (partial) 16 bytes are loaded
+ * ending at the line's end and shifted, so nothing past it is read. */
+static void line_masks(const char *line, size_t len, char sep, uint64_t *sm, uint64_t *bm,
+                       size_t *n_sep)
+{
+    size_t nb = (len + 63) / 64, i = 0;
+    memset(sm, 0, nb * sizeof *sm);
+    memset(bm, 0, nb * sizeof *bm);
+#ifdef __SSE2__
+    const __m128i vs = _mm_set1_epi8(sep), vb = _mm_set1_epi8('\\');
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
+        sm[i >> 6] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs)) << (i & 63);
+        bm[i >> 6] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb)) << (i & 63);
+    }
+    if (i < len && len >= 16) {
+        /* i is a multiple of 16, so bits i.. of the word have room for 16 */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + len - 16));
+        unsigned sh = (unsigned)(i - (len - 16));
+        sm[i >> 6] |= (uint64_t)((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs)) >> sh)
+                      << (i & 63);
+        bm[i >> 6] |= (uint64_t)((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb)) >> sh)
+                      << (i & 63);
+        i = len;
+    }
+#endif
+    for (; i < len; i++) {
+        if (line[i] == sep)
+            sm[i >> 6] |= 1ull << (i & 63);
+        if (line[i] == '\\')
+            bm[i >> 6] |= 1ull << (i & 63);
+    }
+    size_t n = 0;
+    for (size_t w = 0; w < nb; w++)
+        n += (size_t)__builtin_popcountll(sm[w]);
+    *n_sep = n;
+}
+
+/* A data line of at most ZEEK_FAST_MAX bytes: the column count is checked
+ * first from the bitmaps (the verdicts and reasons of the column-by-column
+ * path), then only the wanted columns are visited, jumping over the others
+ * by counting separator bits - most columns of a log give no value, and
+ * their bytes are never looked at one by one. A backslash anywhere in the
+ * line marks every column as possibly escaped: unescape() looks for one in
+ * the column itself before decoding, so the values are the same. */
+static kz_err zeek_line_fast(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
+                             kz_logrec_fn fn, void *ctx)
+{
+    uint64_t sm[ZEEK_FAST_MAX / 64 + 1], bm[ZEEK_FAST_MAX / 64 + 1];
+    size_t n_sep;
+    line_masks(line, len, r->sep, sm, bm, &n_sep);
+    if (n_sep + 1 > r->n_cols)
+        return kz_reader_bad(r, lineno, "more fields than #fields names");
+    if (n_sep + 1 < r->n_cols)
+        return kz_reader_bad(r, lineno, "fewer fields than #fields names");
+    bool esc = false;
+    if (r->sep != '\\') /* a backslash separator escapes nothing */
+        for (size_t w = 0; w < (len + 63) / 64 && !esc; w++)
+            esc = bm[w] != 0;
+    r->line_esc = esc;
+    /* cursor: `seen` separators consumed, the rest of word wi in cur */
+    size_t wi = 0, seen = 0, start = 0;
+    uint64_t cur = sm[0];
+    for (size_t k = 0; k < r->n_want; k++) {
+        size_t col = r->want[k];
+        size_t need = col - seen; /* separators before the column's start */
+        if (need) {
+            unsigned pc;
+            while ((pc = (unsigned)__builtin_popcountll(cur)) < need) {
+                need -= pc;
+                cur = sm[++wi];
+            }
+            while (--need)
+                cur &= cur - 1;
+            start = (wi << 6) + (size_t)__builtin_ctzll(cur) + 1;
+            cur &= cur - 1;
+            seen = col;
+        }
+        size_t e = len;
+        if (seen < n_sep) {
+            while (!cur)
+                cur = sm[++wi];
+            e = (wi << 6) + (size_t)__builtin_ctzll(cur);
+            cur &= cur - 1;
+            seen++;
+        }
+        if (!emit_column(r, col, line + start, e - start))
+            return kz_reader_bad(r, lineno, "line too long");
+        start = e + 1;
+    }
+    return kz_reader_line_end(r, line, len, lineno, fn, ctx);
+}
+
 kz_err kz_reader_zeek_line(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
                            kz_logrec_fn fn, void *ctx)
 {
@@ -243,6 +351,8 @@ kz_err kz_reader_zeek_line(kz_logreader *r, const char *line, size_t len, uint64
         return header(r, line, len, lineno);
     if (!r->have_fields)
         return kz_reader_bad(r, lineno, "data before a #fields header");
+    if (len <= kz_reader_zeek_fast_max && len <= ZEEK_FAST_MAX)
+        return zeek_line_fast(r, line, len, lineno, fn, ctx);
     const char sep = r->sep;
     const bool esc_ok = sep != '\\'; /* a backslash separator escapes nothing */
     size_t base = 0, start = 0, col = 0;

@@ -512,7 +512,15 @@ kz_err kz_match_record_run(const kz_match_set *m, kz_match_scratch *s, const kz_
         }
         if (f->kind == KZ_MATCH_OTHER || !f->value)
             continue;
-        kz_err rc = norm_field(s, f->kind, f->value, f->len, f->normalized, &fs[i]);
+        kz_err rc = KZ_OK;
+        if (f->kind == KZ_MATCH_IPV4 && f->has_ip4) { /* parsed by the reader */
+            fs[i].v = NULL;
+            fs[i].len = 0;
+            fs[i].borrowed = false;
+            mc_ip4_addr(f->ip4, &fs[i].ip);
+        } else {
+            rc = norm_field(s, f->kind, f->value, f->len, f->normalized, &fs[i]);
+        }
         if (rc == KZ_EPARSE)
             continue;
         if (rc) {

@@ -35,8 +35,9 @@ static int on_rec(void *ctx, const kz_logrec *r)
 {
     dump *d = ctx;
     char t[KZ_TIME_MAX] = "-";
-    if (r->has_time)
-        kz_time_format(&r->time, t);
+    kz_time when;
+    if (kz_logrec_time(r, &when))
+        kz_time_format(&when, t);
     for (size_t i = 0; i < r->n_fields; i++) {
         const kz_match_field *f = &r->fields[i];
         kz_buf_printf(&d->out, "%llu %s %s %s%s%s %.*s\n", (unsigned long long)r->line, t,
