@@ -267,28 +267,60 @@ static inline bool three_bits(uint64_t x)
     return x && !(x & (x - 1));
 }
 
-/* Every byte of v[0..n) has only hash classes (cls: digits, hex letters,
- * and '!' / '?', which have no class: classify's "only_hex"). */
-static bool hexish(const char *v, size_t n)
+/* Whether every byte of v[0..n) has only hash classes (cls: digits, hex
+ * letters, and '!' / '?', which have no class: classify's "only_hex"),
+ * and whether they are all lower-case hex digits (canonical). */
+static bool hexish(const char *v, size_t n, bool *lower)
 {
     unsigned all = 0;
-    for (size_t i = 0; i < n; i++)
+    bool low = true;
+#ifdef __SSE2__
+    if (n >= 16 && !kz_text_force_scalar) {
+        /* 16 bytes at a time, the last load ending at the token's end
+         * (overlapping the one before): never past the token */
+        const __m128i zero = _mm_setzero_si128();
+        __m128i bad = zero, up = zero;
+        for (size_t i = 0;; i += 16) {
+            if (i > n - 16)
+                i = n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+            __m128i t = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+            __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
+            t = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+            __m128i lhex = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(5)), t);
+            t = _mm_sub_epi8(x, _mm_set1_epi8('A'));
+            __m128i uhex = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(5)), t);
+            __m128i pun = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('!')),
+                                       _mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
+            __m128i ok = _mm_or_si128(_mm_or_si128(digit, lhex), _mm_or_si128(uhex, pun));
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi8(ok, zero));
+            up = _mm_or_si128(up, _mm_or_si128(uhex, pun));
+            if (i == n - 16)
+                break;
+        }
+        *lower = _mm_movemask_epi8(up) == 0;
+        return _mm_movemask_epi8(bad) == 0;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) {
         all |= cls[(unsigned char)v[i]];
+        low &= (v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f');
+    }
+    *lower = low;
     return (all & ~(unsigned)(C_DIGIT | C_HEX)) == 0;
 }
 
-static bool lower_hex(const char *v, size_t n)
+/* A hash of n = 32, 40, 64 or 128 bytes if it has only hash classes;
+ * false if not. */
+static bool try_hash(kz_logreader *r, const char *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-            return false;
+    bool lower;
+    if (!hexish(v, n, &lower))
+        return false;
+    kz_match_kind k = n == 32 ? KZ_MATCH_MD5 : n == 40 ? KZ_MATCH_SHA1
+                    : n == 64 ? KZ_MATCH_SHA256 : KZ_MATCH_SHA512;
+    kz_reader_emit_kind(r, text_field, k, v, n, lower);
     return true;
-}
-
-static void emit_hash(kz_logreader *r, const char *v, size_t n)
-{
-    kz_match_kind k = n == 32 ? KZ_MATCH_MD5 : KZ_MATCH_SHA1;
-    kz_reader_emit_kind(r, text_field, k, v, n, lower_hex(v, n));
 }
 
 /* The longest token or URL host the bitmaps classify; longer ones (long
@@ -404,8 +436,14 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
 {
     const char *v = line + s;
     size_t n = e - s;
-    if (n > FAST_TOKEN)
+    if (n > FAST_TOKEN) {
+        if (((*v | 0x20) == 'h' || (*v | 0x20) == 'f') && is_url_start(v, len - s))
+            return url_bits(r, b, line, s, len);
+        /* a hash has no '.', ':' or '@': token() would say the same */
+        if ((n == 64 || n == 128) && try_hash(r, v, n))
+            return e;
         return (size_t)(token(r, v, line + e, line + len, token_class(v, line + e)) - line);
+    }
     uint64_t M = low_bits(n);
     uint64_t dot = kz_tb_at(b, TB_DOT, s) & M, col = kz_tb_at(b, TB_COLON, s) & M;
     uint64_t at = kz_tb_at(b, TB_AT, s) & M;
@@ -413,8 +451,8 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
         return url_bits(r, b, line, s, len);
     if (!(dot | col | at)) {
         /* a run of 32+ bytes: only a hash is worth a look */
-        if ((n == 32 || n == 40) && hexish(v, n))
-            emit_hash(r, v, n);
+        if (n == 32 || n == 40)
+            (void)try_hash(r, v, n);
         return e;
     }
     /* Sentence punctuation after a token is not part of it: '.' and ':'
@@ -433,7 +471,10 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
     bool v6 = false; /* two colons or more, and an IPv6 address's form */
     if (col & (col - 1)) {
         /* eight groups, or "::", or six groups and an IPv4 tail: not "12:34:56" */
-        unsigned colons = (col & (col >> 1)) ? 0 : (unsigned)__builtin_popcountll(col);
+        unsigned colons = 0;
+        if (!(col & (col >> 1)))
+            for (uint64_t x = col; x && colons < 8; x &= x - 1)
+                colons++;
         v6 = !colons || colons == 7 || (colons == 6 && dot);
     }
     if (!at) {
@@ -441,8 +482,8 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
          * addresses of a syslog line ("10:00:00", "00:11:22:33:44:55"),
          * "word:" (a hash is looked at: hexish sees other bytes). */
         if (!dot && !col) {
-            if ((L == 32 || L == 40) && hexish(v, L))
-                emit_hash(r, v, L);
+            if (L == 32 || L == 40)
+                (void)try_hash(r, v, L);
             return e;
         }
         if ((col & (col - 1)) && !v6)
