@@ -141,6 +141,8 @@ void kz_warninglist_set_free(kz_warninglist_set *s)
     kz_free(s->post);
     kz_free(s->lists);
     kz_free(s->bloom);
+    kz_free(s->ipspan[0]);
+    kz_free(s->ipspan[1]);
     kz_arena_free(s->arena);
     kz_free(s);
 }
@@ -211,11 +213,36 @@ static kz_err map_add(kz_warninglist_set *s, kz_strmap *m, const char *key, size
     return rc;
 }
 
+/* Marks the parts of the address space (first WL_IP_SPAN_BITS bits)
+ * that prefix p covers, before p is added: the check skips the ipset for
+ * an address in no marked part. */
+static kz_err ip_span_mark(kz_warninglist_set *s, const kz_ipaddr *p)
+{
+    uint64_t **span = &s->ipspan[p->family == 4 ? 0 : 1];
+    if (!*span) {
+        *span = kz_calloc((1u << WL_IP_SPAN_BITS) / 64, sizeof **span);
+        if (!*span)
+            return KZ_ENOMEM;
+    }
+    /* the bits past the prefix are zero (kz_ip_parse clears them) */
+    uint32_t first = ((uint32_t)p->a[0] << 12) | ((uint32_t)p->a[1] << 4) | (p->a[2] >> 4);
+    uint32_t n = p->prefix >= WL_IP_SPAN_BITS ? 1u : 1u << (WL_IP_SPAN_BITS - p->prefix);
+    if (n >= 64) /* first is a multiple of n: whole words */
+        memset(*span + (first >> 6), 0xff, (n >> 6) * sizeof **span);
+    else
+        for (uint32_t i = first; i < first + n; i++)
+            (*span)[i >> 6] |= 1ull << (i & 63);
+    return KZ_OK;
+}
+
 static kz_err ip_add(kz_warninglist_set *s, const kz_ipaddr *p, uint32_t list, bool *dup)
 {
     uint32_t head, existing = 0;
     *dup = false;
-    kz_err rc = new_posting(s, list, 0, &head);
+    kz_err rc = ip_span_mark(s, p);
+    if (rc)
+        return rc;
+    rc = new_posting(s, list, 0, &head);
     if (rc)
         return rc;
     rc = kz_ipset_add(s->ip, p, head, &existing);

@@ -233,6 +233,11 @@ static void check_ip(hitstate *h, const char *v, size_t len)
     kz_ipaddr ip;
     if (kz_ip_parse(v, len, &ip, NULL) != KZ_OK)
         return;
+    /* no cidr entry touches this part of the address space: none holds it */
+    const uint64_t *span = h->s->ipspan[ip.family == 4 ? 0 : 1];
+    uint32_t part = ((uint32_t)ip.a[0] << 12) | ((uint32_t)ip.a[1] << 4) | (ip.a[2] >> 4);
+    if (!span || !(span[part >> 6] >> (part & 63) & 1))
+        return;
     uint32_t vals[32];
     size_t n = kz_ipset_lookup(h->s->ip, &ip, vals, 32);
     for (size_t i = 0; i < n && i < 32; i++)

@@ -19,6 +19,7 @@
 /* Bit per kz_ioc_type a list applies to, and the bit for "type unknown". */
 #define WL_ALL_TYPES ((1u << (KZ_IOC__COUNT + 1)) - 1u)
 #define WL_TYPE_BIT(t) (1u << (unsigned)(t))
+#define WL_IP_SPAN_BITS 20
 /* PCRE2 limits per regex per value: a list's catastrophic regex gives up
  * (no match) instead of stalling extraction. */
 #define WL_RE_MATCH_LIMIT 100000u
@@ -68,6 +69,11 @@ struct kz_warninglist_set {
      * answers those from 128 KiB instead of the maps' slots and pools.
      * NULL: no filter, every probe goes to the maps. */
     uint64_t *bloom;
+    /* Per IP family, a bit per 2^WL_IP_SPAN_BITS-th of the address space
+     * (its first 20 bits) that some cidr entry touches, set as entries are
+     * added: an address in an untouched part (most addresses in a report)
+     * is on no cidr list, and the ipset is not probed. NULL: none yet. */
+    uint64_t *ipspan[2]; /* [0] IPv4, [1] IPv6 */
     uint64_t bloom_mask; /* bits - 1 (a power of two) */
     uint32_t kind_types[KZ_WL__COUNT]; /* per list type: the value types some list of it
                                         * applies to (lookups no list can answer are skipped) */

@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "kizuna/alloc.h"
+#include "kizuna/buf.h"
+#include "kizuna/ipset.h"
 #include "kizuna/warninglist.h"
 
 #define GOOD "tests/data/extract/warninglist/good"
@@ -394,6 +396,88 @@ static void test_oom_sweep(void **state)
     assert_true(ok_runs > 0); /* the sweep ran past the last allocation */
 }
 
+/* The filters in front of the indexes (the per-family map of the address
+ * space cidr entries touch, the Bloom filter over string and hostname
+ * keys) never hide a value: random addresses against prefixes of every
+ * length around the filter's 20-bit granularity, answered as
+ * kz_ip_contains says, and every hostname and string entry found, also
+ * from a subdomain. */
+static void test_filters_exact(void **state)
+{
+    (void)state;
+    static const char *const cidrs[] = {
+        "0.0.0.0/1",     "128.0.0.0/3",   "10.0.0.0/8",    "172.16.0.0/12", "198.18.0.0/15",
+        "192.168.0.0/16", "100.64.0.0/19", "100.96.0.0/20", "100.112.16.0/21",
+        "203.0.113.7",   "2001:db8::/32", "2600::/12",     "fe80::/10",     "2a00:1450::/19",
+        "2a00:1460::/20", "2a00:1470:8000::/21", "2404:6800::1", "::/2"};
+    size_t nc = sizeof cidrs / sizeof cidrs[0];
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    assert_int_equal(kz_buf_append_str(&b, "{\"name\": \"n\", \"description\": \"d\", "
+                                           "\"version\": 1, \"type\": \"cidr\", \"list\": ["),
+                     KZ_OK);
+    for (size_t i = 0; i < nc; i++)
+        assert_int_equal(kz_buf_printf(&b, "%s\"%s\"", i ? ", " : "", cidrs[i]), KZ_OK);
+    assert_int_equal(kz_buf_append_str(&b, "]}"), KZ_OK);
+    kz_warninglist_set *s = kz_warninglist_set_new();
+    assert_non_null(s);
+    kz_warninglist_error err;
+    assert_int_equal(kz_warninglist_load_mem(s, "ips", NULL, b.data, b.len, &err), KZ_OK);
+    static const char hostlist[] =
+        "{\"name\": \"h\", \"description\": \"d\", \"version\": 1, \"type\": \"hostname\","
+        " \"list\": [\"example.com\", \"*.b.example.org\", \"x.y.z.test\", \"Upper.JP\"]}";
+    assert_int_equal(kz_warninglist_load_mem(s, "hosts", NULL, hostlist, strlen(hostlist), &err),
+                     KZ_OK);
+    static const char strlist[] =
+        "{\"name\": \"s\", \"description\": \"d\", \"version\": 1, \"type\": \"string\","
+        " \"list\": [\"exact.example.net\", \".suffix.example\", \"https://u.example/p\"]}";
+    assert_int_equal(kz_warninglist_load_mem(s, "strs", NULL, strlist, strlen(strlist), &err),
+                     KZ_OK);
+    assert_int_equal(kz_warninglist_set_compile(s, &err), KZ_OK);
+    kz_ipaddr pre[sizeof cidrs / sizeof cidrs[0]];
+    for (size_t i = 0; i < nc; i++)
+        assert_int_equal(kz_ip_parse(cidrs[i], strlen(cidrs[i]), &pre[i], NULL), KZ_OK);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 20000; round++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        kz_ipaddr ip;
+        memset(&ip, 0, sizeof ip);
+        /* near a prefix half of the time: its first bytes, then random */
+        const kz_ipaddr *near = &pre[x % nc];
+        ip.family = (round & 1) ? 4 : 6;
+        ip.prefix = ip.family == 4 ? 32 : 128;
+        for (int k = 0; k < 16; k++)
+            ip.a[k] = (uint8_t)(x >> (8 * (k % 8)) ^ (uint64_t)k * 0x3d);
+        if (round & 2 && near->family == ip.family)
+            memcpy(ip.a, near->a, (size_t)(x >> 60) % 4);
+        if (ip.family == 4)
+            memset(ip.a + 4, 0, 12);
+        char text[KZ_IP_TEXT_MAX];
+        kz_ip_format(&ip, text, sizeof text);
+        bool want = false;
+        for (size_t i = 0; i < nc; i++)
+            want = want || kz_ip_contains(&pre[i], &ip);
+        const char *got = check(s, ip.family == 4 ? KZ_IOC_IPV4 : KZ_IOC_IPV6, text);
+        if (want != (strcmp(got, "ips") == 0))
+            fail_msg("%s: want %d, got '%s'", text, want, got);
+    }
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "example.com"), "hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "a.b.example.com"), "hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "c.b.example.org"), "hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "w.x.y.z.test"), "hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "upper.jp"), "hosts");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "y.z.test"), "");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "exact.example.net"), "strs");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "a.suffix.example"), "strs");
+    assert_string_equal(check(s, KZ_IOC_DOMAIN, "suffix.example"), "");
+    assert_string_equal(check(s, KZ_IOC_URL, "https://U.example/p"), "strs");
+    assert_string_equal(check(s, KZ_IOC_URL, "http://q.example.com:8080/x"), "hosts");
+    kz_warninglist_set_free(s);
+    kz_buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,7 +486,7 @@ int main(void)
         cmocka_unit_test(test_shared_entries), cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_real_lists),
         cmocka_unit_test(test_guess),         cmocka_unit_test(test_long_substring),
-        cmocka_unit_test(test_oom_sweep),
+        cmocka_unit_test(test_oom_sweep),     cmocka_unit_test(test_filters_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
