@@ -40,6 +40,13 @@ typedef struct xscan {
     size_t wcap;     /* words per bitmap */
 } xscan;
 
+/* The line's bitmaps (classify_line, before the finders run): bit k of
+ * word k / 64 of each, x->wcap words apiece - ASCII letters and digits,
+ * plain bytes, dots, colons and at-signs. */
+#define COLON_BITS(x) ((x)->wbits + 3 * (x)->wcap)
+#define AT_BITS(x) ((x)->wbits + 4 * (x)->wcap)
+static size_t next_set(const xscan *x, const uint64_t *b, size_t i);
+
 /* ---------------------------------------------------------------- */
 
 static bool claimed(const xscan *x, size_t i)
@@ -269,10 +276,9 @@ static kz_err find_urls(xscan *x)
     size_t n = x->n, from = 0;
     kz_err rc;
     while (from + 3 <= n) {
-        const char *p = memchr(s + from, ':', n - from);
-        if (!p)
+        size_t i = next_set(x, COLON_BITS(x), from), b = i;
+        if (i >= n)
             break;
-        size_t i = (size_t)(p - s), b = i;
         from = i + 1;
         if (i + 2 >= n || s[i + 1] != '/' || s[i + 2] != '/' || claimed(x, i))
             continue;
@@ -323,10 +329,9 @@ static kz_err find_emails(xscan *x)
     size_t n = x->n, from = 0;
     kz_err rc;
     while (from < n) {
-        const char *p = memchr(s + from, '@', n - from);
-        if (!p)
+        size_t i = next_set(x, AT_BITS(x), from), l = i, d = i + 1, j;
+        if (i >= n)
             break;
-        size_t i = (size_t)(p - s), l = i, d = i + 1, j;
         from = i + 1;
         if (claimed(x, i))
             continue;
@@ -374,10 +379,9 @@ static kz_err find_ipv6(xscan *x)
     const char *s = x->s;
     size_t n = x->n, from = 0;
     while (from < n) {
-        const char *p = memchr(s + from, ':', n - from);
-        if (!p)
+        size_t i = next_set(x, COLON_BITS(x), from), b = i, e = i;
+        if (i >= n)
             break;
-        size_t i = (size_t)(p - s), b = i, e = i;
         while (b > 0 && v6char(s[b - 1]))
             b--;
         while (e < n && (v6char(s[e]) || s[e] == '.'))
@@ -579,6 +583,26 @@ static size_t after_particle(const char *s, size_t a, size_t dot)
     return start;
 }
 
+/* Whether the final label t[0..tl) of a name may pass kz_xnorm_domain:
+ * an ASCII final label must be an IANA TLD (lower-cased; one of 64 bytes
+ * or more is none), in the ASCII and the IDN path alike, so prose such as
+ * "rundll32.exe", "report.pdf" or "e.g" is turned down here without
+ * copying and checking the whole name. A non-ASCII final label is left to
+ * libidn2. */
+static bool tld_may_pass(const char *t, size_t tl)
+{
+    char low[64];
+    if (tl >= sizeof low)
+        return false;
+    for (size_t k = 0; k < tl; k++) {
+        char c = t[k];
+        if ((unsigned char)c >= 0x80)
+            return true;
+        low[k] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    return kz_xis_tld(low, tl);
+}
+
 static kz_err check_domain(xscan *x, size_t a, size_t b)
 {
     const char *s = x->s;
@@ -610,6 +634,8 @@ static kz_err check_domain(xscan *x, size_t a, size_t b)
             if (file_exts[k].len == tl && eq_nocase(last + 1, file_exts[k].w, tl))
                 return KZ_OK;
     }
+    if (!tld_may_pass(last + 1, (size_t)(s + b - last - 1)))
+        return KZ_OK;
     kz_err rc = try_hit(x, KZ_IOC_DOMAIN, a, b);
     if (rc == KZ_EPARSE)
         return KZ_OK;
@@ -672,23 +698,28 @@ static kz_err classify_line(xscan *x)
     const char *s = x->s;
     size_t n = x->n, nw = n / 64 + 2, k = 0;
     if (nw > x->wcap) {
-        uint64_t *b = kz_realloc(x->wbits, nw * 3 * sizeof *b);
+        uint64_t *b = kz_realloc(x->wbits, nw * 6 * sizeof *b);
         if (!b)
             return KZ_ENOMEM;
         x->wbits = b;
         x->wcap = nw;
     }
-    uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap;
+    uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap, *wc = wd + x->wcap,
+             *wt = wc + x->wcap, *wh = wt + x->wcap;
     memset(wa, 0, nw * sizeof *wa);
     memset(wp, 0, nw * sizeof *wp);
     memset(wd, 0, nw * sizeof *wd);
+    memset(wc, 0, nw * sizeof *wc);
+    memset(wt, 0, nw * sizeof *wt);
+    memset(wh, 0, nw * sizeof *wh);
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128(), c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
                   ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
-                  dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.');
+                  dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.'),
+                  colon = _mm_set1_epi8(':'), at = _mm_set1_epi8('@');
     /* 64 bytes (one word of each bitmap) at a time */
     for (; k + 64 <= n; k += 64) {
-        uint64_t am = 0, pm = 0, dm = 0;
+        uint64_t am = 0, pm = 0, dm = 0, cm = 0, tm = 0, hm = 0;
         for (unsigned h = 0; h < 64; h += 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k + h));
             if ((unsigned)_mm_movemask_epi8(v) == 0xffffu)
@@ -699,20 +730,25 @@ static kz_err classify_line(xscan *x)
             __m128i isa = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, c9), d),
                                        _mm_cmpeq_epi8(_mm_min_epu8(l, c25), l));
             __m128i isd = _mm_cmpeq_epi8(v, dot);
+            __m128i ish = _mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, und));
             __m128i other = _mm_or_si128(_mm_or_si128(isa, isd),
-                                         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dash),
-                                                                   _mm_cmpeq_epi8(v, und)),
-                                                      _mm_cmpeq_epi8(v, zero)));
+                                         _mm_or_si128(ish, _mm_cmpeq_epi8(v, zero)));
             am |= (uint64_t)(unsigned)_mm_movemask_epi8(isa) << h;
             pm |= (uint64_t)(~((unsigned)_mm_movemask_epi8(other) |
                                (unsigned)_mm_movemask_epi8(v)) &
                              0xffffu)
                   << h;
             dm |= (uint64_t)(unsigned)_mm_movemask_epi8(isd) << h;
+            cm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)) << h;
+            tm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)) << h;
+            hm |= (uint64_t)(unsigned)_mm_movemask_epi8(ish) << h;
         }
         wa[k >> 6] = am;
         wp[k >> 6] = pm;
         wd[k >> 6] = dm;
+        wc[k >> 6] = cm;
+        wt[k >> 6] = tm;
+        wh[k >> 6] = hm;
     }
 #endif
     for (; k < n; k++) {
@@ -724,8 +760,31 @@ static kz_err classify_line(xscan *x)
             wd[k >> 6] |= bit;
         else if (plain_byte(c))
             wp[k >> 6] |= bit;
+        if (c == ':')
+            wc[k >> 6] |= bit;
+        else if (c == '@')
+            wt[k >> 6] |= bit;
+        else if (c == '-' || c == '_')
+            wh[k >> 6] |= bit;
     }
     return KZ_OK;
+}
+
+/* The first byte from i on whose bit is set in line bitmap b (which is
+ * zero from x->n on), or x->n: memchr for ':' and '@' on the bitmaps. */
+static size_t next_set(const xscan *x, const uint64_t *b, size_t i)
+{
+    size_t n = x->n, w = i >> 6, nw = (n + 63) >> 6;
+    if (i >= n)
+        return n;
+    uint64_t m = b[w] & (~0ull << (i & 63));
+    while (!m) {
+        if (++w >= nw)
+            return n;
+        m = b[w];
+    }
+    size_t k = (w << 6) + (size_t)__builtin_ctzll(m);
+    return k < n ? k : n;
 }
 
 /* Bits i..i+63 of a line bitmap. */
@@ -754,35 +813,54 @@ static inline uint64_t claim_bits(const uint8_t *claim)
     return m;
 }
 
-/* From a plain byte s[*pi]: every plain word among the next 64 bytes -
- * letters and digits after a plain byte, ended by a plain byte or by a
- * sentence's full stop (a dot between the word and a plain byte) - up to
- * the first byte that is anything else (or claimed) gets exactly the
- * check_word call find_words would give it, and *pi moves to the last
- * plain byte before that byte. *pi is left alone when there is none after
- * s[*pi]. */
+/* From a plain byte s[*pi]: every word among the next 64 bytes - runs of
+ * letters, digits, '-' and '_' after a plain byte, ended by a plain byte
+ * or by a sentence's full stop (a dot between the run and a plain byte) -
+ * up to the first byte that is anything else (or claimed) gets exactly
+ * the check_word calls find_words would give it, and *pi moves to the
+ * last plain byte before that byte. *pi is left alone when there is none
+ * after s[*pi].
+ *
+ * find_words gives such a run the calls check_word(piece) for its
+ * maximal letter-and-digit pieces whose length and first character can
+ * make a hit (word_counts), left to right, and nothing else: a plain word
+ * directly, a run with '-' or '_' through process_run, whose dotted-digit
+ * and domain checks find nothing in a run whose only dot is the last byte
+ * (no inner dot: not three dots, no second label). word_counts is false
+ * unless the length is 3, 5, 32, 40, 64 or 128, and a piece here is at
+ * most 62 long, so the pieces of length 3, 5, 32 and 40 are picked out
+ * with bit operations for the whole window at once. */
 static kz_err words_fast(xscan *x, size_t *pi)
 {
     size_t i = *pi;
-    const uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap;
-    uint64_t a = bits_at(wa, i), pl = bits_at(wp, i), d = bits_at(wd, i);
+    const uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap,
+                   *wh = wd + 3 * x->wcap;
+    uint64_t a = bits_at(wa, i), pl = bits_at(wp, i), d = bits_at(wd, i), h = bits_at(wh, i);
     if (x->any_claim) {
         uint64_t cm = claim_bits(x->claim + i);
         a &= ~cm;
         pl &= ~cm;
         d &= ~cm;
+        h &= ~cm;
     }
-    uint64_t sent = d & (a << 1) & bits_at(wp, i + 1);
-    uint64_t stop = ~(a | pl | sent);
+    uint64_t r = a | h;
+    uint64_t sent = d & (r << 1) & bits_at(wp, i + 1);
+    uint64_t stop = ~(r | pl | sent);
     uint64_t plain = pl & (stop ? (stop & -stop) - 1 : ~0ull);
     if (!(plain & ~1ull))
         return KZ_OK;
     unsigned q = 63u - (unsigned)__builtin_clzll(plain);
     uint64_t starts = a & ~(a << 1) & ((1ull << q) - 1);
-    while (starts) {
-        unsigned w = (unsigned)__builtin_ctzll(starts);
+    /* rK: the K bytes from here are letters or digits */
+    uint64_t r2 = a & (a >> 1), r3 = r2 & (a >> 2), r4 = r3 & (a >> 3), r5 = r4 & (a >> 4),
+             r6 = r5 & (a >> 5), r8 = r4 & (r4 >> 4), r16 = r8 & (r8 >> 8),
+             r32 = r16 & (r16 >> 16), r33 = r32 & (a >> 32), r40 = r32 & (r8 >> 32),
+             r41 = r40 & (a >> 40);
+    uint64_t cand = starts & ((r3 & ~r4) | (r5 & ~r6) | (r32 & ~r33) | (r40 & ~r41));
+    while (cand) {
+        unsigned w = (unsigned)__builtin_ctzll(cand);
         unsigned len = (unsigned)__builtin_ctzll(~(a >> w));
-        starts &= starts - 1;
+        cand &= cand - 1;
         if (word_counts(x->s, i + w, len)) {
             kz_err rc = check_word(x, i + w, i + w + len);
             if (rc)
@@ -865,9 +943,6 @@ static kz_err find_words(xscan *x)
     const char *s = x->s;
     size_t n = x->n, i = 0;
     size_t fast_from = 0; /* no fast path before here: it made no progress */
-    kz_err rc0 = classify_line(x);
-    if (rc0)
-        return rc0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x80) {
@@ -974,7 +1049,10 @@ static kz_err scan_line(xscan *x, const char *line, size_t len)
     x->any_claim = false;
     x->nhits = 0;
     kz_buf_reset(&x->vals);
-    if (memchr(x->s, ':', x->n)) {
+    rc = classify_line(x);
+    if (rc)
+        return rc;
+    if (next_set(x, COLON_BITS(x), 0) < x->n) {
         rc = find_urls(x);
         if (rc)
             return rc;
