@@ -44,6 +44,7 @@ typedef struct kz_xprep {
     const char *s;
     size_t n;
     size_t srclen;
+    size_t avail; /* bytes readable from s (>= n): vector loops may read past n */
     uint32_t *map;
     uint8_t *fang;
     /* storage */
@@ -55,8 +56,9 @@ typedef struct kz_xprep {
 
 void kz_xprep_init(kz_xprep *p);
 void kz_xprep_release(kz_xprep *p);
-/* Prepares src[0..len) (one line, no '\n'). KZ_ENOMEM. */
-kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len);
+/* Prepares src[0..len) (one line, no '\n'); src[0..avail) is readable
+ * (avail >= len). KZ_ENOMEM. */
+kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len, size_t avail);
 /* Input offset (relative to the line) of the end of prepared byte range
  * ending at e (exclusive). */
 size_t kz_xprep_end(const kz_xprep *p, size_t e);

@@ -286,10 +286,16 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
             free(r);
         i = j;
     }
-    oa[o] = 0;
-    p->s = oa;
+    /* 64 zero bytes after the text (the NUL ending it among them): the
+     * finders' vector loops read whole 64-byte blocks, up to p->avail */
+    rc = grow(&p->a, &p->ma, NULL, &p->cap_a, o + 64);
+    if (rc)
+        return rc;
+    memset(p->a + o, 0, 64);
+    p->s = p->a;
+    p->avail = o + 64;
     p->n = o;
-    p->map = om;
+    p->map = p->ma;
     return KZ_OK;
 }
 
@@ -545,15 +551,16 @@ static bool defang_trigger(const char *t, size_t m, size_t i)
 }
 
 /* One pass over a line: *nfkc when it holds a character NFKC may change
- * (anything but ASCII, kana, kanji and the Japanese marks), *trig when a
+ * (anything but ASCII, kana, kanji and the Japanese marks), *trig to the
+ * first byte where defang_trigger says yes (SIZE_MAX: none) when a
  * defanged form may be in it. Stops early once NFKC is needed (the
  * trigger is then computed on the normalised text). */
-static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, bool *trig)
+static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, size_t *trig)
 {
     const unsigned char *u = (const unsigned char *)t;
     size_t i = 0;
     *nfkc_needed = false;
-    *trig = false;
+    *trig = SIZE_MAX;
     while (i < m) {
 #ifdef __SSE2__
         /* sixteen plain ASCII bytes at a time, then straight to the first
@@ -593,8 +600,8 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
                 continue;
             }
             if (cp == 0x3002 || (cp >= 0x300c && cp <= 0x3011) || cp == 0x3014 || cp == 0x3015) {
-                if (!*trig && defang_trigger(t, m, i))
-                    *trig = true;
+                if (*trig == SIZE_MAX && defang_trigger(t, m, i))
+                    *trig = i;
                 i += l;
                 continue;
             }
@@ -606,8 +613,8 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
             i++;
             continue;
         }
-        if (!*trig && defang_trigger(t, m, i))
-            *trig = true;
+        if (*trig == SIZE_MAX && defang_trigger(t, m, i))
+            *trig = i;
         i++;
     }
 }
@@ -631,13 +638,17 @@ static void refang_prefix(kz_xprep *p, const char *t, size_t k, const uint32_t *
  * t[0..i) itself, which is what defang_at reads back as ob[0..o)); a line
  * with none (a trigger that was a false alarm, such as "1d5e。ログ") keeps
  * p->s and p->map as they are and p->fang NULL, which every reader treats
- * exactly as a copy with an identity map and no refanged byte. */
-static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
+ * exactly as a copy with an identity map and no refanged byte. The scan
+ * starts at from, the byte before the survey's first trigger: every form
+ * rewritten here has a byte where defang_trigger says yes at its start
+ * (brackets, backslash, ideographic marks) or, for "1.)1", right after
+ * its dot, and the survey looked at every such byte. */
+static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, size_t from)
 {
     char *ob = NULL;
     uint32_t *om = NULL;
     uint8_t *of = NULL;
-    size_t o = 0, i = 0;
+    size_t o = from, i = from;
     bool copying = false;
     while (i < m) {
         size_t j = i;
@@ -718,19 +729,26 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm)
     }
     if (!copying)
         return KZ_OK;
-    ob[o] = 0;
-    p->s = ob;
+    /* 64 zero bytes after the text, as after NFKC */
+    kz_err rc = grow(&p->b, &p->mb, &p->fb, &p->cap_b, o + 64);
+    if (rc)
+        return rc;
+    memset(p->b + o, 0, 64);
+    p->s = p->b;
+    p->avail = o + 64;
     p->n = o;
-    p->map = om;
-    p->fang = of;
+    p->map = p->mb;
+    p->fang = p->fb;
     return KZ_OK;
 }
 
-kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len)
+kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len, size_t avail)
 {
-    bool slow, trig;
+    bool slow;
+    size_t trig;
     survey(src, len, true, &slow, &trig);
     p->s = src;
+    p->avail = avail;
     p->n = len;
     p->srclen = len;
     p->map = NULL;
@@ -742,8 +760,8 @@ kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len)
             return rc;
         survey(p->s, p->n, false, &again, &trig);
     }
-    if (trig)
-        return refang(p, p->s, p->n, p->map);
+    if (trig != SIZE_MAX)
+        return refang(p, p->s, p->n, p->map, trig ? trig - 1 : 0);
     return KZ_OK;
 }
 

@@ -27,6 +27,7 @@ typedef struct xscan {
     kz_xprep prep;
     const char *s; /* prepared line */
     size_t n;
+    size_t avail;   /* bytes readable from s (>= n) */
     uint8_t *claim; /* bytes of s that belong to an indicator found already */
     size_t claim_cap;
     bool any_claim;
@@ -717,9 +718,11 @@ static kz_err classify_line(xscan *x)
                   ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
                   dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.'),
                   colon = _mm_set1_epi8(':'), at = _mm_set1_epi8('@');
-    /* 64 bytes (one word of each bitmap) at a time */
-    for (; k + 64 <= n; k += 64) {
+    /* 64 bytes (one word of each bitmap) at a time; the last, partial
+     * word too when 64 bytes can be read there (bits from n on cleared) */
+    for (; k < n && k + 64 <= x->avail; k += 64) {
         uint64_t am = 0, pm = 0, dm = 0, cm = 0, tm = 0, hm = 0;
+        uint64_t keep = n - k >= 64 ? ~0ull : (1ull << (n - k)) - 1;
         for (unsigned h = 0; h < 64; h += 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k + h));
             if ((unsigned)_mm_movemask_epi8(v) == 0xffffu)
@@ -743,12 +746,12 @@ static kz_err classify_line(xscan *x)
             tm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)) << h;
             hm |= (uint64_t)(unsigned)_mm_movemask_epi8(ish) << h;
         }
-        wa[k >> 6] = am;
-        wp[k >> 6] = pm;
-        wd[k >> 6] = dm;
-        wc[k >> 6] = cm;
-        wt[k >> 6] = tm;
-        wh[k >> 6] = hm;
+        wa[k >> 6] = am & keep;
+        wp[k >> 6] = pm & keep;
+        wd[k >> 6] = dm & keep;
+        wc[k >> 6] = cm & keep;
+        wt[k >> 6] = tm & keep;
+        wh[k >> 6] = hm & keep;
     }
 #endif
     for (; k < n; k++) {
@@ -1039,13 +1042,14 @@ static kz_err emit_line(xscan *x)
     return KZ_OK;
 }
 
-static kz_err scan_line(xscan *x, const char *line, size_t len)
+static kz_err scan_line(xscan *x, const char *line, size_t len, size_t avail)
 {
-    kz_err rc = kz_xprep_line(&x->prep, line, len);
+    kz_err rc = kz_xprep_line(&x->prep, line, len, avail);
     if (rc)
         return rc;
     x->s = x->prep.s;
     x->n = x->prep.n;
+    x->avail = x->prep.avail;
     x->any_claim = false;
     x->nhits = 0;
     kz_buf_reset(&x->vals);
@@ -1105,7 +1109,7 @@ kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, k
             end = next = cut;
         }
         x.line_off = pos;
-        rc = scan_line(&x, text + pos, end - pos);
+        rc = scan_line(&x, text + pos, end - pos, len - pos);
         if (nl && next == end + 1)
             x.line_no++;
         pos = next;
