@@ -10,10 +10,13 @@
  * for clean (not defanged) text: whole tokens only (evil.com never hits
  * notevil.com), trailing sentence punctuation dropped, "host:port" and
  * "[v6]:port" stripped of the port, a URL also gives its host. Values are
- * raw: the matcher normalises them like every other field. */
+ * raw (the matcher normalises them like every other field), except that
+ * a value the reader can prove canonical cheaply is marked so and a plain
+ * dotted quad comes parsed (kz_reader_emit_ip4). */
 #include <stdint.h>
 #include <string.h>
 
+#include "match/match_int.h"
 #include "match/reader_int.h"
 #include "match/text_int.h"
 
@@ -362,7 +365,14 @@ static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
     }
     uint64_t digit = kz_tb_at(b, TB_DIGIT, s) & M;
     if (!(~(digit | dot) & M)) {
-        if (three_bits(dot)) /* "TLS 1.3" and "v2.0.1" are versions, not addresses */
+        /* "TLS 1.3" and "v2.0.1" are versions, not addresses. A plain
+         * dotted quad is parsed here, once, for the lookup. */
+        uint32_t a;
+        if (!three_bits(dot))
+            return;
+        if (mc_ip4_parse32(v, n, &a))
+            kz_reader_emit_ip4(r, text_field, v, n, a);
+        else
             kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
         return;
     }

@@ -8,7 +8,8 @@
  * around a candidate, and pseudo-random lines. tests/data/match/text/
  * holds lines with their expected fields (KZ_REGEN=1 rewrites them). A
  * value marked canonical by the reader must be canonical for the matcher
- * (mc_is_canonical). */
+ * (mc_is_canonical), an IPv4 address it parsed must be what the matcher
+ * makes of its text (mc_ip4_parse32). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +40,13 @@ static int on_rec(void *ctx, const kz_logrec *r)
         const kz_match_field *f = &r->fields[i];
         if (f->normalized)
             assert_true(mc_is_canonical(f->kind, f->value, f->len));
+        if (f->has_ip4) {
+            /* parsed by the reader as the matcher would parse the text */
+            uint32_t a = 0;
+            assert_int_equal(f->kind, KZ_MATCH_IPV4);
+            assert_true(mc_ip4_parse32(f->value, f->len, &a));
+            assert_int_equal(a, f->ip4);
+        }
         kz_buf_printf(out, "%llu %s%s %.*s\n", (unsigned long long)r->line,
                       kind_names[f->kind], f->normalized ? "*" : "", (int)f->len, f->value);
     }
