@@ -2,12 +2,16 @@
  * any input either loads or fails with a JSON path and a message and
  * leaves the set empty and usable; a list that loads finds every one of
  * its string, hostname, substring and cidr entries again (a hostname also
- * from a subdomain), and the entry count never exceeds the list's length. */
+ * from a subdomain), and the entry count never exceeds the list's length.
+ * Differential: the plain-shape reader (warninglist_fast.c) and the JSON
+ * parser give the same result - error, JSON path and message, or the same
+ * list with the same answers for each of its entries. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract/warninglist_int.h"
 #include "kizuna/ipset.h"
 #include "kizuna/json.h"
 #include "kizuna/warninglist.h"
@@ -71,6 +75,61 @@ static bool host_key(const char *in, size_t len, char *out, size_t *out_len)
     return true;
 }
 
+static size_t hits_of(const kz_warninglist_set *s, kz_ioc_type t, const char *v, size_t len)
+{
+    size_t n = 0;
+    kz_warninglist_check(s, t, v, len, NULL, NULL, &n);
+    return n;
+}
+
+/* The same input through the JSON parser alone: the same outcome. */
+static void differential(const kz_warninglist_set *s, kz_err rc, const kz_warninglist_error *err,
+                         const uint8_t *data, size_t size)
+{
+    kz_warninglist_set *p = kz_warninglist_set_new();
+    if (!p)
+        return;
+    kz_warninglist_error perr;
+    memset(&perr, 0, sizeof perr);
+    wl_fast_disabled = true;
+    kz_err prc = kz_warninglist_load_mem(p, "fuzz", "fuzz.json", (const char *)data, size, &perr);
+    wl_fast_disabled = false;
+    if (rc == KZ_ENOMEM || prc == KZ_ENOMEM) {
+        kz_warninglist_set_free(p);
+        return;
+    }
+    check(rc == prc, "fast reader and parser: different result");
+    if (rc) {
+        check(strcmp(err->path, perr.path) == 0, "fast reader and parser: different path");
+        check(strcmp(err->msg, perr.msg) == 0, "fast reader and parser: different message");
+        kz_warninglist_set_free(p);
+        return;
+    }
+    const kz_warninglist_info *a = kz_warninglist_get(s, 0), *b = kz_warninglist_get(p, 0);
+    check(strcmp(a->name, b->name) == 0 && strcmp(a->description, b->description) == 0 &&
+              a->type == b->type && a->version == b->version && a->entries == b->entries &&
+              kz_warninglist_entries(s) == kz_warninglist_entries(p),
+          "fast reader and parser: different list");
+    if (kz_warninglist_set_compile(p, NULL) != KZ_OK) {
+        kz_warninglist_set_free(p);
+        return;
+    }
+    kz_arena *ar = kz_arena_new(0);
+    kz_json *doc = NULL;
+    if (ar && kz_json_parse(ar, (const char *)data, size, NULL, &doc, NULL) == KZ_OK) {
+        const kz_json *list = kz_json_get(doc, "list");
+        for (size_t i = 0; list && i < list->u.arr.n; i++) {
+            const char *v = list->u.arr.items[i]->u.str.ptr;
+            size_t n = list->u.arr.items[i]->u.str.len;
+            for (int t = 0; t <= KZ_IOC__COUNT; t++)
+                check(hits_of(s, (kz_ioc_type)t, v, n) == hits_of(p, (kz_ioc_type)t, v, n),
+                      "fast reader and parser: different answer");
+        }
+    }
+    kz_arena_free(ar);
+    kz_warninglist_set_free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 65536)
@@ -81,6 +140,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kz_warninglist_error err;
     memset(&err, 0, sizeof err);
     kz_err rc = kz_warninglist_load_mem(s, "fuzz", "fuzz.json", (const char *)data, size, &err);
+    /* s is compiled for the comparison: a copy of it stays uncompiled below */
+    if (!rc) {
+        kz_warninglist_set *c = kz_warninglist_set_new();
+        kz_warninglist_error cerr;
+        if (c && kz_warninglist_load_mem(c, "fuzz", "fuzz.json", (const char *)data, size,
+                                         &cerr) == KZ_OK &&
+            kz_warninglist_set_compile(c, NULL) == KZ_OK)
+            differential(c, rc, &err, data, size);
+        kz_warninglist_set_free(c);
+    } else {
+        differential(s, rc, &err, data, size);
+    }
     if (rc) {
         check(rc == KZ_EPARSE || rc == KZ_ETOOBIG || rc == KZ_ENOMEM, "unexpected error code");
         check(err.msg[0] != '\0', "no error message");

@@ -29,6 +29,17 @@ const char *kz_wl_type_name(kz_wl_type t)
     return (unsigned)t < KZ_WL__COUNT ? type_names[t] : NULL;
 }
 
+bool wl_type_by_name(const char *name, size_t len, kz_wl_type *out)
+{
+    for (int t = 0; t < KZ_WL__COUNT; t++) {
+        if (strlen(type_names[t]) == len && memcmp(type_names[t], name, len) == 0) {
+            *out = (kz_wl_type)t;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* MISP attribute types -> the IOC types they cover. Names not here are
  * ignored (a list for "btc" addresses applies to none of ours). */
 #define IPS (WL_TYPE_BIT(KZ_IOC_IPV4) | WL_TYPE_BIT(KZ_IOC_IPV6))
@@ -62,6 +73,15 @@ static const struct {
     {"vulnerability", WL_TYPE_BIT(KZ_IOC_CVE)},
 };
 #undef IPS
+
+uint32_t wl_attr_types(const char *attr, size_t len)
+{
+    uint32_t types = 0;
+    for (size_t j = 0; j < sizeof attr_map / sizeof attr_map[0]; j++)
+        if (strlen(attr_map[j].attr) == len && memcmp(attr, attr_map[j].attr, len) == 0)
+            types |= attr_map[j].types;
+    return types;
+}
 
 /* Lists describing the infrastructure of one of the large cloud and CDN
  * companies, by id prefix ("google" covers google, google-gcp, googlebot). */
@@ -367,6 +387,14 @@ static kz_err add_entry(kz_warninglist_set *s, kz_wl_type t, uint32_t list, cons
     }
 }
 
+/* How much of an entry a message quotes: at most max bytes, never past
+ * its end (a span of the fast reader is not NUL-terminated; for the
+ * parser's strings, which hold no NUL, this is what "%.80s" printed). */
+static int quote(size_t len, size_t max)
+{
+    return (int)(len < max ? len : max);
+}
+
 /* Whether v[0..len) is a valid entry of a list of type t, without
  * indexing it, so that a bad file leaves the set as it was; what the
  * check parsed goes to *pre for add_entry. */
@@ -378,7 +406,7 @@ static bool entry_ok(kz_wl_type t, const char *v, size_t len, wl_pre *pre, char 
     case KZ_WL_CIDR:
         if (kz_ip_parse(v, len, &pre->ip, NULL) == KZ_OK)
             return true;
-        snprintf(why, why_len, "'%.80s' is not an IP address or CIDR prefix", v);
+        snprintf(why, why_len, "'%.*s' is not an IP address or CIDR prefix", quote(len, 80), v);
         return false;
     case KZ_WL_HOSTNAME:
         if (hostname_span(v, len, &off, &n)) {
@@ -386,7 +414,7 @@ static bool entry_ok(kz_wl_type t, const char *v, size_t len, wl_pre *pre, char 
             pre->span.len = (uint32_t)n;
             return true;
         }
-        snprintf(why, why_len, "'%.80s' is not a hostname", v);
+        snprintf(why, why_len, "'%.*s' is not a hostname", quote(len, 80), v);
         return false;
     case KZ_WL_REGEX: {
         int ec = 0;
@@ -396,7 +424,7 @@ static bool entry_ok(kz_wl_type t, const char *v, size_t len, wl_pre *pre, char 
             return true;
         PCRE2_UCHAR msg[120];
         pcre2_get_error_message(ec, msg, sizeof msg);
-        snprintf(why, why_len, "regex '%.60s': %s at offset %zu", v, (const char *)msg,
+        snprintf(why, why_len, "regex '%.*s': %s at offset %zu", quote(len, 60), v, (const char *)msg,
                  (size_t)eo);
         return false;
     }
@@ -554,6 +582,86 @@ static kz_err check_shape(const kz_json *doc, const char *file, kz_wl_type *type
     return KZ_OK;
 }
 
+/* The JSON parser's reading of a list: every error with its JSON path.
+ * The spans of *d point into arena a. */
+static kz_err parse_doc(kz_arena *a, const char *buf, size_t len, const char *file, wl_doc *d,
+                        kz_warninglist_error *err)
+{
+    kz_json *doc = NULL;
+    kz_json_error je;
+    kz_json_limits lim = {.max_depth = 8, .max_string = KZ_WL_MAX_FILE,
+                          .max_members = KZ_WL_MAX_ENTRIES};
+    memset(d, 0, sizeof *d);
+    kz_err rc = kz_json_parse(a, buf, len, &lim, &doc, &je);
+    if (rc) {
+        if (rc == KZ_ENOMEM)
+            set_err(err, file, "", "out of memory");
+        else if (rc == KZ_EPARSE)
+            set_err(err, file, "", "not JSON: line %zu column %zu: %s", je.line, je.column,
+                    je.msg);
+        else
+            set_err(err, file, "", "not JSON: %s", kz_strerror(rc));
+        if (rc == KZ_EDEPTH)
+            rc = KZ_EPARSE; /* a list is flat: deep nesting is just malformed */
+        return rc;
+    }
+    rc = check_shape(doc, file, &d->type, &d->applies, err);
+    if (rc)
+        return rc;
+    /* names as C strings (a "\u0000" inside ends them, as it always did) */
+    d->name.p = kz_json_get_string(doc, "name");
+    d->name.len = strlen(d->name.p);
+    d->description.p = kz_json_get_string(doc, "description");
+    d->description.len = strlen(d->description.p);
+    kz_json_int(kz_json_get(doc, "version"), &d->version);
+    const kz_json *list = kz_json_get(doc, "list");
+    d->n = list->u.arr.n;
+    d->list = kz_arena_alloc(a, (d->n ? d->n : 1) * sizeof *d->list);
+    if (!d->list) {
+        set_err(err, file, "", "out of memory");
+        return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < d->n; i++)
+        d->list[i] = (wl_span){list->u.arr.items[i]->u.str.ptr, list->u.arr.items[i]->u.str.len};
+    return KZ_OK;
+}
+
+/* Validates every entry of d before anything is indexed (a bad file
+ * leaves the set as it was), parsing cidr, hostname and regex entries
+ * once into *pre (in arena a). KZ_EPARSE: entry *bad is not a value of
+ * the list's type (why says so); KZ_ENOMEM. */
+static kz_err prepare(const wl_doc *d, kz_arena *a, wl_pre **pre, size_t *bad, char *why,
+                      size_t why_len)
+{
+    *pre = NULL;
+    if (d->type == KZ_WL_CIDR || d->type == KZ_WL_HOSTNAME || d->type == KZ_WL_REGEX) {
+        size_t n = d->n ? d->n : 1;
+        *pre = kz_arena_alloc(a, n * sizeof **pre);
+        if (!*pre)
+            return KZ_ENOMEM;
+        memset(*pre, 0, n * sizeof **pre);
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        if (!entry_ok(d->type, d->list[i].p, d->list[i].len, *pre ? &(*pre)[i] : NULL, why,
+                      why_len)) {
+            /* a fast-read list with a bad entry is read again by the
+             * parser, whose error path (and message) then stands */
+            *bad = i;
+            return KZ_EPARSE;
+        }
+    }
+    return KZ_OK;
+}
+
+/* Frees the regexes prepare compiled and add_entry did not take. */
+static void free_pre(const wl_doc *d, wl_pre *pre)
+{
+    for (size_t i = 0; d->type == KZ_WL_REGEX && pre && i < d->n; i++) {
+        pcre2_code_free(pre[i].re);
+        pre[i].re = NULL;
+    }
+}
+
 kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char *file,
                                const char *buf, size_t len, kz_warninglist_error *err)
 {
@@ -586,28 +694,36 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
     kz_arena *a = kz_arena_new(len + 4096 < (1u << 20) ? 0 : len / 2);
     if (!a)
         return KZ_ENOMEM;
-    kz_json *doc = NULL;
-    const kz_json *list = NULL;
+    wl_doc d;
     wl_pre *pre = NULL;
-    kz_wl_type type = KZ_WL__COUNT;
-    kz_json_error je;
-    kz_json_limits lim = {.max_depth = 8, .max_string = KZ_WL_MAX_FILE,
-                          .max_members = KZ_WL_MAX_ENTRIES};
-    kz_err rc = kz_json_parse(a, buf, len, &lim, &doc, &je);
-    if (rc) {
-        if (rc == KZ_ENOMEM)
-            set_err(err, file, "", "out of memory");
-        else if (rc == KZ_EPARSE)
-            set_err(err, file, "", "not JSON: line %zu column %zu: %s", je.line, je.column,
-                    je.msg);
-        else
-            set_err(err, file, "", "not JSON: %s", kz_strerror(rc));
-        if (rc == KZ_EDEPTH)
-            rc = KZ_EPARSE; /* a list is flat: deep nesting is just malformed */
-        goto done;
+    char why[200], path[64];
+    size_t bad = 0;
+    /* the plain shape of every shipped list is read without a JSON tree;
+     * anything else (and a fast-read list with a bad entry) is parsed */
+    bool fast = wl_fast_doc(a, buf, len, &d);
+    kz_err rc = KZ_OK;
+    if (fast) {
+        rc = prepare(&d, a, &pre, &bad, why, sizeof why);
+        if (rc == KZ_EPARSE) {
+            free_pre(&d, pre);
+            kz_free(d.list);
+            pre = NULL;
+            fast = false;
+            rc = KZ_OK;
+        }
     }
-    uint32_t applies;
-    rc = check_shape(doc, file, &type, &applies, err);
+    if (!fast) {
+        rc = parse_doc(a, buf, len, file, &d, err);
+        if (rc)
+            goto done;
+        rc = prepare(&d, a, &pre, &bad, why, sizeof why);
+        if (rc == KZ_EPARSE) {
+            snprintf(path, sizeof path, "$.list[%zu]", bad);
+            set_err(err, file, path, "%s", why);
+        }
+    }
+    if (rc == KZ_ENOMEM)
+        set_err(err, file, "", "out of memory");
     if (rc)
         goto done;
     rc = grow((void **)&s->lists, &s->cap_lists, s->n_lists, sizeof *s->lists);
@@ -616,44 +732,21 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
     uint32_t lid = (uint32_t)s->n_lists;
     wl_list *l = &s->lists[lid];
     memset(l, 0, sizeof *l);
-    l->applies = applies;
-    l->info.type = type;
+    l->applies = d.applies;
+    l->info.type = d.type;
     l->info.id = kz_arena_strdup(s->arena, id);
     l->info.file = kz_arena_strdup(s->arena, file ? file : "");
-    l->info.name = kz_arena_strdup(s->arena, kz_json_get_string(doc, "name"));
-    l->info.description = kz_arena_strdup(s->arena, kz_json_get_string(doc, "description"));
-    kz_json_int(kz_json_get(doc, "version"), &l->info.version);
+    l->info.name = kz_arena_strndup(s->arena, d.name.p, d.name.len);
+    l->info.description = kz_arena_strndup(s->arena, d.description.p, d.description.len);
+    l->info.version = d.version;
     l->info.provider = provider_of(id);
     if (!l->info.id || !l->info.file || !l->info.name || !l->info.description) {
         rc = KZ_ENOMEM;
         goto done;
     }
-    list = kz_json_get(doc, "list");
-    char why[200], path[64];
-    /* cidr, hostname and regex entries are parsed once, here, into pre[] */
-    if (type == KZ_WL_CIDR || type == KZ_WL_HOSTNAME || type == KZ_WL_REGEX) {
-        pre = kz_arena_alloc(a, (list->u.arr.n ? list->u.arr.n : 1) * sizeof *pre);
-        if (!pre) {
-            rc = KZ_ENOMEM;
-            set_err(err, file, "", "out of memory");
-            goto done;
-        }
-        memset(pre, 0, (list->u.arr.n ? list->u.arr.n : 1) * sizeof *pre);
-    }
-    for (size_t i = 0; i < list->u.arr.n; i++) {
-        const kz_json *e = list->u.arr.items[i];
-        if (!entry_ok(type, e->u.str.ptr, e->u.str.len, pre ? &pre[i] : NULL, why,
-                      sizeof why)) {
-            snprintf(path, sizeof path, "$.list[%zu]", i);
-            set_err(err, file, path, "%s", why);
-            rc = KZ_EPARSE;
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < list->u.arr.n; i++) {
-        const kz_json *e = list->u.arr.items[i];
+    for (size_t i = 0; i < d.n; i++) {
         bool dup = false;
-        rc = add_entry(s, type, lid, e->u.str.ptr, e->u.str.len, pre ? &pre[i] : NULL, &dup);
+        rc = add_entry(s, d.type, lid, d.list[i].p, d.list[i].len, pre ? &pre[i] : NULL, &dup);
         if (rc) {
             /* every entry was checked above: only resource errors get here.
              * Entries already indexed name list lid, which the next list
@@ -670,8 +763,9 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
     s->n_lists++;
 done:
     /* regexes compiled by entry_ok and not indexed (an error on the way) */
-    for (size_t i = 0; type == KZ_WL_REGEX && pre && list && i < list->u.arr.n; i++)
-        pcre2_code_free(pre[i].re);
+    free_pre(&d, pre);
+    if (d.list_heap)
+        kz_free(d.list);
     kz_arena_free(a);
     return rc;
 }

@@ -82,4 +82,34 @@ struct kz_warninglist_set {
     size_t entries;
 };
 
+/* ---- one list document as the index reads it (warninglist.c,
+ * warninglist_fast.c) ---- */
+typedef struct wl_span {
+    const char *p; /* not NUL-terminated */
+    size_t len;
+} wl_span;
+
+typedef struct wl_doc {
+    wl_span name, description;
+    kz_wl_type type;
+    uint32_t applies; /* from matching_attributes */
+    int64_t version;
+    wl_span *list;    /* the entries */
+    size_t n;
+    bool list_heap;   /* list is kz_malloc'd (the fast reader), else in an arena */
+} wl_doc;
+
+/* Reads buf[0..len) into *d (spans into buf, or decoded copies in arena a)
+ * when it is a plain, valid list; false otherwise (also on out of memory),
+ * and the JSON parser must read it. d->list is the caller's to kz_free when
+ * d->list_heap. */
+bool wl_fast_doc(kz_arena *a, const char *buf, size_t len, wl_doc *d);
+/* Tests and the fuzz target: true sends every file through the parser. */
+extern bool wl_fast_disabled;
+
+/* The list type named name[0..len) ("cidr", ...); false if none. */
+bool wl_type_by_name(const char *name, size_t len, kz_wl_type *out);
+/* The IOC types a MISP attribute name covers (0 for one kizuna ignores). */
+uint32_t wl_attr_types(const char *attr, size_t len);
+
 #endif

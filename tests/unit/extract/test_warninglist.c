@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "extract/warninglist_int.h"
 #include "kizuna/alloc.h"
 #include "kizuna/buf.h"
 #include "kizuna/ipset.h"
@@ -478,6 +479,69 @@ static void test_filters_exact(void **state)
     kz_buf_release(&b);
 }
 
+/* The real lists read by the plain-shape reader and by the JSON parser
+ * (wl_fast_disabled) make the same lists and the same index; and the
+ * reader does take them (start-up time depends on it): a file with a
+ * \\-escape and the biggest lists among them. */
+static void test_fast_reader_same(void **state)
+{
+    (void)state;
+    kz_warninglist_set *sets[2];
+    kz_warninglist_error err;
+    for (int k = 0; k < 2; k++) {
+        wl_fast_disabled = k == 1;
+        sets[k] = kz_warninglist_set_new();
+        assert_non_null(sets[k]);
+        assert_int_equal(kz_warninglist_load_dir(sets[k], "data/warninglists", NULL, &err), KZ_OK);
+        assert_int_equal(kz_warninglist_set_compile(sets[k], &err), KZ_OK);
+    }
+    wl_fast_disabled = false;
+    assert_int_equal(kz_warninglist_count(sets[0]), kz_warninglist_count(sets[1]));
+    assert_int_equal(kz_warninglist_entries(sets[0]), kz_warninglist_entries(sets[1]));
+    for (size_t i = 0; i < kz_warninglist_count(sets[0]); i++) {
+        const kz_warninglist_info *a = kz_warninglist_get(sets[0], i),
+                                  *b = kz_warninglist_get(sets[1], i);
+        assert_string_equal(a->id, b->id);
+        assert_string_equal(a->name, b->name);
+        assert_string_equal(a->description, b->description);
+        assert_int_equal(a->type, b->type);
+        assert_int_equal(a->version, b->version);
+        assert_int_equal(a->entries, b->entries);
+        assert_true(a->provider == b->provider);
+    }
+    static const char *const probes[][2] = {
+        {"ipv4-addr", "8.8.8.8"},         {"ipv4-addr", "52.95.110.1"},
+        {"ipv6-addr", "2001:db8::1"},     {"domain-name", "www.google.com"},
+        {"domain-name", "co.uk"},         {"url", "https://login.microsoftonline.com/x"},
+        {"email-addr", "a@gmail.com"},    {"domain-name", "ocsp.digicert.com"}};
+    for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+        kz_ioc_type t;
+        assert_int_equal(kz_ioc_type_parse(probes[i][0], &t), KZ_OK);
+        char a[512];
+        snprintf(a, sizeof a, "%s", check(sets[0], t, probes[i][1]));
+        assert_string_equal(a, check(sets[1], t, probes[i][1]));
+    }
+    /* the reader itself: these files are of the plain shape */
+    static const char *const plain[] = {"data/warninglists/public-dns-hostname.json",
+                                        "data/warninglists/public-dns-v4.json",
+                                        "data/warninglists/tranco10k.json"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        FILE *f = fopen(plain[i], "rb");
+        assert_non_null(f);
+        static char buf[4 << 20];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        kz_arena *a = kz_arena_new(0);
+        wl_doc d;
+        assert_true(wl_fast_doc(a, buf, n, &d));
+        assert_true(d.n > 1000);
+        kz_free(d.list);
+        kz_arena_free(a);
+    }
+    for (int k = 0; k < 2; k++)
+        kz_warninglist_set_free(sets[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_real_lists),
         cmocka_unit_test(test_guess),         cmocka_unit_test(test_long_substring),
         cmocka_unit_test(test_oom_sweep),     cmocka_unit_test(test_filters_exact),
+        cmocka_unit_test(test_fast_reader_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
