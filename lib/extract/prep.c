@@ -484,19 +484,17 @@ static const uint8_t prep_kind[256] = {
 
 #ifdef __SSE2__
 /* Bit k set when prep_kind[u[k]] is not 0 (k < 16): non-ASCII, NUL,
- * brackets and backslash. */
+ * brackets and backslash - and '|', which shares the test of [ \ ] and
+ * { } (v & 0xDF in 5B-5D) and which the byte-by-byte step passes over. */
 static inline unsigned survey_mask16(const unsigned char *u)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
+    __m128i r = _mm_sub_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xdf)), _mm_set1_epi8(0x5b));
     __m128i hit = _mm_or_si128(
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')),
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(']')))),
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('(')),
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(')'))),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('{')),
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('}')))));
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(r, _mm_set1_epi8(2)), r),
+                     _mm_cmpeq_epi8(_mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
+                                    _mm_set1_epi8('('))),
+        _mm_cmpeq_epi8(v, _mm_setzero_si128()));
     return (unsigned)_mm_movemask_epi8(hit) | (unsigned)_mm_movemask_epi8(v);
 }
 

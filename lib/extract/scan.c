@@ -616,7 +616,22 @@ static kz_err check_domain(xscan *x, size_t a, size_t b)
         if (dot)
             a = after_particle(s, a, (size_t)(dot - s));
     }
-    if (b - a < 3 || !memchr(s + a, '.', b - a) || memchr(s + a, '_', b - a))
+    /* one pass over the name (a few bytes): its first and last dot, an
+     * underscore, anything but digits and dots */
+    const char *dot = NULL, *last = NULL;
+    bool under = false, numeric = true;
+    for (size_t k = a; k < b; k++) {
+        char c = s[k];
+        if (c == '.') {
+            if (!dot)
+                dot = s + k;
+            last = s + k;
+        } else {
+            under |= c == '_';
+            numeric &= c >= '0' && c <= '9';
+        }
+    }
+    if (b - a < 3 || !dot || under)
         return KZ_OK;
     if (a > 0) {
         char p = s[a - 1];
@@ -625,10 +640,8 @@ static kz_err check_domain(xscan *x, size_t a, size_t b)
         if ((p == '/' || p == '\\') && !(a >= 2 && s[a - 2] == '/' && p == '/'))
             return KZ_OK; /* a path component: ~/Desktop/test.py */
     }
-    if (all_digits_dots(s + a, b - a))
+    if (numeric)
         return KZ_OK;
-    const char *dot = memchr(s + a, '.', b - a);
-    const char *last = memrchr(s + a, '.', b - a);
     if (dot == last) {
         size_t tl = (size_t)(s + b - last - 1);
         for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
@@ -669,9 +682,10 @@ static kz_err process_run(xscan *x, size_t a, size_t b)
     for (k = a; k < b && !rc;) {
         if ((s[k] >= '0' && s[k] <= '9') || s[k] == '.') {
             size_t y = k;
+            bool has_dot = false;
             while (y < b && ((s[y] >= '0' && s[y] <= '9') || s[y] == '.'))
-                y++;
-            if (memchr(s + k, '.', y - k) && y - k >= 7)
+                has_dot |= s[y++] == '.';
+            if (has_dot && y - k >= 7)
                 rc = check_dotted(x, k, y);
             k = y;
         } else {
@@ -821,7 +835,8 @@ static inline uint64_t claim_bits(const uint8_t *claim)
  * or by a sentence's full stop (a dot between the run and a plain byte) -
  * up to the first byte that is anything else (or claimed) gets exactly
  * the check_word calls find_words would give it, and *pi moves to the
- * last plain byte before that byte. *pi is left alone when there is none
+ * last plain byte before that byte (and *fast_from past it when the
+ * window ended at such a byte). *pi is left alone when there is none
  * after s[*pi].
  *
  * find_words gives such a run the calls check_word(piece) for its
@@ -833,7 +848,7 @@ static inline uint64_t claim_bits(const uint8_t *claim)
  * unless the length is 3, 5, 32, 40, 64 or 128, and a piece here is at
  * most 62 long, so the pieces of length 3, 5, 32 and 40 are picked out
  * with bit operations for the whole window at once. */
-static kz_err words_fast(xscan *x, size_t *pi)
+static kz_err words_fast(xscan *x, size_t *pi, size_t *fast_from)
 {
     size_t i = *pi;
     const uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap,
@@ -871,6 +886,8 @@ static kz_err words_fast(xscan *x, size_t *pi)
         }
     }
     *pi = i + q;
+    if (stop) /* a call from i + q would stop at the same byte with nothing done */
+        *fast_from = i + q + 2;
     return KZ_OK;
 }
 
@@ -952,7 +969,7 @@ static kz_err find_words(xscan *x)
             if (!X_IS(c, XC_LABEL) && c != '.') {
                 if (i >= fast_from) {
                     size_t was = i;
-                    kz_err rc = words_fast(x, &i);
+                    kz_err rc = words_fast(x, &i, &fast_from);
                     if (rc)
                         return rc;
                     if (i != was)
