@@ -427,8 +427,10 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     kz_buf_init(&c.out, 0);
     kz_buf_init(&c.vals, 0);
     c.batch = malloc(BATCH_HITS * sizeof *c.batch);
-    /* sized for about one distinct value per 256 bytes: no rehash while reading */
-    if (!c.batch || (c.tsv && !(c.seen = kz_strmap_new(len / 256 + 1024)))) {
+    /* sized for about one distinct value per 256 bytes (at most a million;
+     * past that it grows): no rehash while reading */
+    size_t expect = len / 256 + 1024;
+    if (!c.batch || (c.tsv && !(c.seen = kz_strmap_new(expect < 1000000 ? expect : 1000000)))) {
         free(c.batch);
         kz_xstix_free(xs);
         input_release(text, len, mapped);

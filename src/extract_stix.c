@@ -144,6 +144,15 @@ static const char *file_name(const char *path)
     return s && s[1] ? s + 1 : path;
 }
 
+/* About one distinct IOC per 256 bytes (the bench report has one per 370),
+ * at most the report's limit of 1,000,000: the map needs no rehash while
+ * reading. */
+static size_t expected_iocs(size_t len)
+{
+    size_t n = len / 256 + 1024;
+    return n < 1000000 ? n : 1000000;
+}
+
 int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *path,
                    const char *text, size_t len, bool html)
 {
@@ -170,7 +179,8 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
         return 0; /* tsv: the command prints each value once; kz_xstix_hit looks it up */
     if (!x->stix) {
         /* json: a report only to merge duplicates and cache list lookups */
-        kz_extract_report_opts o = {.name = "-", .tlp = KZ_TLP_NONE, .wl = x->set};
+        kz_extract_report_opts o = {.name = "-", .tlp = KZ_TLP_NONE, .wl = x->set,
+                                    .expected_iocs = expected_iocs(len)};
         if (kz_extract_report_new(&o, &x->report) ||
             (x->set && x->json && !(x->conc = kz_warninglist_conc_new(x->set))))
             return kz_cli_error("extract: out of memory");
@@ -194,7 +204,8 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
     if (!name)
         name = file_name(path);
     kz_extract_report_opts o = {.name = name, .tlp = x->tlp, .author = x->author, .wl = x->set,
-                                .attack = x->attack, .now = getenv("KZ_EXTRACT_NOW")};
+                                .attack = x->attack, .now = getenv("KZ_EXTRACT_NOW"),
+                                .expected_iocs = expected_iocs(len)};
     kz_err rc = kz_extract_report_new(&o, &x->report);
     if (rc == KZ_EINVAL)
         return kz_cli_error("extract: KZ_EXTRACT_NOW is not an RFC 3339 timestamp");
@@ -246,11 +257,13 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
     if (!x->report)
         return KZ_OK;
     /* the report merges duplicates and looks each IOC up once */
+    size_t before = kz_extract_report_count(x->report);
     rc = kz_extract_report_add(x->report, h, &lists, &n);
     if (rc || x->stix)
         return rc;
-    if (x->conc)
-        rc = kz_warninglist_conc_add(x->conc, h->type, h->value, h->value_len);
+    /* a repeated IOC's host is counted already; a new one's lists are known */
+    if (x->conc && kz_extract_report_count(x->report) > before)
+        rc = kz_warninglist_conc_add_checked(x->conc, h->type, h->value, h->value_len, lists, n);
     if (rc || !json_out)
         return rc;
     if (x->tsv) { /* a third column only for values on a list */

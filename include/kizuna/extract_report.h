@@ -57,6 +57,7 @@ typedef struct kz_extract_report_opts {
     const kz_attack_names *attack;   /* NULL: techniques are named by their id */
     const char *now;                 /* RFC 3339 timestamp for created/modified/published/
                                       * valid_from; NULL: the current time */
+    size_t expected_iocs;            /* sizes the de-duplication map (0: small; it grows) */
 } kz_extract_report_opts;
 
 typedef struct kz_extract_report kz_extract_report;

@@ -169,6 +169,14 @@ void kz_warninglist_conc_free(kz_warninglist_conc *c);
  * the check's error. */
 kz_err kz_warninglist_conc_add(kz_warninglist_conc *c, kz_ioc_type t, const char *value,
                                size_t len);
+/* The same, for an IOC whose lists the caller looked up already with
+ * kz_warninglist_check(s, t, value, len) (lists[0..n_lists), in the order
+ * the check reported them): an IP or domain written as the check's
+ * canonical form (lower case, no trailing dot) is counted from them
+ * without a second lookup; anything else as kz_warninglist_conc_add. */
+kz_err kz_warninglist_conc_add_checked(kz_warninglist_conc *c, kz_ioc_type t, const char *value,
+                                       size_t len, const kz_warninglist_info *const *lists,
+                                       size_t n_lists);
 /* Counts the hosts of a STIX object: the value of an ipv4-addr, ipv6-addr,
  * domain-name or url observable, the '=' comparisons to their :value in
  * an indicator's STIX pattern. Other objects count nothing. */

@@ -49,7 +49,7 @@ kz_err kz_extract_report_new(const kz_extract_report_opts *o, kz_extract_report 
         return KZ_ENOMEM;
     r->o = *o;
     r->arena = kz_arena_new(0);
-    r->seen = kz_strmap_new(0);
+    r->seen = kz_strmap_new(o->expected_iocs);
     if (!r->arena || !r->seen) {
         kz_extract_report_free(r);
         return KZ_ENOMEM;

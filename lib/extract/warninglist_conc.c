@@ -129,8 +129,11 @@ static void tally(kz_warninglist_conc_result *r, const provs *p)
     }
 }
 
-kz_err kz_warninglist_conc_add(kz_warninglist_conc *c, kz_ioc_type t, const char *value,
-                               size_t len)
+/* The host of an IOC counted once: when the caller passes the lists it
+ * found for exactly that host (known), they are used instead of a second
+ * lookup. */
+static kz_err conc_add(kz_warninglist_conc *c, kz_ioc_type t, const char *value, size_t len,
+                       const kz_warninglist_info *const *known, size_t n_known, bool have_known)
 {
     if (!c || (!value && len))
         return KZ_EINVAL;
@@ -140,13 +143,16 @@ kz_err kz_warninglist_conc_add(kz_warninglist_conc *c, kz_ioc_type t, const char
         return KZ_OK;
     /* one host, one count: a URL's host is usually reported as a domain too */
     char key[KZ_WL_MAX_ENTRY];
+    size_t vlen = len;
     while (len && value[len - 1] == '.')
         len--;
     if (!len || len > sizeof key)
         return KZ_OK;
+    bool same = len == vlen; /* the key is the value as the caller checked it */
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)value[i];
         key[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+        same = same && key[i] == (char)ch;
     }
     kz_err rc = kz_strmap_put(c->seen, key, len, 0, NULL);
     if (rc == KZ_EEXIST)
@@ -154,14 +160,33 @@ kz_err kz_warninglist_conc_add(kz_warninglist_conc *c, kz_ioc_type t, const char
     if (rc)
         return rc;
     provs p = {.n = 0};
-    rc = kz_warninglist_check(c->set, t, key, len, on_provider, &p, NULL);
-    if (rc)
-        return rc;
+    if (have_known && same) {
+        for (size_t i = 0; i < n_known; i++)
+            on_provider(&p, known[i]);
+    } else {
+        rc = kz_warninglist_check(c->set, t, key, len, on_provider, &p, NULL);
+        if (rc)
+            return rc;
+    }
     tally(&c->r, &p);
     return KZ_OK;
 }
 
-/* The observable types that name a host, and their pattern paths. */
+kz_err kz_warninglist_conc_add(kz_warninglist_conc *c, kz_ioc_type t, const char *value,
+                               size_t len)
+{
+    return conc_add(c, t, value, len, NULL, 0, false);
+}
+
+kz_err kz_warninglist_conc_add_checked(kz_warninglist_conc *c, kz_ioc_type t, const char *value,
+                                       size_t len, const kz_warninglist_info *const *lists,
+                                       size_t n_lists)
+{
+    /* a URL's lists are the URL's, not its host's: those are looked up */
+    bool host = t == KZ_IOC_IPV4 || t == KZ_IOC_IPV6 || t == KZ_IOC_DOMAIN;
+    return conc_add(c, t, value, len, lists, n_lists, host);
+}
+
 static const struct {
     const char *type;
     const char *path;
