@@ -80,6 +80,62 @@ static void test_counts(void **state)
     kz_warninglist_set_free(s);
 }
 
+typedef struct found {
+    const kz_warninglist_info *l[16];
+    size_t n;
+} found;
+
+static int keep(void *ctx, const kz_warninglist_info *l)
+{
+    found *f = ctx;
+    if (f->n < 16)
+        f->l[f->n++] = l;
+    return 0;
+}
+
+/* kz_warninglist_conc_add_checked with the lists a check found gives the
+ * figures kz_warninglist_conc_add gives - also for values that are not
+ * the check's canonical form (case, trailing dot) and for URLs, whose
+ * lists are not their host's. */
+static void test_checked_same(void **state)
+{
+    (void)state;
+    static const struct {
+        kz_ioc_type t;
+        const char *v;
+    } in[] = {{KZ_IOC_IPV4, "52.95.2.3"},          {KZ_IOC_URL, "http://52.95.2.3:8080/x"},
+              {KZ_IOC_IPV4, "52.95.1.9"},          {KZ_IOC_URL, "https://mail.Google.com./a"},
+              {KZ_IOC_DOMAIN, "Mail.google.com."}, {KZ_IOC_DOMAIN, "mail.google.com"},
+              {KZ_IOC_DOMAIN, "www.GOOGLE.com"},   {KZ_IOC_URL, "http://[2600:1f00::1]/x"},
+              {KZ_IOC_IPV6, "2600:1f00::2"},       {KZ_IOC_IPV4, "10.1.1.1"},
+              {KZ_IOC_DOMAIN, "google.com."},      {KZ_IOC_EMAIL, "a@google.com"}};
+    kz_warninglist_set *s = lists();
+    kz_warninglist_conc *a = kz_warninglist_conc_new(s), *b = kz_warninglist_conc_new(s);
+    assert_non_null(a);
+    assert_non_null(b);
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        found f = {.n = 0};
+        size_t len = strlen(in[i].v);
+        assert_int_equal(kz_warninglist_check(s, in[i].t, in[i].v, len, keep, &f, NULL), KZ_OK);
+        add(a, in[i].t, in[i].v);
+        assert_int_equal(kz_warninglist_conc_add_checked(b, in[i].t, in[i].v, len, f.l, f.n),
+                         KZ_OK);
+        const kz_warninglist_conc_result *ra = kz_warninglist_conc_get(a),
+                                         *rb = kz_warninglist_conc_get(b);
+        assert_int_equal(ra->hosts, rb->hosts);
+        assert_int_equal(ra->on_provider, rb->on_provider);
+        assert_int_equal(ra->n_providers, rb->n_providers);
+        for (size_t k = 0; k < ra->n_providers; k++) {
+            assert_string_equal(ra->providers[k].provider, rb->providers[k].provider);
+            assert_int_equal(ra->providers[k].hosts, rb->providers[k].hosts);
+        }
+    }
+    assert_int_equal(kz_warninglist_conc_get(b)->hosts, 8);
+    kz_warninglist_conc_free(a);
+    kz_warninglist_conc_free(b);
+    kz_warninglist_set_free(s);
+}
+
 static void add_obj(kz_warninglist_conc *c, kz_arena *a, const char *json)
 {
     kz_json *v = NULL;
@@ -174,6 +230,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_checked_same),
         cmocka_unit_test(test_objects),
         cmocka_unit_test(test_url_host),
         cmocka_unit_test(test_oom_sweep),
