@@ -278,7 +278,7 @@ static bool hexish(const char *v, size_t n, bool *lower)
     unsigned all = 0;
     bool low = true;
 #ifdef __SSE2__
-    if (n >= 16 && !kz_text_force_scalar) {
+    if (n >= 16 && kz_text_simd != KZ_TEXT_SCALAR) {
         /* 16 bytes at a time, the last load ending at the token's end
          * (overlapping the one before): never past the token */
         const __m128i zero = _mm_setzero_si128();

@@ -43,9 +43,11 @@ typedef struct kz_text_bits {
  * line (the word after them is padding). */
 size_t kz_text_bits_build(kz_text_bits *b, const char *line, size_t len);
 
-/* Tests only: true makes kz_text_bits_build use the scalar table instead
- * of SSE2 (same result; the unit test compares both). */
-extern bool kz_text_force_scalar;
+/* Which code builds the bitmaps: the best the CPU has (SSSE3 for the
+ * delimiters, else SSE2), SSE2 only, or the scalar table. All give the
+ * same bitmaps; tests and the fuzz target switch to check that. */
+enum { KZ_TEXT_BEST = 0, KZ_TEXT_SSE2 = 1, KZ_TEXT_SCALAR = 2 };
+extern int kz_text_simd;
 
 /* 64-bit word w of bitmap k. */
 static inline uint64_t kz_tb_word(const kz_text_bits *b, unsigned k, size_t w)

@@ -101,16 +101,17 @@ static void check_bits(const kz_text_bits *b, const unsigned char *line, size_t 
     }
 }
 
-/* Every byte value at every position of lines of 1..70 bytes, with SSE2
- * and with the scalar table (the tail of a line that is not a whole
- * 16-byte block is read as the line's last 16 bytes, shifted). */
+/* Every byte value at every position of lines of 1..70 bytes, with
+ * SSSE3 (where the CPU has it), SSE2 and the scalar table (the tail of a
+ * line that is not a whole 16-byte block is read as the line's last 16
+ * bytes, shifted). */
 static void test_bits_every_byte(void **state)
 {
     (void)state;
     static kz_text_bits b;
     unsigned char line[80];
-    for (int scalar = 0; scalar < 2; scalar++) {
-        kz_text_force_scalar = scalar;
+    for (int mode = 0; mode < 3; mode++) {
+        kz_text_simd = mode;
         for (size_t len = 1; len <= 70; len++) {
             for (unsigned c = 0; c < 256; c++) {
                 for (size_t i = 0; i < len; i++)
@@ -122,7 +123,7 @@ static void test_bits_every_byte(void **state)
             }
         }
     }
-    kz_text_force_scalar = false;
+    kz_text_simd = KZ_TEXT_BEST;
 }
 
 /* ---- bitmap path == byte-by-byte path ---- */
@@ -188,8 +189,8 @@ static void test_token_positions(void **state)
     static const char fill[] = "ab c. de:f g_ h@ i- jk lm no pq rs tu vw xy z0 12 34 56 78 90";
     kz_logreader *r = reader();
     char line[256];
-    for (int scalar = 0; scalar < 2; scalar++) {
-        kz_text_force_scalar = scalar;
+    for (int mode = 0; mode < 3; mode++) {
+        kz_text_simd = mode;
         for (size_t t = 0; t < sizeof toks / sizeof toks[0]; t++) {
             size_t tl = strlen(toks[t]);
             for (size_t p = 0; p <= 40; p++) {
@@ -211,7 +212,7 @@ static void test_token_positions(void **state)
             }
         }
     }
-    kz_text_force_scalar = false;
+    kz_text_simd = KZ_TEXT_BEST;
     kz_logreader_free(r);
 }
 
@@ -230,7 +231,7 @@ static void test_random_lines(void **state)
     uint64_t x = 0x9e3779b97f4a7c15ull;
     char line[256];
     for (int iter = 0; iter < 30000; iter++) {
-        kz_text_force_scalar = (iter & 7) == 0;
+        kz_text_simd = (iter & 7) == 0 ? KZ_TEXT_SCALAR : (iter & 7) == 1 ? KZ_TEXT_SSE2 : KZ_TEXT_BEST;
         size_t want = 1 + (size_t)(x % 200), n = 0;
         while (n < want) {
             x ^= x << 13;
@@ -245,7 +246,7 @@ static void test_random_lines(void **state)
         }
         same_both_ways(r, line, n);
     }
-    kz_text_force_scalar = false;
+    kz_text_simd = KZ_TEXT_BEST;
     kz_logreader_free(r);
 }
 
