@@ -551,9 +551,9 @@ static bool defang_trigger(const char *t, size_t m, size_t i)
 /* One pass over a line: *nfkc when it holds a character NFKC may change
  * (anything but ASCII, kana, kanji and the Japanese marks), *trig to the
  * first byte where defang_trigger says yes (SIZE_MAX: none) when a
- * defanged form may be in it. Stops early once NFKC is needed (the
- * trigger is then computed on the normalised text). */
-static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, size_t *trig)
+ * defanged form may be in it. Stops as soon as NFKC is needed (*trig is
+ * then meaningless: the normalised text goes to refang whole). */
+static void survey(const char *t, size_t m, bool *nfkc_needed, size_t *trig)
 {
     const unsigned char *u = (const unsigned char *)t;
     size_t i = 0;
@@ -606,10 +606,7 @@ static void survey(const char *t, size_t m, bool stop_early, bool *nfkc_needed, 
         }
         if (k != 2) {
             *nfkc_needed = true;
-            if (stop_early)
-                return;
-            i++;
-            continue;
+            return;
         }
         if (*trig == SIZE_MAX && defang_trigger(t, m, i))
             *trig = i;
@@ -640,7 +637,8 @@ static void refang_prefix(kz_xprep *p, const char *t, size_t k, const uint32_t *
  * starts at from, the byte before the survey's first trigger: every form
  * rewritten here has a byte where defang_trigger says yes at its start
  * (brackets, backslash, ideographic marks) or, for "1.)1", right after
- * its dot, and the survey looked at every such byte. */
+ * its dot, and the survey looked at every such byte; so where the
+ * survey finds no trigger, a scan from 0 rewrites nothing either. */
 static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, size_t from)
 {
     char *ob = NULL;
@@ -744,7 +742,7 @@ kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len, size_t avail)
 {
     bool slow;
     size_t trig;
-    survey(src, len, true, &slow, &trig);
+    survey(src, len, &slow, &trig);
     p->s = src;
     p->avail = avail;
     p->n = len;
@@ -752,11 +750,12 @@ kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len, size_t avail)
     p->map = NULL;
     p->fang = NULL;
     if (slow) {
-        bool again;
         kz_err rc = nfkc(p, (const unsigned char *)src, len);
         if (rc)
             return rc;
-        survey(p->s, p->n, false, &again, &trig);
+        /* No second survey for the trigger: refang is lazy, and where
+         * the survey would find none it rewrites nothing (see refang). */
+        return refang(p, p->s, p->n, p->map, 0);
     }
     if (trig != SIZE_MAX)
         return refang(p, p->s, p->n, p->map, trig ? trig - 1 : 0);

@@ -721,12 +721,6 @@ static kz_err classify_line(xscan *x)
     }
     uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap, *wc = wd + x->wcap,
              *wt = wc + x->wcap, *wh = wt + x->wcap;
-    memset(wa, 0, nw * sizeof *wa);
-    memset(wp, 0, nw * sizeof *wp);
-    memset(wd, 0, nw * sizeof *wd);
-    memset(wc, 0, nw * sizeof *wc);
-    memset(wt, 0, nw * sizeof *wt);
-    memset(wh, 0, nw * sizeof *wh);
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128(), c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
                   ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
@@ -768,6 +762,9 @@ static kz_err classify_line(xscan *x)
         wh[k >> 6] = hm & keep;
     }
 #endif
+    /* the words not written above (k is a multiple of 64) */
+    for (size_t w = k >> 6; w < nw; w++)
+        wa[w] = wp[w] = wd[w] = wc[w] = wt[w] = wh[w] = 0;
     for (; k < n; k++) {
         unsigned char c = (unsigned char)s[k];
         uint64_t bit = 1ull << (k & 63);
