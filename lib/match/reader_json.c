@@ -159,7 +159,7 @@ static bool fail(js *s, const char *why)
 
 /* s->p at '"': the string's raw bytes (between the quotes) in *b, *n;
  * *esc when it holds a backslash. Leaves s->p after the closing quote. */
-static bool str_span(js *s, const char **b, size_t *n, bool *esc)
+static inline bool str_span(js *s, const char **b, size_t *n, bool *esc)
 {
     const char *start = ++s->p, *q = start;
     bool e = false;
@@ -294,8 +294,13 @@ static bool number_span(js *s, const char **b, size_t *n)
 
 /* After a member or element: 1 when a ',' says another follows, 0 when
  * `close` ends the object or array, -1 (failed with msg) otherwise. */
-static int next_element(js *s, char close, const char *msg)
+static inline int next_element(js *s, char close, const char *msg)
 {
+    if (s->p < s->end && *s->p == ',') { /* the usual case: no blank before it */
+        s->p++;
+        skip_ws(s);
+        return 1;
+    }
     skip_ws(s);
     if (s->p < s->end && *s->p == ',') {
         s->p++;
@@ -343,9 +348,11 @@ static bool scan_object(js *s, int node, int depth)
             if (kn)
                 child = trie_child(s->t, node, k, kn, false);
         }
-        skip_ws(s);
-        if (s->p >= s->end || *s->p != ':')
-            return fail(s, "expected ':'");
+        if (s->p >= s->end || *s->p != ':') { /* usually no blank before ':' */
+            skip_ws(s);
+            if (s->p >= s->end || *s->p != ':')
+                return fail(s, "expected ':'");
+        }
         s->p++;
         skip_ws(s);
         if (!(child >= 0 ? scan_value(s, child, depth + 1) : skip_value(s, depth + 1)))

@@ -22,6 +22,7 @@ struct kz_match_scratch {
 /* The id every record's observed-data object carries (one per evaluation). */
 #define OBS_ID "observed-data--00000000-0000-4000-8000-000000000000"
 #define IPV_MAX 64
+#define FS_LOCAL 32 /* fields of a record whose states live on the stack */
 
 kz_err kz_match_scratch_new(const kz_match_set *m, kz_match_scratch **out)
 {
@@ -483,32 +484,23 @@ static kz_err run_complex(const kz_match_set *m, kz_match_scratch *s, const kz_m
     return KZ_OK;
 }
 
-kz_err kz_match_record_run(const kz_match_set *m, kz_match_scratch *s, const kz_match_record *r,
-                           kz_match_hit_fn fn, void *ctx)
+/* Pass 1 of a record: normalises each typed field into fs[i] and starts
+ * loading its slot. A field that is invalid (or out of memory normalising
+ * it) ends the pass: *upto is its index and *first_rc the error (the fields
+ * before it are still looked up and reported, and the error comes after
+ * them, as when each field was normalised just before its lookup). */
+static void prep_record(const kz_match_set *m, kz_match_scratch *s, const kz_match_record *r,
+                        fstate *fs, size_t *upto, kz_err *first_rc)
 {
-    if (!m || !s || s->m != m || !r || !fn || (!r->fields && r->n_fields))
-        return KZ_EINVAL;
-    kz_arena_reset(s->arena);
     size_t n = r->n_fields;
-    fstate *fs = kz_arena_calloc(s->arena, n ? n : 1, sizeof *fs);
-    if (!fs)
-        return KZ_ENOMEM;
-    /* Two passes: normalise every field and start loading its slot, then
-     * look them up in order. At a million keys the slots are cache misses;
-     * issued together, a record's misses overlap (perf: the slot probe was
-     * a quarter of a Zeek scan). Hits come out in field order as before. */
-    /* A field that is invalid (or out of memory normalising it) ends the
-     * first pass; the fields before it are still looked up and reported,
-     * and the error comes after them, as when each field was normalised
-     * just before its lookup. */
-    size_t upto = n;
-    kz_err first_rc = KZ_OK;
+    *upto = n;
+    *first_rc = KZ_OK;
     for (size_t i = 0; i < n; i++) {
         const kz_match_field *f = &r->fields[i];
         if ((unsigned)f->kind >= KZ_MATCH_KIND_COUNT || (!f->value && f->len)) {
-            upto = i;
-            first_rc = KZ_EINVAL;
-            break;
+            *upto = i;
+            *first_rc = KZ_EINVAL;
+            return;
         }
         if (f->kind == KZ_MATCH_OTHER || !f->value)
             continue;
@@ -524,24 +516,59 @@ kz_err kz_match_record_run(const kz_match_set *m, kz_match_scratch *s, const kz_
         if (rc == KZ_EPARSE)
             continue;
         if (rc) {
-            upto = i;
-            first_rc = rc;
-            break;
+            *upto = i;
+            *first_rc = rc;
+            return;
         }
         fs[i].ok = true;
         prefetch_field(m, f->kind, &fs[i]);
     }
-    bool stop = false;
-    for (size_t i = 0; i < upto && !stop; i++) {
+}
+
+/* Pass 2 of a record: the lookups in field order, then the complex
+ * patterns. *stop when the callback asked to stop. */
+static kz_err finish_record(const kz_match_set *m, kz_match_scratch *s, const kz_match_record *r,
+                            fstate *fs, size_t upto, kz_err first_rc, kz_match_hit_fn fn,
+                            void *ctx, bool *stop)
+{
+    for (size_t i = 0; i < upto && !*stop; i++) {
         if (!fs[i].ok)
             continue;
-        kz_err rc = lookup(s, i, r->fields[i].kind, &fs[i], fn, ctx, &stop);
+        kz_err rc = lookup(s, i, r->fields[i].kind, &fs[i], fn, ctx, stop);
         if (rc)
             return rc;
     }
-    if (first_rc && !stop)
+    if (first_rc && !*stop)
         return first_rc;
-    if (stop || !m->c.complex || !m->c.st.complex)
+    if (*stop || !m->c.complex || !m->c.st.complex)
         return KZ_OK;
     return run_complex(m, s, r, fs, fn, ctx);
+}
+
+kz_err kz_match_record_run(const kz_match_set *m, kz_match_scratch *s, const kz_match_record *r,
+                           kz_match_hit_fn fn, void *ctx)
+{
+    if (!m || !s || s->m != m || !r || !fn || (!r->fields && r->n_fields))
+        return KZ_EINVAL;
+    kz_arena_reset(s->arena);
+    size_t n = r->n_fields;
+    /* the usual record's field states on the stack, not in the arena */
+    fstate local[FS_LOCAL];
+    fstate *fs = local;
+    if (n > FS_LOCAL) {
+        fs = kz_arena_calloc(s->arena, n, sizeof *fs);
+        if (!fs)
+            return KZ_ENOMEM;
+    } else if (n) {
+        memset(fs, 0, n * sizeof *fs);
+    }
+    /* Two passes: normalise every field and start loading its slot, then
+     * look them up in order. At a million keys the slots are cache misses;
+     * issued together, a record's misses overlap (perf: the slot probe was
+     * a quarter of a Zeek scan). Hits come out in field order as before. */
+    size_t upto;
+    kz_err first_rc;
+    prep_record(m, s, r, fs, &upto, &first_rc);
+    bool stop = false;
+    return finish_record(m, s, r, fs, upto, first_rc, fn, ctx, &stop);
 }
