@@ -281,9 +281,12 @@ static kz_err handle_batch(ectx *c)
             continue;
         }
         if (c->tsv) {
-            if (kz_strmap_get_hashed(c->seen, b->hash, key, b->value_len + 1, NULL))
-                continue;
+            /* its slot is in the cache now: one probe says new or seen */
             rc = kz_strmap_put(c->seen, key, b->value_len + 1, 0, NULL);
+            if (rc == KZ_EEXIST) {
+                rc = KZ_OK;
+                continue;
+            }
             if (!rc)
                 rc = tsv_line(c, &h);
         } else {

@@ -282,7 +282,7 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
         host = value;
         hl = len;
     } else if (t == KZ_IOC_URL) {
-        kz_warninglist_url_host(value, len, &host, &hl, NULL);
+        wl_url_host_span(value, len, &host, &hl); /* check_ip parses it: no guessing */
     } else if (t == KZ_IOC_EMAIL) {
         const char *at = memrchr(value, '@', len);
         if (at) {

@@ -41,8 +41,7 @@ void kz_warninglist_conc_free(kz_warninglist_conc *c)
     kz_free(c);
 }
 
-bool kz_warninglist_url_host(const char *url, size_t len, const char **host, size_t *host_len,
-                             kz_ioc_type *type)
+bool wl_url_host_span(const char *url, size_t len, const char **host, size_t *host_len)
 {
     const char *p = url ? memmem(url, len, "://", 3) : NULL;
     *host = NULL;
@@ -70,7 +69,13 @@ bool kz_warninglist_url_host(const char *url, size_t len, const char **host, siz
         *host = p;
         *host_len = (size_t)((colon ? colon : e) - p);
     }
-    if (!*host_len)
+    return *host_len != 0;
+}
+
+bool kz_warninglist_url_host(const char *url, size_t len, const char **host, size_t *host_len,
+                             kz_ioc_type *type)
+{
+    if (!wl_url_host_span(url, len, host, host_len))
         return false;
     kz_ioc_type g = kz_warninglist_guess_type(*host, *host_len);
     if (type)

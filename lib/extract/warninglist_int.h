@@ -109,6 +109,9 @@ extern bool wl_fast_disabled;
 
 /* The list type named name[0..len) ("cidr", ...); false if none. */
 bool wl_type_by_name(const char *name, size_t len, kz_wl_type *out);
+/* The host span of a URL as kz_warninglist_url_host finds it, without
+ * guessing its type; false (and *host NULL, or an empty span) if none. */
+bool wl_url_host_span(const char *url, size_t len, const char **host, size_t *host_len);
 /* The IOC types a MISP attribute name covers (0 for one kizuna ignores). */
 uint32_t wl_attr_types(const char *attr, size_t len);
 
