@@ -270,6 +270,36 @@ static inline bool three_bits(uint64_t x)
     return x && !(x & (x - 1));
 }
 
+/* mc_ip4_parse32 for v[0..n), digits and the three dots of mask dot:
+ * four parts of 1 to 3 digits, no leading zero, each <= 255. The same
+ * answer (test_reader_text checks it), from the dots' positions. */
+static bool ip4_bits(const char *v, size_t n, uint64_t dot, uint32_t *out)
+{
+    size_t start = 0;
+    uint32_t r = 0;
+    for (int part = 0; part < 4; part++) {
+        size_t end = part < 3 ? (size_t)__builtin_ctzll(dot) : n;
+        dot &= dot - 1;
+        size_t l = end - start;
+        const unsigned char *p = (const unsigned char *)v + start;
+        unsigned x;
+        if (l == 1)
+            x = p[0] - '0';
+        else if (l == 2 && p[0] != '0')
+            x = (p[0] - '0') * 10u + (p[1] - '0');
+        else if (l == 3 && p[0] != '0')
+            x = (p[0] - '0') * 100u + (p[1] - '0') * 10u + (p[2] - '0');
+        else
+            return false; /* empty, a leading zero, or four digits and more */
+        if (x > 255)
+            return false;
+        r = r << 8 | x;
+        start = end + 1;
+    }
+    *out = r;
+    return true;
+}
+
 /* Whether every byte of v[0..n) has only hash classes (cls: digits, hex
  * letters, and '!' / '?', which have no class: classify's "only_hex"),
  * and whether they are all lower-case hex digits (canonical). */
@@ -370,7 +400,7 @@ static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
         uint32_t a;
         if (!three_bits(dot))
             return;
-        if (mc_ip4_parse32(v, n, &a))
+        if (ip4_bits(v, n, dot, &a))
             kz_reader_emit_ip4(r, text_field, v, n, a);
         else
             kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
@@ -577,8 +607,21 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
         size_t c = (w << 6) + (size_t)__builtin_ctzll(x);
         if (c >= len)
             break;
-        size_t s = token_start(&b, c), e = next_delim(&b, c);
-        i = token_bits(r, &b, line, s, e, len);
+        size_t e = next_delim(&b, c);
+        if (e - c <= FAST_TOKEN) {
+            /* c is the first candidate byte of its token (the scan stands
+             * on a delimiter), so a token whose candidates are only the
+             * '.' and ':' ending it ("kernel:", the ':' of "sshd[1]:",
+             * "end.") has nothing left after token()'s trimming but a
+             * word of under 32 bytes (a longer one has run bits before c):
+             * no value. */
+            uint64_t m = low_bits(e - c);
+            if (((kz_tb_at(&b, TB_DOT, c) | kz_tb_at(&b, TB_COLON, c)) & m) == m) {
+                i = e;
+                continue;
+            }
+        }
+        i = token_bits(r, &b, line, token_start(&b, c), e, len);
     }
 }
 
