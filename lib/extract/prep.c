@@ -71,7 +71,9 @@ static bool nfkc_stable(uint32_t cp)
 
 static bool combining(uint32_t cp)
 {
-    if (cp < 0x300 || nfkc_stable(cp))
+    /* full-width ASCII and the ideographic space (class 0) are common in
+     * Japanese text: answered without asking libunistring */
+    if (cp < 0x300 || nfkc_stable(cp) || (cp >= 0xff01 && cp <= 0xff5e) || cp == 0x3000)
         return false;
     return cp == 0x3099 || cp == 0x309a || cp == 0xff9e || cp == 0xff9f ||
            uc_combining_class(cp) != 0;
@@ -500,13 +502,16 @@ static inline unsigned survey_mask16(const unsigned char *u)
 
 /* Bit k set (k < 16) where refang must look closer: a bracket or
  * backslash, a dot before a closing bracket ("1.)1"; ideographic closing
- * brackets start E3), and E3 80 (the ideographic marks). A dot anywhere
- * else and E3 before a kana are copied as they are by refang's per-byte
- * path too, so skipping them changes nothing. u[0..17) must be readable. */
+ * brackets start E3), and E3 80 (the ideographic marks) but for 、
+ * (E3 80 81, which starts no defanged form: defang_trigger says no). A
+ * dot anywhere else and E3 before a kana are copied as they are by
+ * refang's per-byte path too, so skipping them changes nothing.
+ * u[0..18) must be readable. */
 static inline unsigned refang_mask16(const unsigned char *u)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
     __m128i nx = _mm_loadu_si128((const __m128i *)(const void *)(u + 1));
+    __m128i nx2 = _mm_loadu_si128((const __m128i *)(const void *)(u + 2));
     __m128i e3 = _mm_set1_epi8((char)0xe3);
     __m128i closes = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(nx, _mm_set1_epi8(']')), _mm_cmpeq_epi8(nx, _mm_set1_epi8(')'))),
@@ -516,8 +521,9 @@ static inline unsigned refang_mask16(const unsigned char *u)
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('{')),
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
                      _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), closes),
-                                  _mm_and_si128(_mm_cmpeq_epi8(v, e3),
-                                                _mm_cmpeq_epi8(nx, _mm_set1_epi8((char)0x80))))));
+                                  _mm_andnot_si128(_mm_cmpeq_epi8(nx2, _mm_set1_epi8((char)0x81)),
+                                                   _mm_and_si128(_mm_cmpeq_epi8(v, e3),
+                                                                 _mm_cmpeq_epi8(nx, _mm_set1_epi8((char)0x80)))))));
     return (unsigned)_mm_movemask_epi8(hit);
 }
 #endif
@@ -651,7 +657,7 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, s
         /* 0xe3 leads all kana; only the U+3000 block (E3 80 ..) matters */
         for (;;) {
 #ifdef __SSE2__
-            while (j + 17 <= m) {
+            while (j + 18 <= m) {
                 unsigned mask = refang_mask16((const unsigned char *)t + j);
                 if (mask) {
                     j += (unsigned)__builtin_ctz(mask);

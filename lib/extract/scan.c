@@ -440,6 +440,10 @@ static bool ends_with_label(const xscan *x)
     size_t k = x->n;
     while (k > 0 && hash_label_sep(x->s[k - 1]))
         k--;
+    /* every label ends in 'h' or 'y': most lines are over here */
+    char last = k ? (char)(x->s[k - 1] | 0x20) : 0;
+    if (last != 'h' && last != 'y')
+        return false;
     return ends_with_word(x->s, k, hash_labels, sizeof hash_labels / sizeof hash_labels[0]);
 }
 
