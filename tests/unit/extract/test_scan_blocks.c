@@ -1,0 +1,191 @@
+/* test_scan_blocks.c - the scanner's block-wise fast paths at their edges:
+ * a line ending anywhere in a 64-byte block (the finders' bitmaps are
+ * built from whole blocks, read past the line's end when the input goes
+ * on, with the bits from the end on cleared), lines that went through
+ * NFKC or refanging (their buffers are padded with zeros), the input's
+ * end, a hard cut of an overlong line, and the lazy refang (a line whose
+ * trigger was a false alarm is not copied, one rewritten after a long
+ * prefix keeps its offsets). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kizuna/extract.h"
+
+#define MAXH 8
+
+typedef struct rec {
+    kz_ioc_type type[MAXH];
+    char value[MAXH][160];
+    size_t off[MAXH], len[MAXH], line[MAXH];
+    bool fanged[MAXH];
+    size_t n;
+} rec;
+
+static int record(void *ctx, const kz_ioc_hit *h)
+{
+    rec *r = ctx;
+    if (r->n < MAXH) {
+        r->type[r->n] = h->type;
+        snprintf(r->value[r->n], sizeof r->value[0], "%s", h->value);
+        r->off[r->n] = h->offset;
+        r->len[r->n] = h->len;
+        r->line[r->n] = h->line;
+        r->fanged[r->n] = h->defanged;
+    }
+    r->n++;
+    return 0;
+}
+
+static const char md5[] = "9bc1f518c063ee1bb7d2095df3ab04f5";
+
+/* A line of pad bytes of prose (after an optional head), then an MD5 that
+ * ends the line, then a line that starts with hex letters and holds ':'
+ * and '@', which must not count for the first. */
+static void line_end_case(const char *head, size_t pad)
+{
+    char t[600];
+    size_t k = 0, hl = strlen(head);
+    memcpy(t, head, hl);
+    k = hl;
+    for (size_t i = 0; i < pad; i++)
+        t[k++] = (i % 6 == 5) ? ' ' : 'w';
+    t[k++] = ' ';
+    size_t at = k;
+    memcpy(t + k, md5, 32);
+    k += 32;
+    const char *next = "\nabcdef:x@y cafe";
+    memcpy(t + k, next, strlen(next));
+    k += strlen(next);
+    rec r = {0};
+    assert_int_equal(kz_extract_scan(t, k, NULL, record, &r), KZ_OK);
+    if (r.n != 1)
+        fail_msg("head '%s' pad %zu: %zu hits", head, pad, r.n);
+    assert_int_equal(r.type[0], KZ_IOC_MD5);
+    assert_string_equal(r.value[0], md5);
+    assert_int_equal(r.off[0], at);
+    assert_int_equal(r.len[0], 32);
+    assert_int_equal(r.line[0], 1);
+}
+
+static void test_line_ends(void **state)
+{
+    (void)state;
+    /* every place of the line end in a 64-byte block, three times over:
+     * a line read in place, one that needs NFKC (full-width 'Ａ'), one that
+     * is refanged (its buffers are padded with zeros) */
+    for (size_t pad = 0; pad < 200; pad++) {
+        line_end_case("", pad);
+        line_end_case("\xef\xbc\xa1 ", pad);
+        line_end_case("x[.]y ", pad);
+    }
+}
+
+/* The same, with the input ending right after the hash: nothing to read
+ * past the line in the input itself (ASan would say so). */
+static void test_input_end(void **state)
+{
+    (void)state;
+    for (size_t pad = 0; pad < 140; pad++) {
+        char t[300];
+        size_t k = 0;
+        for (size_t i = 0; i < pad; i++)
+            t[k++] = (i % 5 == 4) ? ' ' : 'q';
+        t[k++] = ' ';
+        memcpy(t + k, md5, 32);
+        k += 32;
+        rec r = {0};
+        assert_int_equal(kz_extract_scan(t, k, NULL, record, &r), KZ_OK);
+        assert_int_equal(r.n, 1);
+        assert_int_equal(r.off[0], pad + 1);
+    }
+}
+
+/* A line cut hard at 1 MiB (no space in its second half) goes on with no
+ * separator: a hash that ends at the cut is a word of 32, not one that
+ * runs on into the next piece. */
+static void test_hard_cut(void **state)
+{
+    (void)state;
+    size_t max = (size_t)1 << 20, n = max + 40;
+    char *t = malloc(n);
+    assert_non_null(t);
+    for (size_t i = 0; i < max / 2; i++)
+        t[i] = (i % 7 == 6) ? ' ' : 'k';
+    memset(t + max / 2, ',', max / 2 - 32);
+    memcpy(t + max - 32, md5, 32);
+    memset(t + max, 'x', n - max);
+    rec r = {0};
+    assert_int_equal(kz_extract_scan(t, n, NULL, record, &r), KZ_OK);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.type[0], KZ_IOC_MD5);
+    assert_int_equal(r.off[0], max - 32);
+    assert_int_equal(r.len[0], 32);
+    free(t);
+}
+
+static void test_lazy_refang(void **state)
+{
+    (void)state;
+    /* 。 after a word is a trigger but no dot here ("1d5e。ログ"); the
+     * defanged IP after it is rewritten, so its offset and length are
+     * those of the text as written */
+    const char *t = "ab1d5e\xe3\x80\x82\xe3\x83\xad\xe3\x82\xb0 10.0.0[.]1 and evil[.]com";
+    rec r = {0};
+    assert_int_equal(kz_extract_scan(t, strlen(t), NULL, record, &r), KZ_OK);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.type[0], KZ_IOC_IPV4);
+    assert_string_equal(r.value[0], "10.0.0.1");
+    assert_int_equal(r.off[0], (size_t)(strstr(t, "10.0.0[.]1") - t));
+    assert_int_equal(r.len[0], strlen("10.0.0[.]1"));
+    assert_true(r.fanged[0]);
+    assert_int_equal(r.type[1], KZ_IOC_DOMAIN);
+    assert_string_equal(r.value[1], "evil.com");
+    assert_int_equal(r.off[1], (size_t)(strstr(t, "evil[.]com") - t));
+    assert_true(r.fanged[1]);
+
+    /* a false trigger only: nothing is rewritten, plain offsets */
+    const char *u = "( see 1.2.3.4 ) and ab1d5e\xe3\x80\x82\xe3\x83\xad";
+    memset(&r, 0, sizeof r);
+    assert_int_equal(kz_extract_scan(u, strlen(u), NULL, record, &r), KZ_OK);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.value[0], "1.2.3.4");
+    assert_int_equal(r.off[0], 6);
+    assert_int_equal(r.len[0], 7);
+    assert_false(r.fanged[0]);
+
+    /* NFKC and a defang far into the line: both maps kept */
+    char v[400];
+    int w = snprintf(v, sizeof v, "%s%s%s",
+                     "\xef\xbd\x85\xef\xbd\x96\xef\xbd\x89\xef\xbd\x8c\xef\xbc\x8e\xef\xbd\x83"
+                     "\xef\xbd\x8f\xef\xbd\x8d ",
+                     "padding padding padding padding padding padding padding padding padding ",
+                     "x 192.0.2[.]7 end");
+    memset(&r, 0, sizeof r);
+    assert_int_equal(kz_extract_scan(v, (size_t)w, NULL, record, &r), KZ_OK);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.value[0], "evil.com");
+    assert_int_equal(r.off[0], 0);
+    assert_int_equal(r.len[0], 24); /* eight full-width characters */
+    assert_false(r.fanged[0]);
+    assert_string_equal(r.value[1], "192.0.2.7");
+    assert_int_equal(r.off[1], (size_t)(strstr(v, "192.0.2[.]7") - v));
+    assert_int_equal(r.len[1], strlen("192.0.2[.]7"));
+    assert_true(r.fanged[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_line_ends),
+        cmocka_unit_test(test_input_end),
+        cmocka_unit_test(test_hard_cut),
+        cmocka_unit_test(test_lazy_refang),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
