@@ -156,7 +156,12 @@ static void emit_hostish(kz_logreader *r, const char *v, size_t n)
         return; /* a byte no host name or address has */
     all &= ~(unsigned)C_DOT;
     if ((all & ~(unsigned)C_DIGIT) == 0) {
-        if (dots == 3) /* "TLS 1.3" and "v2.0.1" are versions, not addresses */
+        uint32_t a;
+        if (dots != 3) /* "TLS 1.3" and "v2.0.1" are versions, not addresses */
+            return;
+        if (mc_ip4_parse32(v, n, &a)) /* a plain dotted quad: parsed once, here */
+            kz_reader_emit_ip4(r, text_field, v, n, a);
+        else
             kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
     } else if (all & (C_ALPHA | C_HEX)) {
         kz_reader_emit_kind(r, text_field, KZ_MATCH_DOMAIN, v, n, false);
@@ -272,32 +277,32 @@ static inline bool three_bits(uint64_t x)
 
 /* mc_ip4_parse32 for v[0..n), digits and the three dots of mask dot:
  * four parts of 1 to 3 digits, no leading zero, each <= 255. The same
- * answer (test_reader_text checks it), from the dots' positions. */
+ * answer (test_reader_text checks it), from the dots' positions and
+ * without a branch per part (their lengths vary at random: mispredicted
+ * branches were most of the parse). Reads only bytes of the part, or its
+ * first byte or the dot after it for an empty one (v[n-1] is no dot). */
 static bool ip4_bits(const char *v, size_t n, uint64_t dot, uint32_t *out)
 {
-    size_t start = 0;
-    uint32_t r = 0;
-    for (int part = 0; part < 4; part++) {
-        size_t end = part < 3 ? (size_t)__builtin_ctzll(dot) : n;
+    size_t end[4], start = 0;
+    for (int k = 0; k < 3; k++) {
+        end[k] = (size_t)__builtin_ctzll(dot);
         dot &= dot - 1;
-        size_t l = end - start;
+    }
+    end[3] = n;
+    uint32_t r = 0;
+    unsigned bad = 0;
+    for (int k = 0; k < 4; k++) {
+        size_t l = end[k] - start;
         const unsigned char *p = (const unsigned char *)v + start;
-        unsigned x;
-        if (l == 1)
-            x = p[0] - '0';
-        else if (l == 2 && p[0] != '0')
-            x = (p[0] - '0') * 10u + (p[1] - '0');
-        else if (l == 3 && p[0] != '0')
-            x = (p[0] - '0') * 100u + (p[1] - '0') * 10u + (p[2] - '0');
-        else
-            return false; /* empty, a leading zero, or four digits and more */
-        if (x > 255)
-            return false;
-        r = r << 8 | x;
-        start = end + 1;
+        unsigned a = p[0] - (unsigned)'0', b = p[l > 1] - (unsigned)'0';
+        unsigned c = p[l > 2 ? 2 : 0] - (unsigned)'0';
+        unsigned x = l == 1 ? a : l == 2 ? a * 10 + b : a * 100 + b * 10 + c;
+        bad |= (unsigned)(l - 1 > 2) | ((unsigned)(l > 1) & (unsigned)(a == 0)) | (unsigned)(x > 255);
+        r = r << 8 | (x & 255);
+        start = end[k] + 1;
     }
     *out = r;
-    return true;
+    return !bad;
 }
 
 /* Whether every byte of v[0..n) has only hash classes (cls: digits, hex
