@@ -125,7 +125,6 @@ static int read_all(const char *path, char **out, size_t *len, bool *mapped)
         (uint64_t)st.st_size <= SIZE_MAX) {
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (m != MAP_FAILED) {
-            madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
             if (fd)
                 close(fd);
             *out = m;
