@@ -1,6 +1,7 @@
 /* text_masks.c - builds the byte-class bitmaps of a plain-text log line
- * (text_int.h): SSE2 compares 16 bytes at a time, a 256-entry table where
- * SSE2 is missing (and in the unit test that checks both agree). */
+ * (text_int.h): SSE2 compares 16 bytes at a time (the delimiters by two
+ * SSSE3 nibble tables where the CPU has them), a 256-entry table where
+ * SSE2 is missing; the unit test checks that all three agree. */
 #include "match/text_int.h"
 
 #ifdef __SSE2__
@@ -14,7 +15,9 @@
 #endif
 
 int kz_text_simd;
+#ifdef HAVE_SSSE3
 static bool have_ssse3;
+#endif
 
 /* byte -> one bit per TB_ class */
 static uint8_t tb_cls[256];
