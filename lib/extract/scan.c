@@ -892,6 +892,25 @@ static kz_err words_fast(xscan *x, size_t *pi, size_t *fast_from)
     return KZ_OK;
 }
 
+/* The first ASCII byte of the line from i on, or n: a byte that is none
+ * of the bitmaps' letters, digits, plain bytes, dots, '-' and '_' is
+ * non-ASCII (the prepared line holds no NUL). */
+static size_t next_ascii(const xscan *x, size_t i)
+{
+    const uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap,
+                   *wh = wd + 3 * x->wcap;
+    size_t n = x->n;
+    while (i < n) {
+        uint64_t m = bits_at(wa, i) | bits_at(wp, i) | bits_at(wd, i) | bits_at(wh, i);
+        if (m) {
+            i += (size_t)__builtin_ctzll(m);
+            return i < n ? i : n;
+        }
+        i += 64;
+    }
+    return n;
+}
+
 /* Whether s[k] may continue a run after a dot ("word." at a sentence end
  * does not: the dot is left to the caller). */
 static bool next_is_run(const char *s, size_t n, size_t k)
@@ -911,10 +930,19 @@ static size_t run_end(const xscan *x, size_t i, unsigned *flags)
     const uint8_t *claim = x->any_claim ? x->claim : NULL;
     unsigned f = 0;
     int kind = 0;
-    /* the common case, a plain word: letters and digits, then a space */
+    /* the common case, a plain word: letters and digits, then a space
+     * (their end read from the line's bitmap of letters and digits,
+     * whose bits from n on are clear) */
     if (!claim) {
-        while (j < n && X_ALNUM(s[j]))
-            j++;
+        const uint64_t *wa = x->wbits;
+        for (;;) {
+            uint64_t m = ~bits_at(wa, j);
+            if (m) {
+                j += (size_t)__builtin_ctzll(m);
+                break;
+            }
+            j += 64;
+        }
     } else {
         while (j < n && X_ALNUM(s[j]) && !claim[j])
             j++;
@@ -984,12 +1012,7 @@ static kz_err find_words(xscan *x)
             /* Non-ASCII text holds no indicator by itself (NFKC made
              * full-width forms ASCII): skip it unless an IDN name may
              * start in it, i.e. a '.' follows. */
-            size_t j = i + 1;
-            uint64_t w;
-            while (j + 8 <= n && (memcpy(&w, s + j, 8), (w & 0x8080808080808080ull) == 0x8080808080808080ull))
-                j += 8;
-            while (j < n && (unsigned char)s[j] >= 0x80)
-                j++;
+            size_t j = next_ascii(x, i + 1);
             if (j >= n || s[j] != '.') {
                 i = j;
                 continue;
@@ -1002,7 +1025,12 @@ static kz_err find_words(xscan *x)
             }
         }
         if (claimed(x, i)) {
-            i++;
+            /* and the claimed ASCII bytes after it (a URL's rest): the
+             * loop would step over each, the fast path finding nothing
+             * at a claimed byte */
+            do
+                i++;
+            while (i < n && x->claim[i] && (unsigned char)s[i] < 0x80);
             continue;
         }
         unsigned flags;
@@ -1062,6 +1090,10 @@ static kz_err emit_line(xscan *x)
 
 static kz_err scan_line(xscan *x, const char *line, size_t len, size_t avail)
 {
+    if (len == 0) { /* a blank line (half of a report's lines) ends with no label */
+        x->prev_label = false;
+        return KZ_OK;
+    }
     kz_err rc = kz_xprep_line(&x->prep, line, len, avail);
     if (rc)
         return rc;
