@@ -230,6 +230,10 @@ static void check_host(hitstate *h, const char *name, size_t len)
 
 static void check_ip(hitstate *h, const char *v, size_t len)
 {
+    /* a dotted quad (or its prefix length) ends in a digit and IPv6 has a
+     * colon: a host name, the usual case, is not parsed at all */
+    if (!len || (!memchr(v, ':', len) && !(v[len - 1] >= '0' && v[len - 1] <= '9')))
+        return;
     kz_ipaddr ip;
     if (kz_ip_parse(v, len, &ip, NULL) != KZ_OK)
         return;

@@ -464,6 +464,24 @@ static void test_filters_exact(void **state)
         if (want != (strcmp(got, "ips") == 0))
             fail_msg("%s: want %d, got '%s'", text, want, got);
     }
+    /* any value of a type cidr lists apply to is looked up by its address
+     * exactly when it parses as one */
+    static const char *const odd[] = {"10.1.2.3",   "10.1.2.3.",   "10.1.2.3/8", "10.1.2.3/33",
+                                      "a.10.1.2.3", "10.1.2",      "2001:db8::1", "2001:db8::/40",
+                                      "2001:db8:x", "010.1.2.3",   " 10.1.2.3",  "10.1.2.3 ",
+                                      "::ffff:10.1.2.3", "2001:db8::1%eth0", "1e100.net"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        kz_ipaddr ip;
+        bool want = false;
+        if (kz_ip_parse(odd[i], strlen(odd[i]), &ip, NULL) == KZ_OK) {
+            ip.prefix = ip.family == 4 ? 32 : 128;
+            for (size_t k = 0; k < nc; k++)
+                want = want || kz_ip_contains(&pre[k], &ip);
+        }
+        const char *got = check(s, KZ_IOC_DOMAIN, odd[i]);
+        if (want != (strstr(got, "ips") != NULL))
+            fail_msg("'%s': want %d, got '%s'", odd[i], want, got);
+    }
     assert_string_equal(check(s, KZ_IOC_DOMAIN, "example.com"), "hosts");
     assert_string_equal(check(s, KZ_IOC_DOMAIN, "a.b.example.com"), "hosts");
     assert_string_equal(check(s, KZ_IOC_DOMAIN, "c.b.example.org"), "hosts");
