@@ -193,7 +193,9 @@ static void test_token_positions(void **state)
     static const char fill[] = "ab c. de:f g_ h@ i- jk lm no pq rs tu vw xy z0 12 34 56 78 90";
     kz_logreader *r = reader();
     char line[256];
-    for (int mode = 0; mode < 3; mode++) {
+    /* the builders' bitmaps are equal (test_bits_every_byte): the best
+     * one, and the scalar table for the scalar hash check */
+    for (int mode = KZ_TEXT_BEST; mode <= KZ_TEXT_SCALAR; mode += KZ_TEXT_SCALAR) {
         kz_text_simd = mode;
         for (size_t t = 0; t < sizeof toks / sizeof toks[0]; t++) {
             size_t tl = strlen(toks[t]);
