@@ -213,11 +213,17 @@ static kz_err append_uint(kz_buf *b, size_t v)
 static kz_err tsv_line(ectx *c, const kz_ioc_hit *h)
 {
     const char *tn = kz_ioc_type_name(h->type);
-    kz_err rc = kz_buf_append_str(&c->out, tn);
-    if (!rc)
-        rc = kz_buf_append_char(&c->out, '\t');
-    if (!rc)
-        rc = kz_buf_append(&c->out, h->value, h->value_len);
+    size_t tl = strlen(tn);
+    /* "TYPE\tVALUE" with one capacity check (kz_buf keeps its NUL) */
+    kz_err rc = kz_buf_reserve(&c->out, tl + 1 + h->value_len);
+    if (rc)
+        return rc;
+    char *p = c->out.data + c->out.len;
+    memcpy(p, tn, tl);
+    p[tl] = '\t';
+    memcpy(p + tl + 1, h->value, h->value_len);
+    c->out.len += tl + 1 + h->value_len;
+    c->out.data[c->out.len] = '\0';
     if (!rc) /* "\twarninglist:ID,..." when the value is on a list */
         rc = kz_xstix_hit(c->xs, h, &c->out);
     if (!rc)
@@ -310,11 +316,17 @@ static int on_hit(void *ctx, const kz_ioc_hit *h)
     bhit *b = &c->batch[c->n_batch];
     *b = (bhit){.key = c->vals.len, .value_len = h->value_len, .offset = h->offset,
                 .len = h->len, .line = h->line, .type = h->type, .defanged = h->defanged};
-    kz_err rc = kz_buf_append_char(&c->vals, (char)('A' + h->type));
-    if (!rc)
-        rc = kz_buf_append(&c->vals, h->value, h->value_len);
-    if (!rc)
-        rc = kz_buf_append_char(&c->vals, '\0');
+    /* the key: type byte, value, NUL (one capacity check; kz_buf keeps
+     * its own NUL after it) */
+    kz_err rc = kz_buf_reserve(&c->vals, h->value_len + 2);
+    if (!rc) {
+        char *p = c->vals.data + c->vals.len;
+        p[0] = (char)('A' + h->type);
+        memcpy(p + 1, h->value, h->value_len);
+        p[1 + h->value_len] = '\0';
+        c->vals.len += h->value_len + 2;
+        c->vals.data[c->vals.len] = '\0';
+    }
     c->hits++;
     if (!rc && ++c->n_batch == BATCH_HITS)
         rc = handle_batch(c);
