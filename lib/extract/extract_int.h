@@ -72,14 +72,16 @@ void kz_xhtml_to_text(char *s, size_t len);
 /* Decodes one UTF-8 sequence at s[0..n); returns its length (1 for an
  * invalid byte, *cp then 0xFFFD). */
 size_t kz_xutf8(const unsigned char *s, size_t n, uint32_t *cp);
-/* The common cases inline: ASCII and the 3-byte sequences of Japanese. */
+/* The common cases inline: ASCII and the 3-byte sequences of Japanese and
+ * of the full-width forms (lead bytes E1-EC, EE, EF: no overlong form and
+ * no surrogate can start with them, so two continuation bytes suffice). */
 static inline size_t kz_xutf8_fast(const unsigned char *s, size_t n, uint32_t *cp)
 {
     if (s[0] < 0x80) {
         *cp = s[0];
         return 1;
     }
-    if (s[0] >= 0xe1 && s[0] <= 0xec && n >= 3 && (s[1] & 0xc0) == 0x80 &&
+    if (s[0] >= 0xe1 && s[0] != 0xed && s[0] <= 0xef && n >= 3 && (s[1] & 0xc0) == 0x80 &&
         (s[2] & 0xc0) == 0x80) {
         *cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
         return 3;
