@@ -256,6 +256,45 @@ static void test_random_lines(void **state)
     kz_logreader_free(r);
 }
 
+/* Lines of nearly 4096 bytes (the longest cut from bitmaps, whose last
+ * words and padding are then at the end of their arrays) with values
+ * ending exactly at the line's end. */
+static void test_long_lines(void **state)
+{
+    (void)state;
+    static const char *const tails[] = {
+        " 1.2.3.4", " evil.example", " http://x.example/a", " a@b.example",
+        " e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        " d41d8cd98f00b204e9800998ecf8427e", " 2001:db8::1", " x.example:",
+    };
+    static const char fill[] = "lorem ipsum dolor sit amet x1.example consectetur adipiscing ";
+    static char line[KZ_TEXT_BITMAP_LINE];
+    static const size_t lens[] = {4000, 4031, 4032, 4033, 4064, 4080, 4090, 4095, 4096};
+    kz_logreader *r = reader();
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+            size_t len = lens[k], tl = strlen(tails[t]);
+            for (size_t i = 0; i < len; i++)
+                line[i] = fill[i % (sizeof fill - 1)];
+            memcpy(line + len - tl, tails[t], tl);
+            same_both_ways(r, line, len);
+            /* the tail's value is found (the fill's values stay far
+             * below the 256 fields a record keeps) */
+            kz_buf out;
+            kz_buf_init(&out, 0);
+            assert_int_equal(kz_logreader_line(r, line, len, 1, on_rec, &out), KZ_OK);
+            char want[80];
+            size_t wl = tl - 1 - (tails[t][tl - 1] == ':');
+            memcpy(want, tails[t] + 1, wl);
+            want[wl] = 0;
+            assert_non_null(out.data);
+            assert_non_null(strstr(out.data, want));
+            kz_buf_release(&out);
+        }
+    }
+    kz_logreader_free(r);
+}
+
 /* ---- data cases ---- */
 
 static char *slurp(const char *path, size_t *len)
@@ -315,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_bits_every_byte),
         cmocka_unit_test(test_token_positions),
         cmocka_unit_test(test_random_lines),
+        cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_data_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
