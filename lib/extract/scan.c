@@ -43,7 +43,7 @@ typedef struct xscan {
 
 /* The line's bitmaps (classify_line, before the finders run): bit k of
  * word k / 64 of each, x->wcap words apiece - ASCII letters and digits,
- * plain bytes, dots, colons and at-signs. */
+ * plain bytes, dots, colons, at-signs, '-' and '_'. */
 #define COLON_BITS(x) ((x)->wbits + 3 * (x)->wcap)
 #define AT_BITS(x) ((x)->wbits + 4 * (x)->wcap)
 static size_t next_set(const xscan *x, const uint64_t *b, size_t i);
@@ -701,11 +701,12 @@ static kz_err process_run(xscan *x, size_t a, size_t b)
     return rc;
 }
 
-/* ---- the prose fast path of find_words ----
- * One pass classifies the whole line into three bitmaps (bit k of word
- * k / 64): ASCII letters and digits, plain bytes (ASCII other than those,
- * '-', '_', '.' and NUL: they end a word and start none) and dots.
- * Positions from n on are none of them. */
+/* ---- the line's bitmaps and the prose fast path of find_words ----
+ * One pass (scan_line, before the finders) classifies the whole line into
+ * six bitmaps (bit k of word k / 64): ASCII letters and digits, plain
+ * bytes (ASCII other than those, '-', '_', '.' and NUL: they end a word
+ * and start none), dots, colons, at-signs, and '-' or '_'. Positions from
+ * n on are none of them. */
 
 static bool plain_byte(unsigned char c)
 {
@@ -738,7 +739,7 @@ static kz_err classify_line(xscan *x)
         for (unsigned h = 0; h < 64; h += 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k + h));
             if ((unsigned)_mm_movemask_epi8(v) == 0xffffu)
-                continue; /* Japanese text: none of the three */
+                continue; /* Japanese text: none of them */
             /* unsigned v - '0' <= 9, (v | 0x20) - 'a' <= 25 (min_epu8 gives <=) */
             __m128i d = _mm_sub_epi8(v, c0);
             __m128i l = _mm_sub_epi8(_mm_or_si128(v, c20), ca);
