@@ -1,7 +1,8 @@
 /* extract_int.h - what the files of the extract module share: the byte
  * classes of the scanner, the line preparation (NFKC, zero-width removal,
- * refanging) with its map back to input offsets, and the value
- * normalisers that write into a kz_buf. Not a public header. */
+ * refanging) with its map back to input offsets, the value normalisers
+ * that write into a kz_buf, and the scanner's state shared by scan.c and
+ * scan_word.c. Not a public header. */
 #ifndef KIZUNA_EXTRACT_INT_H
 #define KIZUNA_EXTRACT_INT_H
 
@@ -148,5 +149,62 @@ int kz_xscheme(const char *in, size_t len, bool *defanged);
 /* End of a host (domain labels, IDN labels kept homogeneous) starting at
  * s[i]; i when there is none. */
 size_t kz_xhost_end(const char *s, size_t n, size_t i);
+
+
+/* ---- the scanner (scan.c: lines, URLs, e-mail, IPv6, hits; scan_word.c:
+ * the line's bitmaps and the word runs) ---- */
+
+typedef struct kz_xhit {
+    uint32_t cs, ce;     /* span in the prepared line */
+    uint32_t voff, vlen; /* value in x->vals */
+    uint32_t seq;        /* order found, for a stable sort */
+    uint8_t type;
+    bool defanged;
+} kz_xhit;
+
+/* One scan's state; buffers owned by it, reused from line to line. */
+typedef struct kz_xscan {
+    uint32_t want;
+    kz_ioc_hit_fn fn;
+    void *ctx;
+    kz_xprep prep;
+    const char *s; /* prepared line */
+    size_t n;
+    size_t avail;   /* bytes readable from s (>= n) */
+    uint8_t *claim; /* bytes of s that belong to an indicator found already */
+    size_t claim_cap;
+    bool any_claim;
+    kz_xhit *hits;
+    size_t nhits, hcap;
+    kz_buf vals;
+    size_t line_off, line_no;
+    bool stop;
+    bool prev_label; /* the previous line ended with "imphash" & co */
+    uint64_t *wbits; /* the line's bitmaps (kz_xscan_classify) */
+    size_t wcap;     /* words per bitmap */
+} kz_xscan;
+
+/* The line's bitmaps (kz_xscan_classify, before the finders run): bit k
+ * of word k / 64 of each, x->wcap words apiece - ASCII letters and
+ * digits, plain bytes, dots, colons, at-signs, '-' and '_'. */
+#define KZ_XCOLON_BITS(x) ((x)->wbits + 3 * (x)->wcap)
+#define KZ_XAT_BITS(x) ((x)->wbits + 4 * (x)->wcap)
+
+/* Whether byte i of the line belongs to an indicator found already. */
+static inline bool kz_xscan_claimed(const kz_xscan *x, size_t i)
+{
+    return x->any_claim && i < x->n && x->claim[i];
+}
+
+/* scan.c: normalises s[a..b) as type t and records it (KZ_EPARSE when it
+ * is not one); claims ":port/path" after a scheme-less host ending at e. */
+kz_err kz_xscan_try_hit(kz_xscan *x, kz_ioc_type t, size_t a, size_t b);
+kz_err kz_xscan_claim_path(kz_xscan *x, size_t e);
+/* scan_word.c: builds the line's bitmaps (KZ_ENOMEM); finds hashes, CVE
+ * and ATT&CK ids, IPv4 and domains in the word runs; whether the line
+ * ends with a hash label ("imphash" with the hash on the next line). */
+kz_err kz_xscan_classify(kz_xscan *x);
+kz_err kz_xscan_find_words(kz_xscan *x);
+bool kz_xscan_ends_with_label(const kz_xscan *x);
 
 #endif

@@ -2,60 +2,14 @@
  * (prep.c) and runs the finders over it - URLs first (they claim their
  * whole extent, so nothing inside a URL is reported again), then e-mail,
  * IPv6, and one pass over word runs for hashes, CVE and ATT&CK ids, IPv4
- * and domains - and reports the hits of the line in order of position. */
+ * and domains (scan_word.c) - and reports the hits of the line in order of position. */
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "extract/extract_int.h"
 #include "kizuna/alloc.h"
 
-typedef struct xhit {
-    uint32_t cs, ce;     /* span in the prepared line */
-    uint32_t voff, vlen; /* value in x->vals */
-    uint32_t seq;        /* order found, for a stable sort */
-    uint8_t type;
-    bool defanged;
-} xhit;
-
-typedef struct xscan {
-    uint32_t want;
-    kz_ioc_hit_fn fn;
-    void *ctx;
-    kz_xprep prep;
-    const char *s; /* prepared line */
-    size_t n;
-    size_t avail;   /* bytes readable from s (>= n) */
-    uint8_t *claim; /* bytes of s that belong to an indicator found already */
-    size_t claim_cap;
-    bool any_claim;
-    xhit *hits;
-    size_t nhits, hcap;
-    kz_buf vals;
-    size_t line_off, line_no;
-    bool stop;
-    bool prev_label; /* the previous line ended with "imphash" & co */
-    uint64_t *wbits; /* find_words' bitmaps of the line (classify_line) */
-    size_t wcap;     /* words per bitmap */
-} xscan;
-
-/* The line's bitmaps (classify_line, before the finders run): bit k of
- * word k / 64 of each, x->wcap words apiece - ASCII letters and digits,
- * plain bytes, dots, colons, at-signs, '-' and '_'. */
-#define COLON_BITS(x) ((x)->wbits + 3 * (x)->wcap)
-#define AT_BITS(x) ((x)->wbits + 4 * (x)->wcap)
-static size_t next_set(const xscan *x, const uint64_t *b, size_t i);
-
-/* ---------------------------------------------------------------- */
-
-static bool claimed(const xscan *x, size_t i)
-{
-    return x->any_claim && i < x->n && x->claim[i];
-}
-
-static kz_err claim(xscan *x, size_t a, size_t b)
+static kz_err claim(kz_xscan *x, size_t a, size_t b)
 {
     if (!x->any_claim) {
         /* 64 bytes past the line: words_fast reads claims 64 at a time */
@@ -74,7 +28,7 @@ static kz_err claim(xscan *x, size_t a, size_t b)
     return KZ_OK;
 }
 
-static bool fanged(const xscan *x, size_t a, size_t b)
+static bool fanged(const kz_xscan *x, size_t a, size_t b)
 {
     if (!x->prep.fang)
         return false;
@@ -85,18 +39,18 @@ static bool fanged(const xscan *x, size_t a, size_t b)
 }
 
 /* Records a hit whose value is x->vals[voff..voff+vlen), NUL-terminated. */
-static kz_err add_hit_raw(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff,
+static kz_err add_hit_raw(kz_xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff,
                           size_t vlen, bool defanged)
 {
     if (x->nhits == x->hcap) {
         size_t nc = x->hcap ? x->hcap * 2 : 64;
-        xhit *h = kz_realloc(x->hits, nc * sizeof *h);
+        kz_xhit *h = kz_realloc(x->hits, nc * sizeof *h);
         if (!h)
             return KZ_ENOMEM;
         x->hits = h;
         x->hcap = nc;
     }
-    xhit *h = &x->hits[x->nhits];
+    kz_xhit *h = &x->hits[x->nhits];
     h->cs = (uint32_t)cs;
     h->ce = (uint32_t)ce;
     h->voff = (uint32_t)voff;
@@ -108,7 +62,7 @@ static kz_err add_hit_raw(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t 
 }
 
 /* Records a hit whose value the caller appended to x->vals from voff. */
-static kz_err add_hit(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff, bool defanged)
+static kz_err add_hit(kz_xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff, bool defanged)
 {
     size_t vlen = x->vals.len - voff;
     kz_err rc = kz_buf_append_char(&x->vals, 0);
@@ -118,51 +72,13 @@ static kz_err add_hit(xscan *x, kz_ioc_type t, size_t cs, size_t ce, size_t voff
 }
 
 /* Normalises s[a..b) as type t and records it; KZ_EPARSE when it is not one. */
-static kz_err try_hit(xscan *x, kz_ioc_type t, size_t a, size_t b)
+kz_err kz_xscan_try_hit(kz_xscan *x, kz_ioc_type t, size_t a, size_t b)
 {
     size_t voff = x->vals.len;
     kz_err rc = kz_xnorm(&x->vals, t, x->s + a, b - a);
     if (rc)
         return rc;
     return add_hit(x, t, a, b, voff, false);
-}
-
-static bool eq_nocase(const char *a, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = a[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + 32);
-        if (c != lower[i])
-            return false;
-    }
-    return true;
-}
-
-/* A word of a list, with its length. */
-typedef struct xword {
-    const char *w;
-    size_t len;
-} xword;
-#define XWORD(lit) {lit, sizeof lit - 1}
-
-/* Whether s[0..k) ends with one of the words (ASCII ones case-insensitive
- * and not glued to a preceding letter or digit). */
-static bool ends_with_word(const char *s, size_t k, const xword *words, size_t nw)
-{
-    if (k == 0)
-        return false;
-    char last = s[k - 1];
-    if (last >= 'A' && last <= 'Z')
-        last = (char)(last + 32);
-    for (size_t w = 0; w < nw; w++) {
-        size_t l = words[w].len;
-        if (l > k || words[w].w[l - 1] != last || !eq_nocase(s + k - l, words[w].w, l))
-            continue;
-        if ((unsigned char)words[w].w[0] >= 0x80 || k == l || !X_ALNUM(s[k - l - 1]))
-            return true;
-    }
-    return false;
 }
 
 static bool all_digits_dots(const char *s, size_t n)
@@ -175,7 +91,7 @@ static bool all_digits_dots(const char *s, size_t n)
 
 /* After a scheme-less host (or IP) at e: ":port" and a "/path" belong to
  * it, so nothing in the path is reported on its own. */
-static kz_err claim_path(xscan *x, size_t e)
+kz_err kz_xscan_claim_path(kz_xscan *x, size_t e)
 {
     const char *s = x->s;
     size_t n = x->n, k = e;
@@ -192,6 +108,23 @@ static kz_err claim_path(xscan *x, size_t e)
     while (end < n && !X_IS(s[end], XC_URLEND | XC_SLOW))
         end++;
     return claim(x, e, end);
+}
+
+/* The first byte from i on whose bit is set in line bitmap b (which is
+ * zero from x->n on), or x->n: memchr for ':' and '@' on the bitmaps. */
+static size_t next_set(const kz_xscan *x, const uint64_t *b, size_t i)
+{
+    size_t n = x->n, w = i >> 6, nw = (n + 63) >> 6;
+    if (i >= n)
+        return n;
+    uint64_t m = b[w] & (~0ull << (i & 63));
+    while (!m) {
+        if (++w >= nw)
+            return n;
+        m = b[w];
+    }
+    size_t k = (w << 6) + (size_t)__builtin_ctzll(m);
+    return k < n ? k : n;
 }
 
 /* ---- URLs ---- */
@@ -251,7 +184,7 @@ static size_t url_extent(const char *s, size_t n, size_t b, size_t a)
 }
 
 /* The host of a URL-like span s[a..e) (after "://"): records it. */
-static kz_err host_hit(xscan *x, size_t a, size_t e)
+static kz_err host_hit(kz_xscan *x, size_t a, size_t e)
 {
     const char *s = x->s;
     size_t auth_end = a, hs, he;
@@ -263,27 +196,27 @@ static kz_err host_hit(xscan *x, size_t a, size_t e)
         const char *close = memchr(s + hs, ']', auth_end - hs);
         if (!close)
             return KZ_EPARSE;
-        return try_hit(x, KZ_IOC_IPV6, hs + 1, (size_t)(close - s));
+        return kz_xscan_try_hit(x, KZ_IOC_IPV6, hs + 1, (size_t)(close - s));
     }
     he = kz_xhost_end(s, auth_end, hs);
     if (he == hs)
         return KZ_EPARSE;
-    return try_hit(x, all_digits_dots(s + hs, he - hs) ? KZ_IOC_IPV4 : KZ_IOC_DOMAIN, hs, he);
+    return kz_xscan_try_hit(x, all_digits_dots(s + hs, he - hs) ? KZ_IOC_IPV4 : KZ_IOC_DOMAIN, hs, he);
 }
 
-static kz_err find_urls(xscan *x)
+static kz_err find_urls(kz_xscan *x)
 {
     const char *s = x->s;
     size_t n = x->n, from = 0;
     kz_err rc;
     while (from + 3 <= n) {
-        size_t i = next_set(x, COLON_BITS(x), from), b = i;
+        size_t i = next_set(x, KZ_XCOLON_BITS(x), from), b = i;
         if (i >= n)
             break;
         from = i + 1;
-        if (i + 2 >= n || s[i + 1] != '/' || s[i + 2] != '/' || claimed(x, i))
+        if (i + 2 >= n || s[i + 1] != '/' || s[i + 2] != '/' || kz_xscan_claimed(x, i))
             continue;
-        while (b > 0 && scheme_char(s[b - 1]) && !claimed(x, b - 1))
+        while (b > 0 && scheme_char(s[b - 1]) && !kz_xscan_claimed(x, b - 1))
             b--;
         while (b < i && !X_IS(s[b], XC_ALPHA))
             b++;
@@ -303,7 +236,7 @@ static kz_err find_urls(xscan *x)
             if (!rc)
                 rc = add_hit(x, KZ_IOC_URL, b, e, voff, sf);
             if (!rc)
-                rc = try_hit(x, ht, b + hoff, b + hoff + hlen);
+                rc = kz_xscan_try_hit(x, ht, b + hoff, b + hoff + hlen);
             if (rc && rc != KZ_EPARSE)
                 return rc;
         } else {
@@ -324,26 +257,26 @@ static kz_err find_urls(xscan *x)
 
 /* ---- e-mail ---- */
 
-static kz_err find_emails(xscan *x)
+static kz_err find_emails(kz_xscan *x)
 {
     const char *s = x->s;
     size_t n = x->n, from = 0;
     kz_err rc;
     while (from < n) {
-        size_t i = next_set(x, AT_BITS(x), from), l = i, d = i + 1, j;
+        size_t i = next_set(x, KZ_XAT_BITS(x), from), l = i, d = i + 1, j;
         if (i >= n)
             break;
         from = i + 1;
-        if (claimed(x, i))
+        if (kz_xscan_claimed(x, i))
             continue;
-        while (l > 0 && X_IS(s[l - 1], XC_LOCAL) && !claimed(x, l - 1))
+        while (l > 0 && X_IS(s[l - 1], XC_LOCAL) && !kz_xscan_claimed(x, l - 1))
             l--;
         while (l < i && !X_ALNUM(s[l]))
             l++;
         if (l == i)
             continue;
         j = kz_xhost_end(s, n, d);
-        if (j == d || all_digits_dots(s + d, j - d) || claimed(x, j - 1))
+        if (j == d || all_digits_dots(s + d, j - d) || kz_xscan_claimed(x, j - 1))
             continue;
         size_t voff = x->vals.len;
         rc = kz_xnorm_email(&x->vals, s + l, j - l);
@@ -375,12 +308,12 @@ static bool v6char(char c)
     return X_IS(c, XC_HEX) || c == ':';
 }
 
-static kz_err find_ipv6(xscan *x)
+static kz_err find_ipv6(kz_xscan *x)
 {
     const char *s = x->s;
     size_t n = x->n, from = 0;
     while (from < n) {
-        size_t i = next_set(x, COLON_BITS(x), from), b = i, e = i;
+        size_t i = next_set(x, KZ_XCOLON_BITS(x), from), b = i, e = i;
         if (i >= n)
             break;
         while (b > 0 && v6char(s[b - 1]))
@@ -388,7 +321,7 @@ static kz_err find_ipv6(xscan *x)
         while (e < n && (v6char(s[e]) || s[e] == '.'))
             e++;
         from = e > i ? e : i + 1;
-        if (claimed(x, i) || e - b < 2)
+        if (kz_xscan_claimed(x, i) || e - b < 2)
             continue;
         if (b > 0 && (X_ALNUM(s[b - 1]) || s[b - 1] == '_' || s[b - 1] == '.' || s[b - 1] == '-'))
             continue;
@@ -405,7 +338,7 @@ static kz_err find_ipv6(xscan *x)
         }
         if (colons < 2 || hex == 0)
             continue;
-        kz_err rc = try_hit(x, KZ_IOC_IPV6, b, e);
+        kz_err rc = kz_xscan_try_hit(x, KZ_IOC_IPV6, b, e);
         if (rc == KZ_EPARSE)
             continue;
         if (!rc)
@@ -416,651 +349,13 @@ static kz_err find_ipv6(xscan *x)
     return KZ_OK;
 }
 
-/* ---- word runs: hashes, CVE, ATT&CK, IPv4, domains ---- */
-
-static const xword hash_labels[] = {XWORD("imphash"), XWORD("import hash"), XWORD("authentihash"),
-                                    XWORD("pehash"), XWORD("impfuzzy")};
-static const xword version_words[] = {XWORD("version"), XWORD("ver"),     XWORD("ver."),
-                                      XWORD("v"),       XWORD("rev"),     XWORD("release"),
-                                      XWORD("build"),   XWORD("バージョン")};
-/* Extensions that are also TLDs: "invoice.zip" and "install.sh" are files. */
-static const xword file_exts[] = {XWORD("zip"), XWORD("mov"), XWORD("sh"), XWORD("py"),
-                                  XWORD("md")};
-
-static bool hash_label_sep(char c)
-{
-    return c == ' ' || c == '\t' || c == ':' || c == '=' || c == '"' || c == '\'' || c == '-' ||
-           c == '\r';
-}
-
-/* Whether the prepared line ends with a hash label ("imphash" with the
- * hash on the next line). */
-static bool ends_with_label(const xscan *x)
-{
-    size_t k = x->n;
-    while (k > 0 && hash_label_sep(x->s[k - 1]))
-        k--;
-    /* every label ends in 'h' or 'y': most lines are over here */
-    char last = k ? (char)(x->s[k - 1] | 0x20) : 0;
-    if (last != 'h' && last != 'y')
-        return false;
-    return ends_with_word(x->s, k, hash_labels, sizeof hash_labels / sizeof hash_labels[0]);
-}
-
-static bool has_ascii_alnum(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (X_ALNUM(s[i]))
-            return true;
-    return false;
-}
-
-/* Whether check_word can find anything in the word s[a..a+len): it looks
- * at "cve" (3), T#### (5) and hex of the four hash lengths only, so this
- * checks the length (a bit per length below 64; 64 and 128 apart) and
- * the first character. */
-static inline bool word_counts(const char *s, size_t a, size_t len)
-{
-    if (len < 64 ? !(((1ull << 3 | 1ull << 5 | 1ull << 32 | 1ull << 40) >> len) & 1)
-                 : len != 64 && len != 128)
-        return false;
-    char c = s[a];
-    return len == 3 ? (c | 0x20) == 'c' : len == 5 ? (c | 0x20) == 't' : X_IS(c, XC_HEX);
-}
-
-static kz_err check_word(xscan *x, size_t a, size_t b)
-{
-    const char *s = x->s;
-    size_t n = x->n, len = b - a;
-    if (len != 3 && len != 5 && len != 32 && len != 40 && len != 64 && len != 128)
-        return KZ_OK;
-    if (len == 32 || len == 40 || len == 64 || len == 128) {
-        for (size_t k = a; k < b; k++)
-            if (!X_IS(s[k], XC_HEX))
-                return KZ_OK;
-        size_t k = a;
-        while (k > 0 && hash_label_sep(s[k - 1]))
-            k--;
-        if (ends_with_word(s, k, hash_labels, sizeof hash_labels / sizeof hash_labels[0]) ||
-            (k == 0 && x->prev_label))
-            return KZ_OK;
-        kz_ioc_type t = len == 32 ? KZ_IOC_MD5 : len == 40 ? KZ_IOC_SHA1
-                        : len == 64 ? KZ_IOC_SHA256 : KZ_IOC_SHA512;
-        kz_err rc = try_hit(x, t, a, b);
-        return rc == KZ_EPARSE ? KZ_OK : rc;
-    }
-    if (len == 3 && eq_nocase(s + a, "cve", 3) && b < n && (s[b] == '-' || s[b] == ' ')) {
-        size_t k = b + 1, d = 0;
-        while (k < n && d < 4 && s[k] >= '0' && s[k] <= '9')
-            k++, d++;
-        if (d != 4 || k >= n || s[k] != '-')
-            return KZ_OK;
-        k++;
-        d = 0;
-        while (k < n && s[k] >= '0' && s[k] <= '9')
-            k++, d++;
-        if (d < 4 || d > 7 || (k < n && X_ALNUM(s[k])))
-            return KZ_OK;
-        kz_err rc = try_hit(x, KZ_IOC_CVE, a, k);
-        return rc == KZ_EPARSE ? KZ_OK : rc;
-    }
-    if (len == 5 && (s[a] == 'T' || s[a] == 't')) {
-        for (size_t k = a + 1; k < b; k++)
-            if (s[k] < '0' || s[k] > '9')
-                return KZ_OK;
-        size_t e = b;
-        if (b + 1 < n && s[b] == '.' && s[b + 1] >= '0' && s[b + 1] <= '9') {
-            size_t k = b + 1;
-            while (k < n && s[k] >= '0' && s[k] <= '9')
-                k++;
-            if (k - b - 1 != 3 || (k < n && X_ALNUM(s[k])))
-                return KZ_OK; /* T1156.0012 is nothing, not T1156 */
-            e = k;
-        }
-        kz_err rc = try_hit(x, KZ_IOC_ATTACK, a, e);
-        return rc == KZ_EPARSE ? KZ_OK : rc;
-    }
-    return KZ_OK;
-}
-
-static kz_err check_dotted(xscan *x, size_t a, size_t b)
-{
-    const char *s = x->s;
-    size_t n = x->n, e = b, dots = 0;
-    if (a > 0 && (X_ALNUM(s[a - 1]) || s[a - 1] == '_'))
-        return KZ_OK;
-    while (a < b && s[a] == '.')
-        a++;
-    while (e > a && s[e - 1] == '.')
-        e--;
-    if (b < n && (X_ALNUM(s[b]) || s[b] == '_') && (e < b || X_IS(s[b], XC_ALPHA) || s[b] == '_'))
-        return KZ_OK; /* 1.1.1.1.domain.com, 1.2.3.4abc */
-    for (size_t k = a; k < e; k++)
-        dots += s[k] == '.';
-    if (dots != 3)
-        return KZ_OK;
-    /* version numbers: "version 7.2.4.1", "バージョン 10.2.3.4", "1.5.2.0版" */
-    size_t k = a;
-    while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == ':' || s[k - 1] == '\t'))
-        k--;
-    if (ends_with_word(s, k, version_words, sizeof version_words / sizeof version_words[0]))
-        return KZ_OK;
-    k = e;
-    while (k < n && s[k] == ' ')
-        k++;
-    if (k + 3 <= n && !memcmp(s + k, "\xe7\x89\x88", 3)) /* 版 */
-        return KZ_OK;
-    kz_err rc = try_hit(x, KZ_IOC_IPV4, a, e);
-    if (rc == KZ_EPARSE)
-        return KZ_OK;
-    if (!rc)
-        rc = claim_path(x, e);
-    return rc;
-}
-
-static bool kana_or_kanji(uint32_t cp)
-{
-    return (cp >= 0x30a1 && cp <= 0x30fa) || cp == 0x30fc || (cp >= 0x4e00 && cp <= 0x9fff);
-}
-
-/* An IDN first label glued to Japanese prose ("攻撃者はテスト.example.com"):
- * the label starts after the last particle (は が を に で の と へ も) that
- * follows kanji or katakana and precedes them. Returns the new start. */
-static size_t after_particle(const char *s, size_t a, size_t dot)
-{
-    static const uint32_t particles[] = {0x306f, 0x304c, 0x3092, 0x306b, 0x3067,
-                                         0x306e, 0x3068, 0x3078, 0x3082};
-    size_t i = a, start = a;
-    bool prose = false;
-    while (i < dot) {
-        uint32_t cp, next = 0;
-        size_t l = kz_xutf8_fast((const unsigned char *)s + i, dot - i, &cp);
-        if (i + l < dot)
-            kz_xutf8_fast((const unsigned char *)s + i + l, dot - i - l, &next);
-        bool particle = false;
-        for (size_t k = 0; k < sizeof particles / sizeof particles[0]; k++)
-            particle |= cp == particles[k];
-        if (particle && prose && kana_or_kanji(next))
-            start = i + l;
-        prose |= kana_or_kanji(cp);
-        i += l;
-    }
-    return start;
-}
-
-/* Whether the final label t[0..tl) of a name may pass kz_xnorm_domain:
- * an ASCII final label must be an IANA TLD (lower-cased; one of 64 bytes
- * or more is none), in the ASCII and the IDN path alike, so prose such as
- * "rundll32.exe", "report.pdf" or "e.g" is turned down here without
- * copying and checking the whole name. A non-ASCII final label is left to
- * libidn2. */
-static bool tld_may_pass(const char *t, size_t tl)
-{
-    char low[64];
-    if (tl >= sizeof low)
-        return false;
-    for (size_t k = 0; k < tl; k++) {
-        char c = t[k];
-        if ((unsigned char)c >= 0x80)
-            return true;
-        low[k] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    return kz_xis_tld(low, tl);
-}
-
-static kz_err check_domain(xscan *x, size_t a, size_t b)
-{
-    const char *s = x->s;
-    while (a < b && s[a] == '.')
-        a++;
-    while (b > a && s[b - 1] == '.')
-        b--;
-    if (a < b && (unsigned char)s[a] >= 0x80) {
-        const char *dot = memchr(s + a, '.', b - a);
-        if (dot)
-            a = after_particle(s, a, (size_t)(dot - s));
-    }
-    /* one pass over the name (a few bytes): its first and last dot, an
-     * underscore, anything but digits and dots */
-    const char *dot = NULL, *last = NULL;
-    bool under = false, numeric = true;
-    for (size_t k = a; k < b; k++) {
-        char c = s[k];
-        if (c == '.') {
-            if (!dot)
-                dot = s + k;
-            last = s + k;
-        } else {
-            under |= c == '_';
-            numeric &= c >= '0' && c <= '9';
-        }
-    }
-    if (b - a < 3 || !dot || under)
-        return KZ_OK;
-    if (a > 0) {
-        char p = s[a - 1];
-        if (p == '@')
-            return KZ_OK; /* "@a.co": not an e-mail, and not a domain either */
-        if ((p == '/' || p == '\\') && !(a >= 2 && s[a - 2] == '/' && p == '/'))
-            return KZ_OK; /* a path component: ~/Desktop/test.py */
-    }
-    if (numeric)
-        return KZ_OK;
-    if (dot == last) {
-        size_t tl = (size_t)(s + b - last - 1);
-        for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
-            if (file_exts[k].len == tl && eq_nocase(last + 1, file_exts[k].w, tl))
-                return KZ_OK;
-    }
-    if (!tld_may_pass(last + 1, (size_t)(s + b - last - 1)))
-        return KZ_OK;
-    kz_err rc = try_hit(x, KZ_IOC_DOMAIN, a, b);
-    if (rc == KZ_EPARSE)
-        return KZ_OK;
-    if (!rc)
-        rc = claim_path(x, b);
-    return rc;
-}
-
-static kz_err process_run(xscan *x, size_t a, size_t b)
-{
-    const char *s = x->s;
-    bool dot = false;
-    kz_err rc = KZ_OK;
-    size_t k = a;
-    while (k < b && !rc) {
-        if (X_ALNUM(s[k])) {
-            size_t y = k;
-            while (y < b && X_ALNUM(s[y]))
-                y++;
-            if (word_counts(s, k, y - k))
-                rc = check_word(x, k, y);
-            k = y;
-        } else {
-            dot |= s[k] == '.';
-            k++;
-        }
-    }
-    if (rc || !dot)
-        return rc;
-    for (k = a; k < b && !rc;) {
-        if ((s[k] >= '0' && s[k] <= '9') || s[k] == '.') {
-            size_t y = k;
-            bool has_dot = false;
-            while (y < b && ((s[y] >= '0' && s[y] <= '9') || s[y] == '.'))
-                has_dot |= s[y++] == '.';
-            if (has_dot && y - k >= 7)
-                rc = check_dotted(x, k, y);
-            k = y;
-        } else {
-            k++;
-        }
-    }
-    if (!rc)
-        rc = check_domain(x, a, b);
-    return rc;
-}
-
-/* ---- the line's bitmaps and the prose fast path of find_words ----
- * One pass (scan_line, before the finders) classifies the whole line into
- * six bitmaps (bit k of word k / 64): ASCII letters and digits, plain
- * bytes (ASCII other than those, '-', '_', '.' and NUL: they end a word
- * and start none), dots, colons, at-signs, and '-' or '_'. Positions from
- * n on are none of them. */
-
-static bool plain_byte(unsigned char c)
-{
-    return c != 0 && c < 0x80 && c != '.' && !X_IS(c, XC_LABEL);
-}
-
-static kz_err classify_line(xscan *x)
-{
-    const char *s = x->s;
-    size_t n = x->n, nw = n / 64 + 2, k = 0;
-    if (nw > x->wcap) {
-        uint64_t *b = kz_realloc(x->wbits, nw * 6 * sizeof *b);
-        if (!b)
-            return KZ_ENOMEM;
-        x->wbits = b;
-        x->wcap = nw;
-    }
-    uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap, *wc = wd + x->wcap,
-             *wt = wc + x->wcap, *wh = wt + x->wcap;
-#ifdef __SSE2__
-    const __m128i zero = _mm_setzero_si128(), c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
-                  ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
-                  dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.'),
-                  colon = _mm_set1_epi8(':'), at = _mm_set1_epi8('@');
-    /* 64 bytes (one word of each bitmap) at a time; the last, partial
-     * word too when 64 bytes can be read there (bits from n on cleared) */
-    for (; k < n && k + 64 <= x->avail; k += 64) {
-        uint64_t am = 0, pm = 0, dm = 0, cm = 0, tm = 0, hm = 0;
-        uint64_t keep = n - k >= 64 ? ~0ull : (1ull << (n - k)) - 1;
-        for (unsigned h = 0; h < 64; h += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k + h));
-            if ((unsigned)_mm_movemask_epi8(v) == 0xffffu)
-                continue; /* Japanese text: none of them */
-            /* unsigned v - '0' <= 9, (v | 0x20) - 'a' <= 25 (min_epu8 gives <=) */
-            __m128i d = _mm_sub_epi8(v, c0);
-            __m128i l = _mm_sub_epi8(_mm_or_si128(v, c20), ca);
-            __m128i isa = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, c9), d),
-                                       _mm_cmpeq_epi8(_mm_min_epu8(l, c25), l));
-            __m128i isd = _mm_cmpeq_epi8(v, dot);
-            __m128i ish = _mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, und));
-            __m128i other = _mm_or_si128(_mm_or_si128(isa, isd),
-                                         _mm_or_si128(ish, _mm_cmpeq_epi8(v, zero)));
-            am |= (uint64_t)(unsigned)_mm_movemask_epi8(isa) << h;
-            pm |= (uint64_t)(~((unsigned)_mm_movemask_epi8(other) |
-                               (unsigned)_mm_movemask_epi8(v)) &
-                             0xffffu)
-                  << h;
-            dm |= (uint64_t)(unsigned)_mm_movemask_epi8(isd) << h;
-            cm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)) << h;
-            tm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)) << h;
-            hm |= (uint64_t)(unsigned)_mm_movemask_epi8(ish) << h;
-        }
-        wa[k >> 6] = am & keep;
-        wp[k >> 6] = pm & keep;
-        wd[k >> 6] = dm & keep;
-        wc[k >> 6] = cm & keep;
-        wt[k >> 6] = tm & keep;
-        wh[k >> 6] = hm & keep;
-    }
-#endif
-    /* the words not written above (k is a multiple of 64) */
-    for (size_t w = k >> 6; w < nw; w++)
-        wa[w] = wp[w] = wd[w] = wc[w] = wt[w] = wh[w] = 0;
-    for (; k < n; k++) {
-        unsigned char c = (unsigned char)s[k];
-        uint64_t bit = 1ull << (k & 63);
-        if (X_ALNUM(c))
-            wa[k >> 6] |= bit;
-        else if (c == '.')
-            wd[k >> 6] |= bit;
-        else if (plain_byte(c))
-            wp[k >> 6] |= bit;
-        if (c == ':')
-            wc[k >> 6] |= bit;
-        else if (c == '@')
-            wt[k >> 6] |= bit;
-        else if (c == '-' || c == '_')
-            wh[k >> 6] |= bit;
-    }
-    return KZ_OK;
-}
-
-/* The first byte from i on whose bit is set in line bitmap b (which is
- * zero from x->n on), or x->n: memchr for ':' and '@' on the bitmaps. */
-static size_t next_set(const xscan *x, const uint64_t *b, size_t i)
-{
-    size_t n = x->n, w = i >> 6, nw = (n + 63) >> 6;
-    if (i >= n)
-        return n;
-    uint64_t m = b[w] & (~0ull << (i & 63));
-    while (!m) {
-        if (++w >= nw)
-            return n;
-        m = b[w];
-    }
-    size_t k = (w << 6) + (size_t)__builtin_ctzll(m);
-    return k < n ? k : n;
-}
-
-/* Bits i..i+63 of a line bitmap. */
-static inline uint64_t bits_at(const uint64_t *b, size_t i)
-{
-    size_t w = i >> 6;
-    unsigned sh = (unsigned)(i & 63);
-    return sh ? (b[w] >> sh) | (b[w + 1] << (64 - sh)) : b[w];
-}
-
-/* Bit k set when claim[k] (k < 64). */
-static inline uint64_t claim_bits(const uint8_t *claim)
-{
-    uint64_t m = 0;
-#ifdef __SSE2__
-    for (unsigned k = 0; k < 64; k += 16) {
-        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(claim + k));
-        m |= (uint64_t)(~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_setzero_si128())) &
-                        0xffffu)
-             << k;
-    }
-#else
-    for (unsigned k = 0; k < 64; k++)
-        m |= (uint64_t)(claim[k] != 0) << k;
-#endif
-    return m;
-}
-
-/* From a plain byte s[*pi]: every word among the next 64 bytes - runs of
- * letters, digits, '-' and '_' after a plain byte, ended by a plain byte
- * or by a sentence's full stop (a dot between the run and a plain byte) -
- * up to the first byte that is anything else (or claimed) gets exactly
- * the check_word calls find_words would give it, and *pi moves to the
- * last plain byte before that byte (and *fast_from past it when the
- * window ended at such a byte). *pi is left alone when there is none
- * after s[*pi].
- *
- * find_words gives such a run the calls check_word(piece) for its
- * maximal letter-and-digit pieces whose length and first character can
- * make a hit (word_counts), left to right, and nothing else: a plain word
- * directly, a run with '-' or '_' through process_run, whose dotted-digit
- * and domain checks find nothing in a run whose only dot is the last byte
- * (no inner dot: not three dots, no second label). word_counts is false
- * unless the length is 3, 5, 32, 40, 64 or 128, and a piece here is at
- * most 62 long, so the pieces of length 3, 5, 32 and 40 are picked out
- * with bit operations for the whole window at once. */
-static kz_err words_fast(xscan *x, size_t *pi, size_t *fast_from)
-{
-    size_t i = *pi;
-    const uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap,
-                   *wh = wd + 3 * x->wcap;
-    uint64_t a = bits_at(wa, i), pl = bits_at(wp, i), d = bits_at(wd, i), h = bits_at(wh, i);
-    if (x->any_claim) {
-        uint64_t cm = claim_bits(x->claim + i);
-        a &= ~cm;
-        pl &= ~cm;
-        d &= ~cm;
-        h &= ~cm;
-    }
-    uint64_t r = a | h;
-    uint64_t sent = d & (r << 1) & bits_at(wp, i + 1);
-    uint64_t stop = ~(r | pl | sent);
-    uint64_t plain = pl & (stop ? (stop & -stop) - 1 : ~0ull);
-    if (!(plain & ~1ull))
-        return KZ_OK;
-    unsigned q = 63u - (unsigned)__builtin_clzll(plain);
-    uint64_t starts = a & ~(a << 1) & ((1ull << q) - 1);
-    /* rK: the K bytes from here are letters or digits */
-    uint64_t r2 = a & (a >> 1), r3 = r2 & (a >> 2), r4 = r3 & (a >> 3), r5 = r4 & (a >> 4),
-             r6 = r5 & (a >> 5), r8 = r4 & (r4 >> 4), r16 = r8 & (r8 >> 8),
-             r32 = r16 & (r16 >> 16), r33 = r32 & (a >> 32), r40 = r32 & (r8 >> 32),
-             r41 = r40 & (a >> 40);
-    uint64_t cand = starts & ((r3 & ~r4) | (r5 & ~r6) | (r32 & ~r33) | (r40 & ~r41));
-    while (cand) {
-        unsigned w = (unsigned)__builtin_ctzll(cand);
-        unsigned len = (unsigned)__builtin_ctzll(~(a >> w));
-        cand &= cand - 1;
-        if (word_counts(x->s, i + w, len)) {
-            kz_err rc = check_word(x, i + w, i + w + len);
-            if (rc)
-                return rc;
-        }
-    }
-    *pi = i + q;
-    if (stop) /* a call from i + q would stop at the same byte with nothing done */
-        *fast_from = i + q + 2;
-    return KZ_OK;
-}
-
-/* The first ASCII byte of the line from i on, or n: a byte that is none
- * of the bitmaps' letters, digits, plain bytes, dots, '-' and '_' is
- * non-ASCII (the prepared line holds no NUL). */
-static size_t next_ascii(const xscan *x, size_t i)
-{
-    const uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap,
-                   *wh = wd + 3 * x->wcap;
-    size_t n = x->n;
-    while (i < n) {
-        uint64_t m = bits_at(wa, i) | bits_at(wp, i) | bits_at(wd, i) | bits_at(wh, i);
-        if (m) {
-            i += (size_t)__builtin_ctzll(m);
-            return i < n ? i : n;
-        }
-        i += 64;
-    }
-    return n;
-}
-
-/* Whether s[k] may continue a run after a dot ("word." at a sentence end
- * does not: the dot is left to the caller). */
-static bool next_is_run(const char *s, size_t n, size_t k)
-{
-    return k < n && (X_IS(s[k], XC_LABEL | XC_SLOW) || s[k] == '.');
-}
-
-enum { RUN_DOT = 1, RUN_OTHER = 2 }; /* a '.'; a byte that is not ASCII alnum */
-
-/* End of a word run from i: label bytes, dots, IDN characters, with a
- * change of script inside a label ending it; stops at claimed bytes.
- * *flags says what the run holds besides ASCII letters and digits. */
-static size_t run_end(const xscan *x, size_t i, unsigned *flags)
-{
-    const char *s = x->s;
-    size_t n = x->n, j = i;
-    const uint8_t *claim = x->any_claim ? x->claim : NULL;
-    unsigned f = 0;
-    int kind = 0;
-    /* the common case, a plain word: letters and digits, then a space
-     * (their end read from the line's bitmap of letters and digits,
-     * whose bits from n on are clear) */
-    if (!claim) {
-        const uint64_t *wa = x->wbits;
-        for (;;) {
-            uint64_t m = ~bits_at(wa, j);
-            if (m) {
-                j += (size_t)__builtin_ctzll(m);
-                break;
-            }
-            j += 64;
-        }
-    } else {
-        while (j < n && X_ALNUM(s[j]) && !claim[j])
-            j++;
-    }
-    if (j >= n || (claim && claim[j]) || (!X_IS(s[j], XC_LABEL | XC_SLOW) && s[j] != '.') ||
-        (s[j] == '.' && j > i && !next_is_run(s, n, j + 1))) {
-        *flags = 0;
-        return j;
-    }
-    if (j > i)
-        kind = 1;
-    while (j < n && !(claim && claim[j])) {
-        unsigned char c = (unsigned char)s[j];
-        if (c < 0x80) {
-            if (X_ALNUM(c)) {
-                if (kind == 2)
-                    break;
-                kind = 1;
-            } else if (c == '.') {
-                kind = 0;
-                f |= RUN_DOT;
-            } else if (X_IS(c, XC_LABEL)) {
-                if (kind == 2)
-                    break;
-                kind = 1;
-                f |= RUN_OTHER;
-            } else {
-                break;
-            }
-            j++;
-        } else {
-            uint32_t cp;
-            size_t l = kz_xutf8_fast((const unsigned char *)s + j, n - j, &cp);
-            if (kind == 1 || !(kz_xkana_kanji(cp) || kz_xidn_char(cp)))
-                break;
-            kind = 2;
-            f |= RUN_OTHER;
-            j += l;
-        }
-    }
-    *flags = f;
-    return j;
-}
-
-static kz_err find_words(xscan *x)
-{
-    const char *s = x->s;
-    size_t n = x->n, i = 0;
-    size_t fast_from = 0; /* no fast path before here: it made no progress */
-    while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-            if (!X_IS(c, XC_LABEL) && c != '.') {
-                if (i >= fast_from) {
-                    size_t was = i;
-                    kz_err rc = words_fast(x, &i, &fast_from);
-                    if (rc)
-                        return rc;
-                    if (i != was)
-                        continue;
-                    fast_from = i + 2;
-                }
-                i++;
-                continue;
-            }
-        } else {
-            /* Non-ASCII text holds no indicator by itself (NFKC made
-             * full-width forms ASCII): skip it unless an IDN name may
-             * start in it, i.e. a '.' follows. */
-            size_t j = next_ascii(x, i + 1);
-            if (j >= n || s[j] != '.') {
-                i = j;
-                continue;
-            }
-            uint32_t cp;
-            size_t l = kz_xutf8_fast((const unsigned char *)s + i, n - i, &cp);
-            if (!kz_xkana_kanji(cp) && !kz_xidn_char(cp)) {
-                i += l;
-                continue;
-            }
-        }
-        if (claimed(x, i)) {
-            /* and the claimed ASCII bytes after it (a URL's rest): the
-             * loop would step over each, the fast path finding nothing
-             * at a claimed byte */
-            do
-                i++;
-            while (i < n && x->claim[i] && (unsigned char)s[i] < 0x80);
-            continue;
-        }
-        unsigned flags;
-        size_t e = run_end(x, i, &flags);
-        kz_err rc;
-        if (e == i)
-            e = i + 1;
-        if (!flags) /* a plain word: only a hash, CVE or technique id can be in it */
-            rc = word_counts(s, i, e - i) ? check_word(x, i, e) : KZ_OK;
-        else if (flags == RUN_OTHER && !has_ascii_alnum(s + i, e - i))
-            rc = KZ_OK; /* Japanese text */
-        else
-            rc = process_run(x, i, e);
-        if (rc)
-            return rc;
-        i = e;
-        if (!flags && i + 1 < n && s[i] == '.' && !next_is_run(s, n, i + 1))
-            i++; /* a sentence's full stop */
-    }
-    return KZ_OK;
-}
-
 /* ---- driver ---- */
 
-static kz_err emit_line(xscan *x)
+static kz_err emit_line(kz_xscan *x)
 {
     /* insertion sort by position, then by order found (URL before its host) */
     for (size_t i = 1; i < x->nhits; i++) {
-        xhit h = x->hits[i];
+        kz_xhit h = x->hits[i];
         size_t j = i;
         while (j > 0 && (x->hits[j - 1].cs > h.cs ||
                          (x->hits[j - 1].cs == h.cs && x->hits[j - 1].seq > h.seq))) {
@@ -1070,7 +365,7 @@ static kz_err emit_line(xscan *x)
         x->hits[j] = h;
     }
     for (size_t i = 0; i < x->nhits && !x->stop; i++) {
-        const xhit *h = &x->hits[i];
+        const kz_xhit *h = &x->hits[i];
         if (!(x->want & (1u << h->type)))
             continue;
         size_t so = kz_xprep_start(&x->prep, h->cs), eo = kz_xprep_end(&x->prep, h->ce);
@@ -1089,7 +384,7 @@ static kz_err emit_line(xscan *x)
     return KZ_OK;
 }
 
-static kz_err scan_line(xscan *x, const char *line, size_t len, size_t avail)
+static kz_err scan_line(kz_xscan *x, const char *line, size_t len, size_t avail)
 {
     if (len == 0) { /* a blank line (half of a report's lines) ends with no label */
         x->prev_label = false;
@@ -1104,10 +399,10 @@ static kz_err scan_line(xscan *x, const char *line, size_t len, size_t avail)
     x->any_claim = false;
     x->nhits = 0;
     kz_buf_reset(&x->vals);
-    rc = classify_line(x);
+    rc = kz_xscan_classify(x);
     if (rc)
         return rc;
-    if (next_set(x, COLON_BITS(x), 0) < x->n) {
+    if (next_set(x, KZ_XCOLON_BITS(x), 0) < x->n) {
         rc = find_urls(x);
         if (rc)
             return rc;
@@ -1116,10 +411,10 @@ static kz_err scan_line(xscan *x, const char *line, size_t len, size_t avail)
     if (!rc)
         rc = find_ipv6(x);
     if (!rc)
-        rc = find_words(x);
+        rc = kz_xscan_find_words(x);
     if (!rc && x->nhits)
         rc = emit_line(x);
-    x->prev_label = ends_with_label(x);
+    x->prev_label = kz_xscan_ends_with_label(x);
     return rc;
 }
 
@@ -1128,7 +423,7 @@ kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, k
 {
     if ((!text && len) || !fn)
         return KZ_EINVAL;
-    xscan x;
+    kz_xscan x;
     memset(&x, 0, sizeof x);
     x.want = o && o->types ? o->types : (1u << KZ_IOC__COUNT) - 1;
     x.fn = fn;
