@@ -53,6 +53,14 @@ timed() {
 }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { if (s <= 0) print "inf"; else printf "%.0f", b / 1e6 / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "" || b == "-" || b <= 0 || a == "inf") print "-"; else printf "%.1f", a / b }'; }
+# kizuna / a tool whose rate may be an upper bound ("<8": it timed out):
+# then the ratio is a lower bound (">32.1")
+vs() {
+    local r
+    r=$(ratio "$1" "${2#<}")
+    [ "$2" != "${2#<}" ] && [ "$r" != "-" ] && r=">$r"
+    echo "$r"
+}
 
 res=$OUT/../match-results.md
 {
@@ -109,7 +117,7 @@ for n in $NS; do
                 rmb=$(mbps "$size" "$tr")
             fi
         fi
-        echo "| $n | $fmt | $((size / 1000000)) | $want ($exact+$((want - exact))) | $got $ok | $kmb ($scan) | $tk | $gc | $gmb | $rc | $rmb | $(ratio "$kmb" "${gmb#<}") | $(ratio "$kmb" "$rmb") |" | tee -a "$table"
+        echo "| $n | $fmt | $((size / 1000000)) | $want ($exact+$((want - exact))) | $got $ok | $kmb ($scan) | $tk | $gc | $gmb | $rc | $rmb | $(vs "$kmb" "$gmb") | $(vs "$kmb" "$rmb") |" | tee -a "$table"
     done
 done
 cat0=$( { $TIME -f '%U %S' cat "$OUT"/*-${MB}M.log >/dev/null; } 2>&1 | tail -1 | awk '{ print $1 + $2 }')
