@@ -387,6 +387,51 @@ static kz_err add_entry(kz_warninglist_set *s, kz_wl_type t, uint32_t list, cons
     }
 }
 
+/* The common cidr entry, a dotted quad with an optional "/N", read as
+ * kz_ip_parse reads it (octets 0-255 without leading zeros, N 0-32
+ * without one, host bits cleared) in one pass; false for anything else,
+ * which kz_ip_parse then decides. test_warninglist compares the two. */
+bool wl_ip4_parse(const char *v, size_t len, kz_ipaddr *out)
+{
+    const char *p = v, *end = v + len;
+    uint32_t a = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part) {
+            if (p >= end || *p != '.')
+                return false;
+            p++;
+        }
+        const char *d = p;
+        unsigned o = 0;
+        while (p < end && p - d < 3 && *p >= '0' && *p <= '9')
+            o = o * 10 + (unsigned)(*p++ - '0');
+        if (p == d || o > 255 || (p - d > 1 && *d == '0'))
+            return false;
+        a = a << 8 | o;
+    }
+    unsigned prefix = 32;
+    if (p < end) {
+        if (*p != '/' || end - p < 2 || end - p > 3)
+            return false;
+        const char *d = ++p;
+        prefix = 0;
+        while (p < end && *p >= '0' && *p <= '9')
+            prefix = prefix * 10 + (unsigned)(*p++ - '0');
+        if (p != end || prefix > 32 || (p - d > 1 && *d == '0'))
+            return false;
+    }
+    if (prefix < 32)
+        a &= prefix ? ~0u << (32 - prefix) : 0u;
+    memset(out, 0, sizeof *out);
+    out->family = 4;
+    out->prefix = (uint8_t)prefix;
+    out->a[0] = (uint8_t)(a >> 24);
+    out->a[1] = (uint8_t)(a >> 16);
+    out->a[2] = (uint8_t)(a >> 8);
+    out->a[3] = (uint8_t)a;
+    return true;
+}
+
 /* How much of an entry a message quotes: at most max bytes, never past
  * its end (a span of the fast reader is not NUL-terminated; for the
  * parser's strings, which hold no NUL, this is what "%.80s" printed). */
@@ -404,7 +449,7 @@ static bool entry_ok(kz_wl_type t, const char *v, size_t len, wl_pre *pre, char 
     size_t off, n;
     switch (t) {
     case KZ_WL_CIDR:
-        if (kz_ip_parse(v, len, &pre->ip, NULL) == KZ_OK)
+        if (wl_ip4_parse(v, len, &pre->ip) || kz_ip_parse(v, len, &pre->ip, NULL) == KZ_OK)
             return true;
         snprintf(why, why_len, "'%.*s' is not an IP address or CIDR prefix", quote(len, 80), v);
         return false;
@@ -639,7 +684,10 @@ static kz_err prepare(const wl_doc *d, kz_arena *a, wl_pre **pre, size_t *bad, c
         *pre = kz_arena_alloc(a, n * sizeof **pre);
         if (!*pre)
             return KZ_ENOMEM;
-        memset(*pre, 0, n * sizeof **pre);
+        /* entry_ok fills every entry it passes; regexes are freed by
+         * free_pre, which must see NULL past a failure */
+        if (d->type == KZ_WL_REGEX)
+            memset(*pre, 0, n * sizeof **pre);
     }
     for (size_t i = 0; i < d->n; i++) {
         if (!entry_ok(d->type, d->list[i].p, d->list[i].len, *pre ? &(*pre)[i] : NULL, why,

@@ -112,6 +112,9 @@ bool wl_type_by_name(const char *name, size_t len, kz_wl_type *out);
 /* The host span of a URL as kz_warninglist_url_host finds it, without
  * guessing its type; false (and *host NULL, or an empty span) if none. */
 bool wl_url_host_span(const char *url, size_t len, const char **host, size_t *host_len);
+/* A dotted quad with an optional "/N" exactly as kz_ip_parse reads it;
+ * false for anything else (kz_ip_parse decides those). */
+bool wl_ip4_parse(const char *v, size_t len, kz_ipaddr *out);
 /* The IOC types a MISP attribute name covers (0 for one kizuna ignores). */
 uint32_t wl_attr_types(const char *attr, size_t len);
 

@@ -560,6 +560,86 @@ static void test_fast_reader_same(void **state)
         kz_warninglist_set_free(sets[k]);
 }
 
+/* The loader's dotted-quad reader agrees with kz_ip_parse wherever it
+ * answers: 200,000 random strings over "0123456789./", edge cases, and it
+ * takes every plain IPv4 entry of the real lists. */
+static void test_ip4_parse_same(void **state)
+{
+    (void)state;
+    static const char *const edge[] = {
+        "0.0.0.0",    "255.255.255.255", "256.1.1.1",   "01.1.1.1",    "1.1.1.1/0",
+        "1.1.1.1/00", "1.1.1.1/32",      "1.1.1.1/33",  "1.1.1.1/",    "1.1.1.1/032",
+        "1.2.3",      "1.2.3.4.5",       "1.2.3.4/8/",  "10.0.0.255/24", ".1.2.3",
+        "1..2.3",     "1.2.3.4 ",        "1.2.3.0004",  "192.168.1.1/31", "0.0.0.0/0"};
+    static const char alpha[] = "0123456789./";
+    uint64_t x = 88172645463325252ull;
+    char buf[24];
+    size_t agreed = 0;
+    for (size_t i = 0; i < 200000 + sizeof edge / sizeof edge[0]; i++) {
+        const char *v = buf;
+        size_t len;
+        if (i < sizeof edge / sizeof edge[0]) {
+            v = edge[i];
+            len = strlen(v);
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* a quad of 1-3 digit parts, maybe "/N", then maybe one byte
+             * changed to a digit, '.' or '/' */
+            len = 0;
+            for (int part = 0; part < 4; part++) {
+                if (part)
+                    buf[len++] = '.';
+                for (unsigned k = 0; k < 1 + (x >> (2 * part)) % 3; k++)
+                    buf[len++] = alpha[(x >> (8 + 4 * part + k)) % 10];
+            }
+            if (x >> 40 & 1) {
+                buf[len++] = '/';
+                for (unsigned k = 0; k < 1 + (x >> 41) % 3; k++)
+                    buf[len++] = alpha[(x >> (43 + 4 * k)) % 10];
+            }
+            if ((x >> 56) % 4 == 0)
+                buf[(x >> 58) % len] = alpha[(x >> 50) % 12];
+        }
+        kz_ipaddr a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        if (!wl_ip4_parse(v, len, &a))
+            continue;
+        agreed++;
+        if (kz_ip_parse(v, len, &b, NULL) != KZ_OK || memcmp(&a, &b, sizeof a) != 0)
+            fail_msg("'%.*s': wl_ip4_parse and kz_ip_parse differ", (int)len, v);
+    }
+    assert_true(agreed > 100);
+    /* the real lists: every IPv4 entry kz_ip_parse takes, this takes too */
+    static const char *const files[] = {"data/warninglists/public-dns-v4.json",
+                                        "data/warninglists/amazon-aws.json"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        FILE *fp = fopen(files[f], "rb");
+        assert_non_null(fp);
+        static char doc[4 << 20];
+        size_t n = fread(doc, 1, sizeof doc, fp);
+        fclose(fp);
+        kz_arena *ar = kz_arena_new(0);
+        wl_doc d;
+        assert_true(wl_fast_doc(ar, doc, n, &d));
+        size_t v4 = 0;
+        for (size_t i = 0; i < d.n; i++) {
+            kz_ipaddr a, b;
+            if (kz_ip_parse(d.list[i].p, d.list[i].len, &b, NULL) != KZ_OK || b.family != 4)
+                continue;
+            v4++;
+            memset(&a, 0, sizeof a);
+            assert_true(wl_ip4_parse(d.list[i].p, d.list[i].len, &a));
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+        assert_true(v4 > 100);
+        kz_free(d.list);
+        kz_arena_free(ar);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,7 +649,7 @@ int main(void)
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_real_lists),
         cmocka_unit_test(test_guess),         cmocka_unit_test(test_long_substring),
         cmocka_unit_test(test_oom_sweep),     cmocka_unit_test(test_filters_exact),
-        cmocka_unit_test(test_fast_reader_same),
+        cmocka_unit_test(test_fast_reader_same), cmocka_unit_test(test_ip4_parse_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
