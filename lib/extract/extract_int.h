@@ -18,6 +18,9 @@
  * bounded; an indicator straddling a hard cut is lost. */
 #define KZ_X_LINE_MAX (1u << 20)
 
+/* Positions the survey of a line lists for refang (more: refang scans). */
+#define KZ_X_CANDS 64
+
 /* ASCII byte classes (xclass[c] bits). */
 enum {
     XC_DIGIT = 1 << 0,
@@ -53,6 +56,10 @@ typedef struct kz_xprep {
     uint32_t *ma, *mb;    /* and their maps */
     uint8_t *fb;
     size_t cap_a, cap_b;
+    /* the survey's list of the bytes where refang must look closer (in
+     * order; ncand > KZ_X_CANDS: too many, refang scans for them) */
+    size_t ncand;
+    uint32_t cand[KZ_X_CANDS];
 } kz_xprep;
 
 void kz_xprep_init(kz_xprep *p);

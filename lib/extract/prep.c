@@ -559,12 +559,20 @@ static bool defang_trigger(const char *t, size_t m, size_t i)
  * first byte where defang_trigger says yes (SIZE_MAX: none) when a
  * defanged form may be in it. Stops as soon as NFKC is needed (*trig is
  * then meaningless: the normalised text goes to refang whole). */
-static void survey(const char *t, size_t m, bool *nfkc_needed, size_t *trig)
+static void survey(kz_xprep *p, const char *t, size_t m, bool *nfkc_needed, size_t *trig)
 {
     const unsigned char *u = (const unsigned char *)t;
-    size_t i = 0;
+    size_t i = 0, nc = 0;
+    uint32_t *cand = p->cand;
     *nfkc_needed = false;
     *trig = SIZE_MAX;
+    /* Where refang's scan (refang_mask16) stops in a line that needs no
+     * NFKC: brackets, backslash, a dot before a closing bracket or a
+     * non-ASCII byte, and the ideographic marks. The survey stops at each
+     * of them but the dots, and a dot is listed from the byte after it
+     * (a closing bracket; a non-ASCII byte, at whose dot refang does what
+     * it does at any other dot when it is not a closing bracket). */
+#define CAND(pos) (nc < KZ_X_CANDS ? (void)(cand[nc] = (uint32_t)(pos)) : (void)0, nc++)
     while (i < m) {
 #ifdef __SSE2__
         /* sixteen plain ASCII bytes at a time, then straight to the first
@@ -594,6 +602,8 @@ static void survey(const char *t, size_t m, bool *nfkc_needed, size_t *trig)
         if (k == 1) {
             uint32_t cp;
             size_t l;
+            if (i > 0 && t[i - 1] == '.')
+                CAND(i - 1);
             if (i + 2 < m && kz_xja_stable(u + i)) {
                 i = ja_run_end(u, m, i);
                 continue;
@@ -604,6 +614,7 @@ static void survey(const char *t, size_t m, bool *nfkc_needed, size_t *trig)
                 continue;
             }
             if (cp == 0x3002 || (cp >= 0x300c && cp <= 0x3011) || cp == 0x3014 || cp == 0x3015) {
+                CAND(i);
                 if (*trig == SIZE_MAX && defang_trigger(t, m, i))
                     *trig = i;
                 i += l;
@@ -614,10 +625,18 @@ static void survey(const char *t, size_t m, bool *nfkc_needed, size_t *trig)
             *nfkc_needed = true;
             return;
         }
+        if (u[i] == ')' || u[i] == ']' || u[i] == '}') {
+            if (i > 0 && t[i - 1] == '.')
+                CAND(i - 1);
+        } else {
+            CAND(i);
+        }
         if (*trig == SIZE_MAX && defang_trigger(t, m, i))
             *trig = i;
         i++;
     }
+#undef CAND
+    p->ncand = nc;
 }
 
 /* Copies t[0..k) (with its map tm, or the identity) to the start of the
@@ -645,8 +664,10 @@ static void refang_prefix(kz_xprep *p, const char *t, size_t k, const uint32_t *
  * (brackets, backslash, ideographic marks) or, for "1.)1", right after
  * its dot, and the survey looked at every such byte; so where the
  * survey finds no trigger, a scan from 0 rewrites nothing either. */
-static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, size_t from)
+static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, size_t from,
+                     const uint32_t *cand, size_t ncand)
 {
+    size_t ci = 0;
     char *ob = NULL;
     uint32_t *om = NULL;
     uint8_t *of = NULL;
@@ -655,6 +676,11 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, s
     while (i < m) {
         size_t j = i;
         /* 0xe3 leads all kana; only the U+3000 block (E3 80 ..) matters */
+        if (cand) { /* the survey's list: those stops and dots elsewhere */
+            while (ci < ncand && cand[ci] < i)
+                ci++;
+            j = ci < ncand ? cand[ci] : m;
+        } else
         for (;;) {
 #ifdef __SSE2__
             while (j + 18 <= m) {
@@ -748,7 +774,7 @@ kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len, size_t avail)
 {
     bool slow;
     size_t trig;
-    survey(src, len, &slow, &trig);
+    survey(p, src, len, &slow, &trig);
     p->s = src;
     p->avail = avail;
     p->n = len;
@@ -761,10 +787,11 @@ kz_err kz_xprep_line(kz_xprep *p, const char *src, size_t len, size_t avail)
             return rc;
         /* No second survey for the trigger: refang is lazy, and where
          * the survey would find none it rewrites nothing (see refang). */
-        return refang(p, p->s, p->n, p->map, 0);
+        return refang(p, p->s, p->n, p->map, 0, NULL, 0);
     }
     if (trig != SIZE_MAX)
-        return refang(p, p->s, p->n, p->map, trig ? trig - 1 : 0);
+        return refang(p, p->s, p->n, p->map, trig ? trig - 1 : 0,
+                      p->ncand <= KZ_X_CANDS ? p->cand : NULL, p->ncand);
     return KZ_OK;
 }
 

@@ -296,30 +296,68 @@ static kz_err check_domain(kz_xscan *x, size_t a, size_t b)
     return rc;
 }
 
+/* Bits i..i+63 of a line bitmap. */
+static inline uint64_t bits_at(const uint64_t *b, size_t i)
+{
+    size_t w = i >> 6;
+    unsigned sh = (unsigned)(i & 63);
+    return sh ? (b[w] >> sh) | (b[w + 1] << (64 - sh)) : b[w];
+}
+
+/* The first byte from i on (i < b <= x->n) whose bit in line bitmap bm
+ * is set (want) or clear (!want), or b. */
+static inline size_t bit_scan(const uint64_t *bm, size_t i, size_t b, bool want)
+{
+    while (i < b) {
+        uint64_t m = want ? bits_at(bm, i) : ~bits_at(bm, i);
+        if (m) {
+            i += (size_t)__builtin_ctzll(m);
+            break;
+        }
+        i += 64;
+    }
+    return i < b ? i : b;
+}
+
+/* Bits set in line bitmap bm over [a, b). */
+static unsigned count_bits(const uint64_t *bm, size_t a, size_t b)
+{
+    unsigned c = 0;
+    for (; a < b; a += 64) {
+        uint64_t m = bits_at(bm, a);
+        if (b - a < 64)
+            m &= (1ull << (b - a)) - 1;
+        c += (unsigned)__builtin_popcountll(m);
+    }
+    return c;
+}
+
+/* A run with dots or other label bytes (run_end: no claimed byte in it):
+ * its letter-and-digit pieces (read from the line's bitmap) for check_word,
+ * its digit-and-dot pieces for check_dotted (which wants three dots, so a
+ * run with fewer has none to give), and the whole for check_domain. */
 static kz_err process_run(kz_xscan *x, size_t a, size_t b)
 {
     const char *s = x->s;
-    bool dot = false;
+    const uint64_t *wa = x->wbits, *wd = wa + 2 * x->wcap;
     kz_err rc = KZ_OK;
-    size_t k = a;
-    while (k < b && !rc) {
-        if (X_ALNUM(s[k])) {
-            size_t y = k;
-            while (y < b && X_ALNUM(s[y]))
-                y++;
-            if (word_counts(s, k, y - k))
-                rc = check_word(x, k, y);
-            k = y;
-        } else {
-            dot |= s[k] == '.';
-            k++;
+    size_t k, y;
+    for (k = bit_scan(wa, a, b, true); k < b; k = bit_scan(wa, y, b, true)) {
+        y = bit_scan(wa, k + 1, b, false);
+        if (word_counts(s, k, y - k)) {
+            rc = check_word(x, k, y);
+            if (rc)
+                return rc;
         }
     }
-    if (rc || !dot)
-        return rc;
+    unsigned dots = count_bits(wd, a, b);
+    if (!dots)
+        return KZ_OK;
+    if (dots < 3)
+        return check_domain(x, a, b);
     for (k = a; k < b && !rc;) {
         if ((s[k] >= '0' && s[k] <= '9') || s[k] == '.') {
-            size_t y = k;
+            y = k;
             bool has_dot = false;
             while (y < b && ((s[y] >= '0' && s[y] <= '9') || s[y] == '.'))
                 has_dot |= s[y++] == '.';
@@ -361,7 +399,7 @@ kz_err kz_xscan_classify(kz_xscan *x)
     uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap, *wc = wd + x->wcap,
              *wt = wc + x->wcap, *wh = wt + x->wcap;
 #ifdef __SSE2__
-    const __m128i zero = _mm_setzero_si128(), c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
+    const __m128i c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
                   ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
                   dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.'),
                   colon = _mm_set1_epi8(':'), at = _mm_set1_epi8('@');
@@ -381,17 +419,17 @@ kz_err kz_xscan_classify(kz_xscan *x)
                                        _mm_cmpeq_epi8(_mm_min_epu8(l, c25), l));
             __m128i isd = _mm_cmpeq_epi8(v, dot);
             __m128i ish = _mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, und));
-            __m128i other = _mm_or_si128(_mm_or_si128(isa, isd),
-                                         _mm_or_si128(ish, _mm_cmpeq_epi8(v, zero)));
-            am |= (uint64_t)(unsigned)_mm_movemask_epi8(isa) << h;
-            pm |= (uint64_t)(~((unsigned)_mm_movemask_epi8(other) |
-                               (unsigned)_mm_movemask_epi8(v)) &
-                             0xffffu)
-                  << h;
-            dm |= (uint64_t)(unsigned)_mm_movemask_epi8(isd) << h;
+            unsigned a16 = (unsigned)_mm_movemask_epi8(isa),
+                     d16 = (unsigned)_mm_movemask_epi8(isd),
+                     h16 = (unsigned)_mm_movemask_epi8(ish);
+            am |= (uint64_t)a16 << h;
+            /* plain: none of those and ASCII (the prepared line holds no
+             * NUL; bytes from n on are cleared below) */
+            pm |= (uint64_t)(~(a16 | d16 | h16 | (unsigned)_mm_movemask_epi8(v)) & 0xffffu) << h;
+            dm |= (uint64_t)d16 << h;
             cm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)) << h;
             tm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)) << h;
-            hm |= (uint64_t)(unsigned)_mm_movemask_epi8(ish) << h;
+            hm |= (uint64_t)h16 << h;
         }
         wa[k >> 6] = am & keep;
         wp[k >> 6] = pm & keep;
@@ -421,14 +459,6 @@ kz_err kz_xscan_classify(kz_xscan *x)
             wh[k >> 6] |= bit;
     }
     return KZ_OK;
-}
-
-/* Bits i..i+63 of a line bitmap. */
-static inline uint64_t bits_at(const uint64_t *b, size_t i)
-{
-    size_t w = i >> 6;
-    unsigned sh = (unsigned)(i & 63);
-    return sh ? (b[w] >> sh) | (b[w + 1] << (64 - sh)) : b[w];
 }
 
 /* Bit k set when claim[k] (k < 64). */

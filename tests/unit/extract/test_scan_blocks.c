@@ -179,6 +179,51 @@ static void test_lazy_refang(void **state)
     assert_true(r.fanged[1]);
 }
 
+/* The survey lists where refang must look (brackets, a dot before a
+ * closing bracket or a non-ASCII byte, the ideographic marks); past 64
+ * such places refang scans for them itself. Either way every defanged
+ * form after a first one and k false alarms ("(x)", "a.「b」") is
+ * rewritten, with its offset and length in the text as written. */
+static void test_refang_list(void **state)
+{
+    (void)state;
+    static const char *const noise[] = {"(x) ", ("a.\xe3\x80\x8c" "b\xe3\x80\x8d "), "[q] ",
+                                        "z.\xe3\x83\xad "};
+    for (size_t form = 0; form < 4; form++) {
+        for (size_t k = 0; k < 80; k += (k < 60 ? 7 : 1)) {
+            char t[2000];
+            size_t n = 0, nl = strlen(noise[form]);
+            const char *head = "evil[.]com ", *tail = "10.0.0(.)1 bad\\.org x\xe3\x80\x82jp";
+            memcpy(t, head, strlen(head));
+            n = strlen(head);
+            for (size_t i = 0; i < k; i++) {
+                memcpy(t + n, noise[form], nl);
+                n += nl;
+            }
+            size_t at = n;
+            memcpy(t + n, tail, strlen(tail));
+            n += strlen(tail);
+            rec r = {0};
+            assert_int_equal(kz_extract_scan(t, n, NULL, record, &r), KZ_OK);
+            if (r.n != 4)
+                fail_msg("form %zu k %zu: %zu hits", form, k, r.n);
+            assert_string_equal(r.value[0], "evil.com");
+            assert_int_equal(r.off[0], 0);
+            assert_int_equal(r.len[0], 10);
+            assert_true(r.fanged[0]);
+            assert_string_equal(r.value[1], "10.0.0.1");
+            assert_int_equal(r.off[1], at);
+            assert_int_equal(r.len[1], 10);
+            assert_string_equal(r.value[2], "bad.org");
+            assert_int_equal(r.off[2], at + 11);
+            assert_int_equal(r.len[2], 8);
+            assert_string_equal(r.value[3], "x.jp");
+            assert_int_equal(r.off[3], at + 20);
+            assert_int_equal(r.len[3], 6);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_input_end),
         cmocka_unit_test(test_hard_cut),
         cmocka_unit_test(test_lazy_refang),
+        cmocka_unit_test(test_refang_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
