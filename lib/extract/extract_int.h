@@ -188,6 +188,7 @@ typedef struct kz_xscan {
     bool stop;
     bool prev_label; /* the previous line ended with "imphash" & co */
     uint64_t *wbits; /* the line's bitmaps (kz_xscan_classify) */
+    bool has_colon, has_at; /* whether the line holds ':', '@' (classify) */
     size_t wcap;     /* words per bitmap */
 } kz_xscan;
 

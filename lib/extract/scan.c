@@ -402,13 +402,13 @@ static kz_err scan_line(kz_xscan *x, const char *line, size_t len, size_t avail)
     rc = kz_xscan_classify(x);
     if (rc)
         return rc;
-    if (next_set(x, KZ_XCOLON_BITS(x), 0) < x->n) {
+    /* URLs and IPv6 need a colon, e-mail an at-sign (in this order:
+     * each finder skips what the ones before it claimed) */
+    if (x->has_colon)
         rc = find_urls(x);
-        if (rc)
-            return rc;
-    }
-    rc = find_emails(x);
-    if (!rc)
+    if (!rc && x->has_at)
+        rc = find_emails(x);
+    if (!rc && x->has_colon)
         rc = find_ipv6(x);
     if (!rc)
         rc = kz_xscan_find_words(x);

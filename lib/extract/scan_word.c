@@ -392,6 +392,7 @@ kz_err kz_xscan_classify(kz_xscan *x)
     }
     uint64_t *wa = x->wbits, *wp = wa + x->wcap, *wd = wp + x->wcap, *wc = wd + x->wcap,
              *wt = wc + x->wcap, *wh = wt + x->wcap;
+    uint64_t anyc = 0, anyt = 0;
 #ifdef __SSE2__
     const __m128i c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
                   ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
@@ -430,6 +431,8 @@ kz_err kz_xscan_classify(kz_xscan *x)
         wd[k >> 6] = dm & keep;
         wc[k >> 6] = cm & keep;
         wt[k >> 6] = tm & keep;
+        anyc |= cm & keep;
+        anyt |= tm & keep;
         wh[k >> 6] = hm & keep;
     }
 #endif
@@ -446,12 +449,14 @@ kz_err kz_xscan_classify(kz_xscan *x)
         else if (plain_byte(c))
             wp[k >> 6] |= bit;
         if (c == ':')
-            wc[k >> 6] |= bit;
+            wc[k >> 6] |= bit, anyc = 1;
         else if (c == '@')
-            wt[k >> 6] |= bit;
+            wt[k >> 6] |= bit, anyt = 1;
         else if (c == '-' || c == '_')
             wh[k >> 6] |= bit;
     }
+    x->has_colon = anyc != 0;
+    x->has_at = anyt != 0;
     return KZ_OK;
 }
 
