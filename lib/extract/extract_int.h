@@ -97,6 +97,28 @@ static inline size_t kz_xutf8_fast(const unsigned char *s, size_t n, uint32_t *c
     return kz_xutf8(s, n, cp);
 }
 
+/* A blank inside a line (not '\n'): prep.c and html.c. */
+static inline bool kz_xis_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Whether s[i..i+wl) is the lower-case ASCII word w, ignoring the case of
+ * s (bounded by n). */
+static inline bool kz_xword_at(const char *s, size_t n, size_t i, const char *w, size_t wl)
+{
+    if (i + wl > n)
+        return false;
+    for (size_t k = 0; k < wl; k++) {
+        char c = s[i + k];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != w[k])
+            return false;
+    }
+    return true;
+}
+
 /* Kana and CJK ideographs: the bulk of Japanese text. */
 static inline bool kz_xkana_kanji(uint32_t cp)
 {

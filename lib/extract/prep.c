@@ -1,8 +1,7 @@
 /* prep.c - prepares one line for the finders: NFKC normalisation (per
  * character with its combining marks, so every output byte maps back to
  * the input character it came from), zero-width removal, and refanging of
- * bracketed dots, at-signs, colons and slashes; plus the same-length HTML
- * to text conversion. */
+ * bracketed dots, at-signs, colons and slashes. (HTML to text: html.c.) */
 #include <stdlib.h>
 #include <string.h>
 #include <uninorm.h>
@@ -335,25 +334,6 @@ static bool ideo_stop(const char *s, size_t n, size_t i)
            (unsigned char)s[i + 2] == 0x82;
 }
 
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static bool word_at(const char *s, size_t n, size_t i, const char *w, size_t wl)
-{
-    if (i + wl > n)
-        return false;
-    for (size_t k = 0; k < wl; k++) {
-        char c = s[i + k];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c + 32);
-        if (c != w[k])
-            return false;
-    }
-    return true;
-}
-
 /* The core of a bracketed defang at s[i]: its replacement and length. */
 static const struct {
     const char *text;
@@ -367,7 +347,7 @@ static const struct {
 static const char *core_at(const char *s, size_t n, size_t i, size_t *len)
 {
     for (size_t k = 0; k < sizeof cores / sizeof cores[0]; k++) {
-        if (word_at(s, n, i, cores[k].text, cores[k].len)) {
+        if (kz_xword_at(s, n, i, cores[k].text, cores[k].len)) {
             *len = cores[k].len;
             return cores[k].repl;
         }
@@ -408,12 +388,12 @@ static const char *defang_at(const char *t, size_t m, size_t i, const char *ob, 
     const char *r;
     unsigned char prev = o ? (unsigned char)ob[o - 1] : 0;
     bool prev_word = prev && (prev >= 0x80 || X_ALNUM(prev));
-    while (w > 0 && is_ws(ob[w - 1]))
+    while (w > 0 && kz_xis_blank(ob[w - 1]))
         w--;
     *trim = 0;
     /* both sides bracketed, spaces allowed: "example [ . ] com", "[[ . )]" */
     for (;;) {
-        if (j < m && is_ws(t[j])) {
+        if (j < m && kz_xis_blank(t[j])) {
             j++;
         } else if (j < m && (l = open_at(t, m, j)) != 0) {
             j += l;
@@ -425,7 +405,7 @@ static const char *defang_at(const char *t, size_t m, size_t i, const char *ob, 
     if (nopen && w > 0 && (r = core_at(t, m, j, &cl)) != NULL) {
         size_t k = j + cl;
         for (;;) {
-            if (k < m && is_ws(t[k])) {
+            if (k < m && kz_xis_blank(t[k])) {
                 k++;
             } else if (k < m && (l = close_at(t, m, k)) != 0) {
                 k += l;
@@ -545,8 +525,8 @@ static bool defang_trigger(const char *t, size_t m, size_t i)
     if ((l = open_at(t, m, i)) == 0)
         return false;
     size_t j = i + l;
-    while (j < m && (is_ws(t[j]) || (l = open_at(t, m, j)) != 0))
-        j += is_ws(t[j]) ? 1 : l;
+    while (j < m && (kz_xis_blank(t[j]) || (l = open_at(t, m, j)) != 0))
+        j += kz_xis_blank(t[j]) ? 1 : l;
     if (j >= m)
         return false;
     c = (unsigned char)t[j];
@@ -812,163 +792,4 @@ size_t kz_xprep_end(const kz_xprep *p, size_t e)
     while (k < p->n && p->map[k] == p->map[e - 1])
         k++;
     return k < p->n ? p->map[k] : p->srclen;
-}
-
-/* ---- HTML ---- */
-
-static const struct {
-    const char *name;
-    size_t len;
-    const char *utf8;
-} entities[] = {
-    {"amp;", 4, "&"}, {"lt;", 3, "<"},  {"gt;", 3, ">"},           {"quot;", 5, "\""},
-    {"apos;", 5, "'"}, {"nbsp;", 5, " "}, {"#46;", 4, "."},         {"period;", 7, "."},
-    {"commat;", 7, "@"}, {"colon;", 6, ":"}, {"sol;", 4, "/"},
-};
-
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xc0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
-/* Decodes the entity at s[i] ('&') in place; returns its length or 0. */
-static size_t entity(char *s, size_t len, size_t i)
-{
-    size_t semi = i + 1;
-    while (semi < len && semi - i < 12 && s[semi] != ';')
-        semi++;
-    if (semi >= len || s[semi] != ';')
-        return 0;
-    size_t el = semi - i + 1;
-    char out[4];
-    size_t ol = 0;
-    if (s[i + 1] == '#') {
-        uint32_t v = 0;
-        size_t k = i + 2;
-        bool hex = k < semi && (s[k] == 'x' || s[k] == 'X');
-        if (hex)
-            k++;
-        if (k == semi)
-            return 0;
-        for (; k < semi; k++) {
-            int d = (s[k] >= '0' && s[k] <= '9')   ? s[k] - '0'
-                    : hex && X_IS(s[k], XC_HEX)   ? (s[k] | 0x20) - 'a' + 10
-                                                    : -1;
-            if (d < 0 || v > 0x10ffff)
-                return 0;
-            v = v * (hex ? 16 : 10) + (uint32_t)d;
-        }
-        if (v == 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-            return 0;
-        ol = put_utf8(out, v);
-    } else {
-        for (size_t k = 0; k < sizeof entities / sizeof entities[0]; k++) {
-            if (entities[k].len == el - 1 && !memcmp(s + i + 1, entities[k].name, el - 1)) {
-                ol = strlen(entities[k].utf8);
-                memcpy(out, entities[k].utf8, ol);
-                break;
-            }
-        }
-        if (!ol)
-            return 0;
-    }
-    if (ol > el)
-        return 0;
-    memcpy(s + i, out, ol);
-    memset(s + i + ol, 0, el - ol);
-    return el;
-}
-
-static void blank(char *s, size_t a, size_t b)
-{
-    for (size_t k = a; k < b; k++)
-        if (s[k] != '\n')
-            s[k] = ' ';
-}
-
-/* Blanks the tag s[a..b) except the values of href= and src= (links in a
- * report are often the indicators), which stay in place. */
-static void blank_tag(char *s, size_t a, size_t b)
-{
-    size_t k = a;
-    while (k < b) {
-        size_t vs = b, ve = b;
-        for (size_t j = k; j + 5 < b; j++) {
-            size_t al = word_at(s, b, j, "href=", 5) ? 5 : word_at(s, b, j, "src=", 4) ? 4 : 0;
-            if (al && j > a && is_ws(s[j - 1]) && (s[j + al] == '"' || s[j + al] == '\'')) {
-                const char *q = memchr(s + j + al + 1, s[j + al], b - j - al - 1);
-                if (q) {
-                    vs = j + al + 1;
-                    ve = (size_t)(q - s);
-                    break;
-                }
-            }
-        }
-        blank(s, k, vs);
-        k = ve < b ? ve : b;
-    }
-}
-
-void kz_xhtml_to_text(char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        if (s[i] == '&') {
-            size_t el = entity(s, len, i);
-            i += el ? el : 1;
-            continue;
-        }
-        if (s[i] != '<' || i + 1 >= len ||
-            !(X_IS(s[i + 1], XC_ALPHA) || s[i + 1] == '/' || s[i + 1] == '!' || s[i + 1] == '?')) {
-            i++;
-            continue;
-        }
-        const char *close;
-        size_t end;
-        if (len - i >= 4 && !memcmp(s + i, "<!--", 4)) {
-            close = memmem(s + i + 4, len - i - 4, "-->", 3);
-            end = close ? (size_t)(close - s) + 3 : len;
-        } else {
-            close = memchr(s + i, '>', len - i);
-            if (!close) {
-                i++;
-                continue;
-            }
-            end = (size_t)(close - s) + 1;
-            /* script and style bodies are not text */
-            const char *raw = NULL;
-            if (word_at(s, len, i + 1, "script", 6))
-                raw = "</script";
-            else if (word_at(s, len, i + 1, "style", 5))
-                raw = "</style";
-            if (raw) {
-                size_t k = end, rl = strlen(raw);
-                while (k + rl <= len && !word_at(s, len, k, raw, rl))
-                    k++;
-                const char *gt = k < len ? memchr(s + k, '>', len - k) : NULL;
-                end = gt ? (size_t)(gt - s) + 1 : len;
-            }
-        }
-        blank_tag(s, i, end);
-        i = end;
-    }
 }
