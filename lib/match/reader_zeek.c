@@ -9,7 +9,7 @@
 
 #include "match/reader_int.h"
 
-#define ZEEK_FAST_MAX 4096 /* longest line cut from whole-line bitmaps (2 x 512 B of stack) */
+#define ZEEK_FAST_MAX 4096 /* longest line cut from a whole-line bitmap (512 B of stack) */
 
 /* Zeek field names (as in #fields and in Zeek JSON keys) -> what they hold.
  * The same name means the same thing in every Zeek log that has it. */
@@ -249,44 +249,72 @@ static inline uint64_t block_mask(const char *line, size_t len, size_t base, cha
 
 size_t kz_reader_zeek_fast_max = ZEEK_FAST_MAX;
 
-/* Whole-line bitmaps: bit i of sm[i / 64] set when line[i] is the
- * separator, of bm[i / 64] when it is a backslash; *n_sep the number of
- * separators. 16 bytes at a time; the last (partial) 16 bytes are loaded
- * ending at the line's end and shifted, so nothing past it is read. */
-static void line_masks(const char *line, size_t len, char sep, uint64_t *sm, uint64_t *bm,
-                       size_t *n_sep)
+/* The separator bitmap of a whole line: bit i of sm[i / 64] set when
+ * line[i] is the separator (the words covering the line are written, no
+ * more); *n_sep the number of separators, *bs whether the line holds a
+ * backslash. 64 bytes per step, each word built in a register and stored
+ * once: or-ing 16 bits at a time into memset words chained a store and a
+ * reload per 16 bytes (perf: a third of the Zeek reader). The last
+ * (partial) 16 bytes are loaded ending at the line's end and shifted, so
+ * nothing past it is read. */
+static void line_masks(const char *line, size_t len, char sep, uint64_t *sm, size_t *n_sep,
+                       bool *bs)
 {
-    size_t nb = (len + 63) / 64, i = 0;
-    memset(sm, 0, nb * sizeof *sm);
-    memset(bm, 0, nb * sizeof *bm);
+    size_t i = 0;
+    bool any_bs = false;
 #ifdef __SSE2__
     const __m128i vs = _mm_set1_epi8(sep), vb = _mm_set1_epi8('\\');
-    for (; i + 16 <= len; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
-        sm[i >> 6] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs)) << (i & 63);
-        bm[i >> 6] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb)) << (i & 63);
+    __m128i b = _mm_setzero_si128();
+    for (; i + 64 <= len; i += 64) {
+        const __m128i *q = (const __m128i *)(const void *)(line + i);
+        __m128i x0 = _mm_loadu_si128(q), x1 = _mm_loadu_si128(q + 1);
+        __m128i x2 = _mm_loadu_si128(q + 2), x3 = _mm_loadu_si128(q + 3);
+        uint64_t m0 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, vs));
+        uint64_t m1 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, vs));
+        uint64_t m2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, vs));
+        uint64_t m3 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, vs));
+        sm[i >> 6] = m0 | m1 << 16 | m2 << 32 | m3 << 48;
+        b = _mm_or_si128(b, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x0, vb), _mm_cmpeq_epi8(x1, vb)),
+                                         _mm_or_si128(_mm_cmpeq_epi8(x2, vb), _mm_cmpeq_epi8(x3, vb))));
     }
-    if (i < len && len >= 16) {
-        /* i is a multiple of 16, so bits i.. of the word have room for 16 */
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + len - 16));
-        unsigned sh = (unsigned)(i - (len - 16));
-        sm[i >> 6] |= (uint64_t)((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs)) >> sh)
-                      << (i & 63);
-        bm[i >> 6] |= (uint64_t)((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb)) >> sh)
-                      << (i & 63);
-        i = len;
+    if (i < len) {
+        /* the last word: whole 16-byte blocks, then the tail */
+        uint64_t m = 0;
+        size_t j = i;
+        for (; j + 16 <= len; j += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + j));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs)) << (j - i);
+            b = _mm_or_si128(b, _mm_cmpeq_epi8(x, vb));
+        }
+        if (j < len && len >= 16) {
+            /* its bytes before j are line bytes too: a backslash among them is one of the line */
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(line + len - 16));
+            unsigned sh = (unsigned)(j - (len - 16));
+            m |= (uint64_t)((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs)) >> sh) << (j - i);
+            b = _mm_or_si128(b, _mm_cmpeq_epi8(x, vb));
+            j = len;
+        }
+        for (; j < len; j++) {
+            if (line[j] == sep)
+                m |= 1ull << (j - i);
+            any_bs |= line[j] == '\\';
+        }
+        sm[i >> 6] = m;
     }
-#endif
+    any_bs |= _mm_movemask_epi8(b) != 0;
+#else
+    memset(sm, 0, (len + 63) / 64 * sizeof *sm);
     for (; i < len; i++) {
         if (line[i] == sep)
             sm[i >> 6] |= 1ull << (i & 63);
-        if (line[i] == '\\')
-            bm[i >> 6] |= 1ull << (i & 63);
+        any_bs |= line[i] == '\\';
     }
+#endif
     size_t n = 0;
-    for (size_t w = 0; w < nb; w++)
+    for (size_t w = 0; w < (len + 63) / 64; w++)
         n += (size_t)__builtin_popcountll(sm[w]);
     *n_sep = n;
+    *bs = any_bs;
 }
 
 /* A data line of at most ZEEK_FAST_MAX bytes: the column count is checked
@@ -299,18 +327,15 @@ static void line_masks(const char *line, size_t len, char sep, uint64_t *sm, uin
 static kz_err zeek_line_fast(kz_logreader *r, const char *line, size_t len, uint64_t lineno,
                              kz_logrec_fn fn, void *ctx)
 {
-    uint64_t sm[ZEEK_FAST_MAX / 64 + 1], bm[ZEEK_FAST_MAX / 64 + 1];
+    uint64_t sm[ZEEK_FAST_MAX / 64 + 1];
     size_t n_sep;
-    line_masks(line, len, r->sep, sm, bm, &n_sep);
+    bool bs;
+    line_masks(line, len, r->sep, sm, &n_sep, &bs);
     if (n_sep + 1 > r->n_cols)
         return kz_reader_bad(r, lineno, "more fields than #fields names");
     if (n_sep + 1 < r->n_cols)
         return kz_reader_bad(r, lineno, "fewer fields than #fields names");
-    bool esc = false;
-    if (r->sep != '\\') /* a backslash separator escapes nothing */
-        for (size_t w = 0; w < (len + 63) / 64 && !esc; w++)
-            esc = bm[w] != 0;
-    r->line_esc = esc;
+    r->line_esc = bs && r->sep != '\\'; /* a backslash separator escapes nothing */
     /* cursor: `seen` separators consumed, the rest of word wi in cur */
     size_t wi = 0, seen = 0, start = 0;
     uint64_t cur = sm[0];
