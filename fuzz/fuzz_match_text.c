@@ -73,7 +73,9 @@ static char padded[KZ_TEXT_BITMAP_LINE + 64];
 
 static void both_ways(kz_logreader *r, const char *line, size_t len)
 {
-    if (len > KZ_TEXT_BITMAP_LINE || (len >= 3 && memcmp(line + len - 3, "://", 3) == 0))
+    /* the reader drops a final '\r' (the padded copy keeps it, a delimiter) */
+    size_t l = len && line[len - 1] == '\r' ? len - 1 : len;
+    if (len > KZ_TEXT_BITMAP_LINE || (l >= 3 && memcmp(line + l - 3, "://", 3) == 0))
         return; /* a scheme ending the line is a URL only when padded */
     kz_buf a, b;
     kz_buf_init(&a, 0);
