@@ -168,30 +168,35 @@ char *kz_reader_scratch(kz_logreader *r, size_t len)
     return p;
 }
 
+/* A new field of the line, r->n_fields < KZ_READER_MAX_FIELDS: written
+ * whole from a local index (storing n_fields and then reading it back for
+ * each member chained a store and a reload per field). */
+static inline kz_match_field *new_field(kz_logreader *r, const char *name, kz_match_kind k,
+                                        const char *v, size_t len, bool normalized)
+{
+    size_t n = r->n_fields;
+    kz_match_field *f = &r->fields[n];
+    *f = (kz_match_field){.kind = k, .value = v, .len = len, .normalized = normalized};
+    r->names[n] = name;
+    r->n_fields = n + 1;
+    return f;
+}
+
 void kz_reader_emit_kind(kz_logreader *r, const char *name, kz_match_kind k, const char *v,
                          size_t len, bool normalized)
 {
     if (len == 0 || r->n_fields >= KZ_READER_MAX_FIELDS)
         return;
-    kz_match_field *f = &r->fields[r->n_fields];
-    f->kind = k;
-    f->value = v;
-    f->len = len;
-    f->normalized = normalized;
-    f->sco_type = NULL;
-    f->property = NULL;
-    f->numeric = false;
-    f->has_ip4 = false;
-    r->names[r->n_fields++] = name;
+    new_field(r, name, k, v, len, normalized);
 }
 
 void kz_reader_emit_ip4(kz_logreader *r, const char *name, const char *v, size_t len, uint32_t a)
 {
-    if (r->n_fields >= KZ_READER_MAX_FIELDS)
+    if (len == 0 || r->n_fields >= KZ_READER_MAX_FIELDS)
         return;
-    kz_reader_emit_kind(r, name, KZ_MATCH_IPV4, v, len, false);
-    r->fields[r->n_fields - 1].has_ip4 = true;
-    r->fields[r->n_fields - 1].ip4 = a;
+    kz_match_field *f = new_field(r, name, KZ_MATCH_IPV4, v, len, false);
+    f->has_ip4 = true;
+    f->ip4 = a;
 }
 
 static bool all_ipv4_chars(const char *v, size_t len)
