@@ -218,10 +218,6 @@ struct kz_ipset {
     table v4[33];
     table v6[129];
     size_t count;
-    /* The IPv6 prefix lengths that have a table, longest first, so that a
-     * lookup probes only those (typically a handful). */
-    uint8_t lens6[129];
-    uint8_t nlens6;
     /* IPv4 filter, so that a lookup probes only lengths that can hold a
      * match: bit L of short4 for each length L < 16 with any prefix, and
      * bit (L - 16) of by16[top 16 bits] for each length L >= 16 with a
@@ -230,17 +226,21 @@ struct kz_ipset {
      * lookup paid ~15 probes. */
     uint32_t short4;
     uint32_t *by16;
+    /* The same for IPv6: bit L of short6 for each length L < 32 with any
+     * prefix, and for lengths 32..128 the bits (L - 32) of the two words of
+     * by32[hash of the top 32 bits] - a lossy filter (buckets shared by
+     * several /32s only let more lengths through), allocated with the first
+     * such prefix (64 KiB). Cloud ranges hold ~40 IPv6 lengths; without it
+     * every lookup probed them all. */
+    uint32_t short6;
+    uint64_t (*by32)[2];
 };
 
-static void note_len(uint8_t *lens, uint8_t *n, uint8_t len)
+#define BY32_BUCKETS 4096
+
+static inline size_t by32_index(uint64_t hi)
 {
-    size_t i = *n;
-    while (i > 0 && lens[i - 1] < len) {
-        lens[i] = lens[i - 1];
-        i--;
-    }
-    lens[i] = len;
-    (*n)++;
+    return (size_t)(((uint32_t)(hi >> 32) * 0x9e3779b1u) >> 20) & (BY32_BUCKETS - 1);
 }
 
 static inline uint64_t h64(uint64_t a, uint64_t b)
@@ -340,6 +340,7 @@ void kz_ipset_free(kz_ipset *s)
     for (int i = 0; i <= 32; i++)
         kz_free(s->v4[i].slots);
     kz_free(s->by16);
+    kz_free(s->by32);
     for (int i = 0; i <= 128; i++)
         kz_free(s->v6[i].slots);
     kz_free(s);
@@ -357,8 +358,6 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
     if (!t->slots) {
         if (table_init(t, v6 ? sizeof(slot6) : sizeof(slot4)))
             return KZ_ENOMEM;
-        if (v6)
-            note_len(s->lens6, &s->nlens6, m.prefix);
     }
     uint64_t hi = 0, lo = 0;
     uint32_t k = 0;
@@ -389,6 +388,17 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
         }
     }
     if (v6) {
+        if (m.prefix < 32) {
+            s->short6 |= 1u << m.prefix;
+        } else {
+            if (!s->by32) {
+                s->by32 = kz_calloc(BY32_BUCKETS, sizeof *s->by32);
+                if (!s->by32)
+                    return KZ_ENOMEM;
+            }
+            unsigned b = m.prefix - 32u;
+            s->by32[by32_index(hi)][b >> 6] |= 1ull << (b & 63);
+        }
         slot6 *sl = find6(t, hi, lo);
         sl->hi = hi;
         sl->lo = lo;
@@ -427,23 +437,32 @@ size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, si
     } else if (x->family == 6) {
         uint64_t hi, lo;
         key6(x, &hi, &lo);
-        for (unsigned li = 0; li < s->nlens6; li++) {
-            unsigned len = s->lens6[li];
-            const table *t = &s->v6[len];
-            if (!t->count)
-                continue;
-            uint64_t mh = hi, ml = lo;
-            if (len <= 64) {
-                ml = 0;
-                mh = len ? hi & (~0ull << (64 - len)) : 0;
-            } else if (len < 128) {
-                ml = lo & (~0ull << (128 - len));
-            }
-            const slot6 *sl = find6(t, mh, ml);
-            if (sl->val != EMPTY) {
-                if (found < max)
-                    vals[found] = sl->val;
-                found++;
+        /* lengths 96..128, 32..95 from hi's bucket, then 0..31: longest first */
+        uint64_t w[3] = {s->short6, 0, 0};
+        if (s->by32) {
+            w[1] = s->by32[by32_index(hi)][0];
+            w[2] = s->by32[by32_index(hi)][1];
+        }
+        for (int wi = 2; wi >= 0; wi--) {
+            uint64_t want = w[wi];
+            while (want) {
+                unsigned bit = 63u - (unsigned)__builtin_clzll(want);
+                want &= ~(1ull << bit);
+                unsigned len = wi == 0 ? bit : 32u + 64u * (unsigned)(wi - 1) + bit;
+                const table *t = &s->v6[len];
+                uint64_t mh = hi, ml = lo;
+                if (len <= 64) {
+                    ml = 0;
+                    mh = len ? hi & (~0ull << (64 - len)) : 0;
+                } else if (len < 128) {
+                    ml = lo & (~0ull << (128 - len));
+                }
+                const slot6 *sl = find6(t, mh, ml);
+                if (sl->val != EMPTY) {
+                    if (found < max)
+                        vals[found] = sl->val;
+                    found++;
+                }
             }
         }
     }
@@ -480,7 +499,8 @@ size_t kz_ipset_bytes(const kz_ipset *s)
 {
     if (!s)
         return 0;
-    size_t b = sizeof *s + (s->by16 ? 65536 * sizeof *s->by16 : 0);
+    size_t b = sizeof *s + (s->by16 ? 65536 * sizeof *s->by16 : 0) +
+               (s->by32 ? BY32_BUCKETS * sizeof *s->by32 : 0);
     for (int i = 0; i <= 32; i++)
         b += s->v4[i].cap * sizeof(slot4);
     for (int i = 0; i <= 128; i++)
