@@ -281,9 +281,7 @@ static const char *identity_name(kz_cli *cli, const match_run_opts *o, kz_config
         return o->identity;
     if (!cli->data_dir)
         return NULL;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/kizuna.conf", cli->data_dir);
-    if (kz_config_load(path, conf, NULL))
+    if (kz_config_load_node(cli->data_dir, conf, NULL))
         return NULL;
     const char *n = kz_config_get(*conf, "node.name");
     return n && *n ? n : kz_config_get(*conf, "node.org");

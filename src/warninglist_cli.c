@@ -76,16 +76,10 @@ static int load_conf_dirs(kz_cli *cli, kz_warninglist_set *s, const char *cmd)
 {
     if (!cli->data_dir || !*cli->data_dir)
         return 0;
-    char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s/kizuna.conf", cli->data_dir) >= sizeof path)
-        return kz_cli_error("%s: data directory path too long", cmd);
     kz_config *conf = NULL;
     kz_config_error ce;
-    kz_err rc = kz_config_load(path, &conf, &ce);
-    if (rc == KZ_ENOTFOUND)
-        return 0;
-    if (rc)
-        return kz_cli_error("%s: %s:%zu: %s", cmd, path, ce.line, ce.msg);
+    if (kz_config_load_node(cli->data_dir, &conf, &ce))
+        return kz_cli_error("%s: %s/kizuna.conf:%zu: %s", cmd, cli->data_dir, ce.line, ce.msg);
     const char *v = kz_config_get(conf, "warninglists");
     int ret = 0;
     if (v && *v) {
