@@ -121,8 +121,12 @@ static int read_all(const char *path, char **out, size_t *len, bool *mapped)
     size_t cap = 1 << 16, n = 0;
     struct stat st;
     *mapped = false;
-    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= EXTRACT_MAP_MIN &&
-        (uint64_t)st.st_size <= SIZE_MAX) {
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size > EXTRACT_INPUT_MAX) {
+        if (fd)
+            close(fd);
+        return kz_cli_error("'%s' is larger than 4 GiB", path);
+    }
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= EXTRACT_MAP_MIN) {
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (m != MAP_FAILED) {
             if (fd)

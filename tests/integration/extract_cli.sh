@@ -116,5 +116,13 @@ got = open(sys.argv[2]).read()
 assert got == ''.join(lines), (len(got), len(''.join(lines)))
 PY
 
+# more than the 4 GiB input bound (a sparse file: nothing is written) is
+# refused before it is mapped or read
+truncate -s 4294967297 "$tmp/huge.txt"
+err=$("$K" extract --format tsv "$tmp/huge.txt" 2>&1 >/dev/null)
+[ $? = 2 ] || fail "4 GiB + 1 input: not exit 2"
+case "$err" in *"larger than 4 GiB"*) ;; *) fail "4 GiB + 1 input: '$err'" ;; esac
+rm -f "$tmp/huge.txt"
+
 echo "extract_cli: $n cases, $fails failures"
 [ "$fails" = 0 ]
