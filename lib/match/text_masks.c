@@ -69,11 +69,14 @@ static inline void put(kz_text_bits *b, size_t blk, const uint16_t v[TB__COUNT])
 }
 
 #ifdef __SSE2__
-/* x in [lo, hi], bytes taken as unsigned. */
+/* x in [lo, hi], bytes taken as unsigned, hi - lo < 127: x - lo + 0x80
+ * maps [lo, hi] onto the lowest signed bytes [-128, -128 + hi - lo] and
+ * every other byte above them, so one signed compare (two instructions
+ * with the add, against three with an unsigned min and an equality). */
 static inline __m128i in_range(__m128i x, unsigned char lo, unsigned char hi)
 {
-    __m128i t = _mm_sub_epi8(x, _mm_set1_epi8((char)lo));
-    return _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8((char)(hi - lo))), t);
+    __m128i t = _mm_add_epi8(x, _mm_set1_epi8((char)(unsigned char)(0x80u - lo)));
+    return _mm_cmplt_epi8(t, _mm_set1_epi8((char)(unsigned char)(0x81u + (unsigned)(hi - lo))));
 }
 
 static inline __m128i eq(__m128i x, char c)
