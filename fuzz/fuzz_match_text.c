@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kz_logreader *r = kz_logreader_new(&o);
     if (!r)
         return 0;
-    kz_text_simd = size ? data[0] % 3 : KZ_TEXT_BEST;
+    kz_text_simd = size ? data[0] % 4 : KZ_TEXT_BEST;
     const char *p = (const char *)data, *end = p + size;
     uint64_t ln = 0;
     while (p < end) {

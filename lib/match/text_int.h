@@ -44,9 +44,10 @@ typedef struct kz_text_bits {
 size_t kz_text_bits_build(kz_text_bits *b, const char *line, size_t len);
 
 /* Which code builds the bitmaps: the best the CPU has (SSSE3 for the
- * delimiters, else SSE2), SSE2 only, or the scalar table. All give the
- * same bitmaps; tests and the fuzz target switch to check that. */
-enum { KZ_TEXT_BEST = 0, KZ_TEXT_SSE2 = 1, KZ_TEXT_SCALAR = 2 };
+ * delimiters, compiled for AVX's three-operand forms where the CPU has
+ * it, else SSE2), SSE2 only, the scalar table, or SSSE3 without AVX. All
+ * give the same bitmaps; tests and the fuzz target switch to check that. */
+enum { KZ_TEXT_BEST = 0, KZ_TEXT_SSE2 = 1, KZ_TEXT_SCALAR = 2, KZ_TEXT_SSSE3 = 3 };
 extern int kz_text_simd;
 
 /* 64-bit word w of bitmap k. */

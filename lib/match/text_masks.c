@@ -16,7 +16,7 @@
 
 int kz_text_simd;
 #ifdef HAVE_SSSE3
-static bool have_ssse3;
+static bool have_ssse3, have_avx;
 #endif
 
 /* byte -> one bit per TB_ class */
@@ -46,6 +46,7 @@ static void tb_init(void)
 #ifdef HAVE_SSSE3
     __builtin_cpu_init();
     have_ssse3 = __builtin_cpu_supports("ssse3");
+    have_avx = have_ssse3 && __builtin_cpu_supports("avx");
 #endif
     tb_ready = true;
 }
@@ -189,6 +190,16 @@ __attribute__((target("ssse3"))) static size_t build_ssse3(kz_text_bits *b,
     size_t full = len / 16, rem = len % 16;
     BUILD_BLOCKS(delim_ssse3);
 }
+
+/* The same code compiled for AVX: its three-operand forms spare the
+ * register copies the two-operand SSE forms need (about a quarter of the
+ * loop's instructions). */
+__attribute__((target("avx"))) static size_t build_avx(kz_text_bits *b, const unsigned char *q,
+                                                       size_t len)
+{
+    size_t full = len / 16, rem = len % 16;
+    BUILD_BLOCKS(delim_ssse3);
+}
 #endif
 #endif
 
@@ -201,7 +212,9 @@ size_t kz_text_bits_build(kz_text_bits *b, const char *line, size_t len)
 #ifdef __SSE2__
     if (len >= 16 && kz_text_simd != KZ_TEXT_SCALAR) {
 #ifdef HAVE_SSSE3
-        if (have_ssse3 && kz_text_simd != KZ_TEXT_SSE2)
+        if (have_avx && kz_text_simd == KZ_TEXT_BEST)
+            full = build_avx(b, q, len);
+        else if (have_ssse3 && kz_text_simd != KZ_TEXT_SSE2)
             full = build_ssse3(b, q, len);
         else
 #endif

@@ -114,7 +114,7 @@ static void test_bits_every_byte(void **state)
     (void)state;
     static kz_text_bits b;
     unsigned char line[80];
-    for (int mode = 0; mode < 3; mode++) {
+    for (int mode = 0; mode < 4; mode++) {
         kz_text_simd = mode;
         for (size_t len = 1; len <= 70; len++) {
             for (unsigned c = 0; c < 256; c++) {
