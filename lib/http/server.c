@@ -225,14 +225,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         clock_gettime(CLOCK_MONOTONIC, &cr->t0);
         atomic_fetch_add(&s->inflight, 1);
         *con_cls = cr;
-        /* Refuse a declared oversize body before reading a byte of it. */
+        /* A declared oversize body is refused without being stored. The
+         * answer goes out at once when the client waits for "100 Continue"
+         * (it sends nothing then) or the body is far over the limit; a
+         * moderately oversize body is read and dropped first (the upload
+         * branch below), because closing on a client that is still sending
+         * makes its TCP stack see a reset instead of the 413. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl) {
             char *end = NULL;
             unsigned long long v = strtoull(cl, &end, 10);
             if (end && *end == '\0' && v > s->o.max_body) {
                 cr->too_big = true;
-                return dispatch(s, c, cr, url, method);
+                unsigned long long drain_max = 2ull * s->o.max_body + (1u << 20);
+                if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect") || v > drain_max)
+                    return dispatch(s, c, cr, url, method);
             }
         }
         return MHD_YES;

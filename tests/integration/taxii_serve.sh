@@ -57,6 +57,12 @@ expect_status 400 "$ADMIN" -H "Content-Type: application/taxii+json;version=2.1"
 head -c 300000 /dev/zero | tr '\0' ' ' >"$T/big.json"
 expect_status 413 "$ADMIN" -H "Content-Type: application/taxii+json;version=2.1" --data-binary @"$T/big.json" \
     "$BASE/api/collections/intel/objects/"
+# the same while the client waits for "100 Continue" (answered before the body
+# is sent), and a declared length far over the limit (answered at once)
+expect_status 413 "$ADMIN" -H "Content-Type: application/taxii+json;version=2.1" -H "Expect: 100-continue" \
+    --data-binary @"$T/big.json" "$BASE/api/collections/intel/objects/"
+expect_status 413 "$ADMIN" -H "Content-Type: application/taxii+json;version=2.1" -H "Content-Length: 900000000" \
+    --data-binary '{}' "$BASE/api/collections/intel/objects/"
 expect_status 400 "$ADMIN" "$BASE/api/collections/intel/objects/?limit=zero"
 BIG=$(head -c 40000 /dev/zero | tr '\0' a)
 expect_status 431 "$ADMIN" -H "X-Big: $BIG" "$BASE/taxii2/"
