@@ -76,6 +76,9 @@ static bool is_url_start(const char *p, size_t n)
 
 /* A host as written in a URL or a "host:port" token -> its kind. */
 static void emit_hostish(kz_logreader *r, const char *v, size_t n);
+/* A URL token and its host (beside the bitmap code below). */
+static void emit_url(kz_logreader *r, const char *p, size_t n, const kz_text_bits *b,
+                     const char *line);
 
 /* Classifies one token (punctuation already trimmed). */
 static void classify(kz_logreader *r, const char *v, size_t n)
@@ -175,23 +178,7 @@ static size_t url_token(kz_logreader *r, const char *p, const char *end)
     while (q < end && (unsigned char)*q > ' ' && *q != '"' && *q != '\'' && *q != '<' &&
            *q != '>' && *q != '`')
         q++;
-    size_t n = (size_t)(q - p);
-    while (n && (p[n - 1] == '.' || p[n - 1] == ',' || p[n - 1] == ')' || p[n - 1] == ';'))
-        n--;
-    kz_reader_emit_kind(r, text_field, KZ_MATCH_URL, p, n, false);
-    const char *h = (const char *)memchr(p, ':', n) + 3;
-    const char *he = h;
-    while (he < p + n && *he != '/' && *he != '?' && *he != '#')
-        he++;
-    const char *at = memchr(h, '@', (size_t)(he - h));
-    if (at)
-        h = at + 1;
-    if (he > h) {
-        if (*h == '[')
-            classify(r, h, (size_t)(he - h));
-        else
-            emit_hostish(r, h, (size_t)(he - h));
-    }
+    emit_url(r, p, (size_t)(q - p), NULL, NULL);
     return (size_t)(q - p);
 }
 
@@ -425,6 +412,33 @@ static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
     }
 }
 
+/* The URL p[0..n) (its scheme's "://" within the first 8 bytes, as
+ * is_url_start checked) without trailing punctuation, then its host. With
+ * the line's bitmaps b (p inside line), a short host is read from them
+ * (hostish_bits); without, byte by byte (emit_hostish). */
+static void emit_url(kz_logreader *r, const char *p, size_t n, const kz_text_bits *b,
+                     const char *line)
+{
+    while (n && (p[n - 1] == '.' || p[n - 1] == ',' || p[n - 1] == ')' || p[n - 1] == ';'))
+        n--;
+    kz_reader_emit_kind(r, text_field, KZ_MATCH_URL, p, n, false);
+    const char *h = (const char *)memchr(p, ':', n) + 3;
+    const char *he = h;
+    while (he < p + n && *he != '/' && *he != '?' && *he != '#')
+        he++;
+    const char *at = memchr(h, '@', (size_t)(he - h));
+    if (at)
+        h = at + 1;
+    if (he <= h)
+        return;
+    if (*h == '[')
+        classify(r, h, (size_t)(he - h));
+    else if (b && he - h <= FAST_TOKEN)
+        hostish_bits(r, b, line, (size_t)(h - line), (size_t)(he - h));
+    else
+        emit_hostish(r, h, (size_t)(he - h));
+}
+
 /* url_token() for the URL at line[s] (is_url_start said so): it runs to
  * the next blank, quote or angle bracket, all of them delimiters, so the
  * end is found by visiting delimiter bits only; its host goes through
@@ -444,27 +458,7 @@ static size_t url_bits(kz_logreader *r, const kz_text_bits *b, const char *line,
     }
     if (q > len)
         q = len;
-    const char *p = line + s;
-    size_t n = q - s;
-    while (n && (p[n - 1] == '.' || p[n - 1] == ',' || p[n - 1] == ')' || p[n - 1] == ';'))
-        n--;
-    kz_reader_emit_kind(r, text_field, KZ_MATCH_URL, p, n, false);
-    /* the scheme's "://" (is_url_start: within the first 8 bytes) */
-    const char *h = (const char *)memchr(p, ':', n) + 3;
-    const char *he = h;
-    while (he < p + n && *he != '/' && *he != '?' && *he != '#')
-        he++;
-    const char *at = memchr(h, '@', (size_t)(he - h));
-    if (at)
-        h = at + 1;
-    if (he > h) {
-        if (*h == '[')
-            classify(r, h, (size_t)(he - h));
-        else if (he - h <= FAST_TOKEN)
-            hostish_bits(r, b, line, (size_t)(h - line), (size_t)(he - h));
-        else
-            emit_hostish(r, h, (size_t)(he - h));
-    }
+    emit_url(r, line + s, q - s, b, line);
     return q;
 }
 

@@ -13,29 +13,7 @@
 #include "kizuna/alloc.h"
 #include "kizuna/arena.h"
 #include "kizuna/extract.h"
-
-typedef struct rec {
-    kz_ioc_type type[32];
-    char value[32][160];
-    size_t off[32], len[32], line[32];
-    bool fanged[32];
-    size_t n, stop_after;
-} rec;
-
-static int record(void *ctx, const kz_ioc_hit *h)
-{
-    rec *r = ctx;
-    if (r->n < 32) {
-        r->type[r->n] = h->type;
-        snprintf(r->value[r->n], sizeof r->value[0], "%s", h->value);
-        r->off[r->n] = h->offset;
-        r->len[r->n] = h->len;
-        r->line[r->n] = h->line;
-        r->fanged[r->n] = h->defanged;
-    }
-    r->n++;
-    return r->stop_after && r->n >= r->stop_after;
-}
+#include "scan_rec.h"
 
 static void test_type_names(void **state)
 {

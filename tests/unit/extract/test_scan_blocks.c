@@ -16,31 +16,7 @@
 #include <cmocka.h>
 
 #include "kizuna/extract.h"
-
-#define MAXH 8
-
-typedef struct rec {
-    kz_ioc_type type[MAXH];
-    char value[MAXH][160];
-    size_t off[MAXH], len[MAXH], line[MAXH];
-    bool fanged[MAXH];
-    size_t n;
-} rec;
-
-static int record(void *ctx, const kz_ioc_hit *h)
-{
-    rec *r = ctx;
-    if (r->n < MAXH) {
-        r->type[r->n] = h->type;
-        snprintf(r->value[r->n], sizeof r->value[0], "%s", h->value);
-        r->off[r->n] = h->offset;
-        r->len[r->n] = h->len;
-        r->line[r->n] = h->line;
-        r->fanged[r->n] = h->defanged;
-    }
-    r->n++;
-    return 0;
-}
+#include "scan_rec.h"
 
 static const char md5[] = "9bc1f518c063ee1bb7d2095df3ab04f5";
 

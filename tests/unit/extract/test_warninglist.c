@@ -14,6 +14,7 @@
 #include "extract/warninglist_int.h"
 #include "kizuna/alloc.h"
 #include "kizuna/buf.h"
+#include "kizuna/file.h"
 #include "kizuna/ipset.h"
 #include "kizuna/warninglist.h"
 
@@ -544,17 +545,16 @@ static void test_fast_reader_same(void **state)
                                         "data/warninglists/public-dns-v4.json",
                                         "data/warninglists/tranco10k.json"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
-        FILE *f = fopen(plain[i], "rb");
-        assert_non_null(f);
-        static char buf[4 << 20];
-        size_t n = fread(buf, 1, sizeof buf, f);
-        fclose(f);
+        char *buf = NULL;
+        size_t n = 0;
+        assert_int_equal(kz_file_read(plain[i], 4 << 20, &buf, &n, NULL, 0), KZ_OK);
         kz_arena *a = kz_arena_new(0);
         wl_doc d;
         assert_true(wl_fast_doc(a, buf, n, &d));
         assert_true(d.n > 1000);
         kz_free(d.list);
         kz_arena_free(a);
+        kz_free(buf);
     }
     for (int k = 0; k < 2; k++)
         kz_warninglist_set_free(sets[k]);
@@ -616,11 +616,9 @@ static void test_ip4_parse_same(void **state)
     static const char *const files[] = {"data/warninglists/public-dns-v4.json",
                                         "data/warninglists/amazon-aws.json"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-        FILE *fp = fopen(files[f], "rb");
-        assert_non_null(fp);
-        static char doc[4 << 20];
-        size_t n = fread(doc, 1, sizeof doc, fp);
-        fclose(fp);
+        char *doc = NULL;
+        size_t n = 0;
+        assert_int_equal(kz_file_read(files[f], 4 << 20, &doc, &n, NULL, 0), KZ_OK);
         kz_arena *ar = kz_arena_new(0);
         wl_doc d;
         assert_true(wl_fast_doc(ar, doc, n, &d));
@@ -637,6 +635,7 @@ static void test_ip4_parse_same(void **state)
         assert_true(v4 > 100);
         kz_free(d.list);
         kz_arena_free(ar);
+        kz_free(doc);
     }
 }
 

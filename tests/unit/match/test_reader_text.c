@@ -20,7 +20,9 @@
 
 #include <cmocka.h>
 
+#include "kizuna/alloc.h"
 #include "kizuna/buf.h"
+#include "kizuna/file.h"
 #include "kizuna/match_log.h"
 #include "match/match_int.h"
 #include "match/text_int.h"
@@ -297,27 +299,12 @@ static void test_long_lines(void **state)
 
 /* ---- data cases ---- */
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    kz_buf b;
-    kz_buf_init(&b, 0);
-    char tmp[4096];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        kz_buf_append(&b, tmp, n);
-    fclose(f);
-    return kz_buf_detach(&b, len);
-}
-
 static void test_data_edges(void **state)
 {
     (void)state;
     size_t len = 0, wl = 0;
-    char *log = slurp(DATA "edges.log", &len);
-    assert_non_null(log);
+    char *log = NULL, *want = NULL;
+    assert_int_equal(kz_file_read(DATA "edges.log", 1 << 20, &log, &len, NULL, 0), KZ_OK);
     kz_logreader *r = reader();
     kz_buf out;
     kz_buf_init(&out, 0);
@@ -339,13 +326,12 @@ static void test_data_edges(void **state)
         fwrite(got ? got : "", 1, ol, f);
         fclose(f);
     }
-    char *want = slurp(DATA "edges.fields", &wl);
-    assert_non_null(want);
+    assert_int_equal(kz_file_read(DATA "edges.fields", 1 << 20, &want, &wl, NULL, 0), KZ_OK);
     if (wl != ol || (ol && memcmp(want, got, ol) != 0))
         fail_msg("edges.log: got\n%.*s\nwant\n%.*s", (int)ol, got ? got : "", (int)wl, want);
     free(got);
-    free(want);
-    free(log);
+    kz_free(want);
+    kz_free(log);
 }
 
 int main(void)
