@@ -370,7 +370,8 @@ void tx_objects_post(tx_req *r)
             break;
         if (rc == KZ_OK && kz_jstream_get_kind(js) != KZ_JSTREAM_CONTAINER)
             rc = KZ_EINVALID;
-        if (rc == KZ_EPARSE || rc == KZ_ETOOBIG || rc == KZ_EINVALID) {
+        /* the body's own faults, nesting past the splitter's depth too */
+        if (rc == KZ_EPARSE || rc == KZ_ETOOBIG || rc == KZ_EINVALID || rc == KZ_EDEPTH) {
             const kz_json_error *je = kz_jstream_error(js);
             char msg[200];
             if (rc == KZ_EINVALID)
