@@ -215,10 +215,27 @@ typedef struct kz_xscan {
 } kz_xscan;
 
 /* The line's bitmaps (kz_xscan_classify, before the finders run): bit k
- * of word k / 64 of each, x->wcap words apiece - ASCII letters and
- * digits, plain bytes, dots, colons, at-signs, '-' and '_'. */
-#define KZ_XCOLON_BITS(x) ((x)->wbits + 3 * (x)->wcap)
-#define KZ_XAT_BITS(x) ((x)->wbits + 4 * (x)->wcap)
+ * of word k / 64 of each, x->wcap words apiece, in this order - ASCII
+ * letters and digits, plain bytes (ASCII but those, dots, '-' and '_'),
+ * dots, colons, at-signs, '-' and '_', and all ASCII bytes. */
+enum { XB_ALNUM, XB_PLAIN, XB_DOT, XB_COLON, XB_AT, XB_HYPH, XB_ASCII, XB__COUNT };
+#define KZ_XBITS(x, b) ((x)->wbits + (b) * (x)->wcap)
+#define KZ_XCOLON_BITS(x) KZ_XBITS(x, XB_COLON)
+#define KZ_XAT_BITS(x) KZ_XBITS(x, XB_AT)
+
+/* The vector paths this CPU takes (scan_avx2.c): 0 not yet known (call
+ * kz_xsimd_init), 1 SSE2, 2 AVX2 as well. */
+extern int kz_xsimd;
+void kz_xsimd_init(void);
+/* For tests: at most this level (1: the SSE2 paths on an AVX2 CPU too;
+ * 0: what the CPU has). */
+void kz_xsimd_force(int level);
+/* The bitmaps of the whole 64-byte blocks of s[0..n) that can be read
+ * (k + 64 <= avail) into w (XB__COUNT arrays of wcap words; bits from n
+ * on clear); any[0] |= the colon bits, any[1] |= the at-sign bits.
+ * Returns the bytes done (a multiple of 64). Only when kz_xsimd == 2. */
+size_t kz_xclassify_avx2(const char *s, size_t n, size_t avail, uint64_t *w, size_t wcap,
+                         uint64_t any[2]);
 
 /* Whether byte i of the line belongs to an indicator found already. */
 static inline bool kz_xscan_claimed(const kz_xscan *x, size_t i)

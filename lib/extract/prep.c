@@ -55,6 +55,47 @@ static kz_err grow(char **t, uint32_t **m, uint8_t **f, size_t *cap, size_t need
     return KZ_OK;
 }
 
+/* m[q] = base + q for q < n: the identity part of a map (an offset per
+ * byte is most of what copying a line costs), four entries a store. */
+static void map_iota(uint32_t *m, size_t n, uint32_t base)
+{
+    size_t q = 0;
+#ifdef __SSE2__
+    __m128i v = _mm_add_epi32(_mm_set1_epi32((int)base), _mm_setr_epi32(0, 1, 2, 3));
+    const __m128i four = _mm_set1_epi32(4);
+    for (; q + 4 <= n; q += 4) {
+        _mm_storeu_si128((__m128i *)(void *)(m + q), v);
+        v = _mm_add_epi32(v, four);
+    }
+#endif
+    for (; q < n; q++)
+        m[q] = base + (uint32_t)q;
+}
+
+/* The map of k bytes (a multiple of 3) of 3-byte characters copied from
+ * base on: each byte maps to the start of its character. */
+static void map_iota3(uint32_t *m, size_t k, uint32_t base)
+{
+    size_t q = 0;
+#ifdef __SSE2__
+    __m128i b = _mm_set1_epi32((int)base);
+    __m128i v0 = _mm_add_epi32(b, _mm_setr_epi32(0, 0, 0, 3));
+    __m128i v1 = _mm_add_epi32(b, _mm_setr_epi32(3, 3, 6, 6));
+    __m128i v2 = _mm_add_epi32(b, _mm_setr_epi32(6, 9, 9, 9));
+    const __m128i twelve = _mm_set1_epi32(12);
+    for (; q + 12 <= k; q += 12) {
+        _mm_storeu_si128((__m128i *)(void *)(m + q), v0);
+        _mm_storeu_si128((__m128i *)(void *)(m + q + 4), v1);
+        _mm_storeu_si128((__m128i *)(void *)(m + q + 8), v2);
+        v0 = _mm_add_epi32(v0, twelve);
+        v1 = _mm_add_epi32(v1, twelve);
+        v2 = _mm_add_epi32(v2, twelve);
+    }
+#endif
+    for (; q < k; q += 3)
+        m[q] = m[q + 1] = m[q + 2] = base + (uint32_t)q;
+}
+
 static bool zero_width(uint32_t cp)
 {
     return (cp >= 0x200b && cp <= 0x200f) || cp == 0x2060 || cp == 0xfeff || cp == 0x00ad ||
@@ -187,8 +228,7 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
             if (r - i > 1) {
                 size_t k = r - 1 - i;
                 memcpy(oa + o, src + i, k);
-                for (size_t q = 0; q < k; q++)
-                    om[o + q] = (uint32_t)(i + q);
+                map_iota(om + o, k, (uint32_t)i);
                 o += k;
                 i += k;
                 c = src[i];
@@ -212,8 +252,7 @@ static kz_err nfkc(kz_xprep *p, const unsigned char *src, size_t len)
                 if (r - i > 3) {
                     size_t k = r - 3 - i;
                     memcpy(oa + o, src + i, k);
-                    for (size_t q = 0; q < k; q += 3)
-                        om[o + q] = om[o + q + 1] = om[o + q + 2] = (uint32_t)(i + q);
+                    map_iota3(om + o, k, (uint32_t)i);
                     o += k;
                     i += k;
                 }
@@ -628,8 +667,7 @@ static void refang_prefix(kz_xprep *p, const char *t, size_t k, const uint32_t *
     if (tm) {
         memcpy(p->mb, tm, k * sizeof *tm);
     } else {
-        for (size_t q = 0; q < k; q++)
-            p->mb[q] = (uint32_t)q;
+        map_iota(p->mb, k, 0);
     }
 }
 
@@ -684,8 +722,7 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, s
                 if (tm) {
                     memcpy(om + o, tm + i, (j - i) * sizeof *om);
                 } else {
-                    for (size_t k = i; k < j; k++)
-                        om[o + k - i] = (uint32_t)k;
+                    map_iota(om + o, j - i, (uint32_t)i);
                 }
             }
             o += j - i;

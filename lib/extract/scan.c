@@ -424,6 +424,8 @@ kz_err kz_extract_scan(const char *text, size_t len, const kz_extract_opts *o, k
     if ((!text && len) || !fn)
         return KZ_EINVAL;
     kz_xscan x;
+    if (!kz_xsimd)
+        kz_xsimd_init();
     memset(&x, 0, sizeof x);
     x.want = o && o->types ? o->types : (1u << KZ_IOC__COUNT) - 1;
     x.fn = fn;
