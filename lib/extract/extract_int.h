@@ -212,6 +212,10 @@ typedef struct kz_xscan {
     uint64_t *wbits; /* the line's bitmaps (kz_xscan_classify) */
     bool has_colon, has_at; /* whether the line holds ':', '@' (classify) */
     size_t wcap;     /* words per bitmap */
+    /* final labels of up to 8 ASCII bytes already asked about (scan_word.c:
+     * the label packed in a word, 0 for an empty slot; the answer) */
+    uint64_t tld_key[256];
+    bool tld_yes[256];
 } kz_xscan;
 
 /* The line's bitmaps (kz_xscan_classify, before the finders run): bit k
