@@ -214,6 +214,35 @@ typedef struct table {
     size_t cap, count;
 } table;
 
+/* A blocked Bloom filter in front of a full-length table (/32, /128): one
+ * 64-bit word per key, chosen by bits 20.. of the table hash, four bits
+ * set in it by bits 40..63. cap / 16 words (4 bits per slot: 5.3 to 10.7
+ * per key, a few per cent false positives), so that 500k addresses take
+ * 512 KiB: it stays in L2 while the 8 MiB table does not, and an address
+ * that is not in the table (nearly every one a log holds) costs no cache
+ * miss in the table. Rebuilt whenever the table grows. */
+typedef struct bloom {
+    uint64_t *w;
+    size_t mask; /* words - 1 */
+} bloom;
+
+static inline uint64_t bloom_bits(uint64_t h)
+{
+    return 1ull << (h >> 40 & 63) | 1ull << (h >> 46 & 63) | 1ull << (h >> 52 & 63) |
+           1ull << (h >> 58);
+}
+
+static inline const uint64_t *bloom_word(const bloom *b, uint64_t h)
+{
+    return &b->w[(size_t)(h >> 20) & b->mask];
+}
+
+static inline bool bloom_maybe(const bloom *b, uint64_t h)
+{
+    uint64_t m = bloom_bits(h);
+    return (*bloom_word(b, h) & m) == m;
+}
+
 struct kz_ipset {
     table v4[33];
     table v6[129];
@@ -234,6 +263,7 @@ struct kz_ipset {
      * every lookup probed them all. */
     uint32_t short6;
     uint64_t (*by32)[2];
+    bloom f32, f128; /* filters of v4[32] and v6[128], with their tables */
 };
 
 #define BY32_BUCKETS 4096
@@ -280,9 +310,14 @@ static kz_err table_init(table *t, size_t esz)
     return KZ_OK;
 }
 
+static inline uint64_t hash4(uint32_t k)
+{
+    return h64(k, 1);
+}
+
 static slot4 *find4(const table *t, uint32_t k)
 {
-    size_t mask = t->cap - 1, i = (size_t)h64(k, 1) & mask;
+    size_t mask = t->cap - 1, i = (size_t)hash4(k) & mask;
     slot4 *s = t->slots;
     while (s[i].val != EMPTY && s[i].key != k)
         i = (i + 1) & mask;
@@ -296,6 +331,35 @@ static slot6 *find6(const table *t, uint64_t hi, uint64_t lo)
     while (s[i].val != EMPTY && (s[i].hi != hi || s[i].lo != lo))
         i = (i + 1) & mask;
     return &s[i];
+}
+
+/* (Re)builds filter b for table t: cap / 16 words, every key's bits. */
+static kz_err bloom_build(bloom *b, const table *t, bool v6)
+{
+    size_t words = t->cap / 16 ? t->cap / 16 : 1;
+    uint64_t *w = kz_calloc(words, sizeof *w);
+    if (!w)
+        return KZ_ENOMEM;
+    kz_alloc_want_huge_pages(w, words * sizeof *w);
+    kz_free(b->w);
+    b->w = w;
+    b->mask = words - 1;
+    for (size_t i = 0; i < t->cap; i++) {
+        uint64_t h;
+        if (v6) {
+            const slot6 *o = &((const slot6 *)t->slots)[i];
+            if (o->val == EMPTY)
+                continue;
+            h = h64(o->hi, o->lo);
+        } else {
+            const slot4 *o = &((const slot4 *)t->slots)[i];
+            if (o->val == EMPTY)
+                continue;
+            h = hash4(o->key);
+        }
+        b->w[(size_t)(h >> 20) & b->mask] |= bloom_bits(h);
+    }
+    return KZ_OK;
 }
 
 static kz_err grow(table *t, bool v6)
@@ -341,6 +405,8 @@ void kz_ipset_free(kz_ipset *s)
         kz_free(s->v4[i].slots);
     kz_free(s->by16);
     kz_free(s->by32);
+    kz_free(s->f32.w);
+    kz_free(s->f128.w);
     for (int i = 0; i <= 128; i++)
         kz_free(s->v6[i].slots);
     kz_free(s);
@@ -355,9 +421,15 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
     mask_bits(&m, NULL);
     bool v6 = m.family == 6;
     table *t = v6 ? &s->v6[m.prefix] : &s->v4[m.prefix];
+    bloom *f = m.prefix == 32 && !v6 ? &s->f32 : m.prefix == 128 && v6 ? &s->f128 : NULL;
     if (!t->slots) {
         if (table_init(t, v6 ? sizeof(slot6) : sizeof(slot4)))
             return KZ_ENOMEM;
+        if (f && bloom_build(f, t, v6)) {
+            kz_free(t->slots);
+            t->slots = NULL;
+            return KZ_ENOMEM;
+        }
     }
     uint64_t hi = 0, lo = 0;
     uint32_t k = 0;
@@ -373,6 +445,10 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
     }
     if ((t->count + 1) * 4 > t->cap * 3) {
         if (grow(t, v6))
+            return KZ_ENOMEM;
+        /* When this fails the old, smaller filter still holds every key
+         * (the set is unchanged, the table only larger). */
+        if (f && bloom_build(f, t, v6))
             return KZ_ENOMEM;
     }
     if (!v6) {
@@ -403,10 +479,18 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
         sl->hi = hi;
         sl->lo = lo;
         sl->val = value;
+        if (f) {
+            uint64_t h = h64(hi, lo);
+            f->w[(size_t)(h >> 20) & f->mask] |= bloom_bits(h);
+        }
     } else {
         slot4 *sl = find4(t, k);
         sl->key = k;
         sl->val = value;
+        if (f) {
+            uint64_t h = hash4(k);
+            f->w[(size_t)(h >> 20) & f->mask] |= bloom_bits(h);
+        }
     }
     t->count++;
     s->count++;
@@ -426,6 +510,8 @@ size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, si
             unsigned len = 63u - (unsigned)__builtin_clzll(want);
             want &= ~(1ull << len);
             const table *t = &s->v4[len];
+            if (len == 32 && !bloom_maybe(&s->f32, hash4(k)))
+                continue;
             uint32_t mk = len ? k & (uint32_t)(0xffffffffu << (32 - len)) : 0;
             const slot4 *sl = find4(t, mk);
             if (sl->val != EMPTY) {
@@ -450,6 +536,8 @@ size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, si
                 want &= ~(1ull << bit);
                 unsigned len = wi == 0 ? bit : 32u + 64u * (unsigned)(wi - 1) + bit;
                 const table *t = &s->v6[len];
+                if (len == 128 && !bloom_maybe(&s->f128, h64(hi, lo)))
+                    continue;
                 uint64_t mh = hi, ml = lo;
                 if (len <= 64) {
                     ml = 0;
@@ -477,15 +565,13 @@ void kz_ipset_prefetch(const kz_ipset *s, const kz_ipaddr *x)
         uint32_t k = key4(x->a);
         if (s->by16)
             __builtin_prefetch(&s->by16[k >> 16]);
-        const table *t = &s->v4[32];
-        if (t->count)
-            __builtin_prefetch(&((const slot4 *)t->slots)[(size_t)h64(k, 1) & (t->cap - 1)]);
+        if (s->v4[32].count)
+            __builtin_prefetch(bloom_word(&s->f32, hash4(k)));
     } else if (x->family == 6) {
-        const table *t = &s->v6[128];
-        if (t->count) {
+        if (s->v6[128].count) {
             uint64_t hi, lo;
             key6(x, &hi, &lo);
-            __builtin_prefetch(&((const slot6 *)t->slots)[(size_t)h64(hi, lo) & (t->cap - 1)]);
+            __builtin_prefetch(bloom_word(&s->f128, h64(hi, lo)));
         }
     }
 }
@@ -501,6 +587,7 @@ size_t kz_ipset_bytes(const kz_ipset *s)
         return 0;
     size_t b = sizeof *s + (s->by16 ? 65536 * sizeof *s->by16 : 0) +
                (s->by32 ? BY32_BUCKETS * sizeof *s->by32 : 0);
+    b += (s->f32.w ? (s->f32.mask + 1) * 8 : 0) + (s->f128.w ? (s->f128.mask + 1) * 8 : 0);
     for (int i = 0; i <= 32; i++)
         b += s->v4[i].cap * sizeof(slot4);
     for (int i = 0; i <= 128; i++)

@@ -515,6 +515,45 @@ static size_t complex_bytes(const mc_core *c)
     return ps.patterns * 512 + ps.keys * 32; /* the engine does not count its bytes: an estimate */
 }
 
+typedef struct sf_fill {
+    kz_match_set *m;
+    kz_match_kind kind;
+} sf_fill;
+
+static int sf_add(void *ctx, const char *key, size_t len, uint32_t value)
+{
+    (void)value;
+    sf_fill *f = ctx;
+    uint64_t g = mc_sf_mix(f->kind, kz_strmap_hash(key, len));
+    f->m->sf[(size_t)(g >> 32) & f->m->sf_mask] |= mc_sf_bits(g);
+    return 0;
+}
+
+/* The string keys' filter (match_int.h): 8 to 16 bits per key, or none
+ * when there are no string keys. */
+static kz_err sf_build(kz_match_set *m, kz_strmap *const *maps)
+{
+    size_t n = 0;
+    for (unsigned k = 0; k < KZ_MATCH_KIND_COUNT; k++)
+        n += maps[k] ? kz_strmap_count(maps[k]) : 0;
+    if (!n)
+        return KZ_OK;
+    size_t words = 1;
+    while (words * 64 < n * 8)
+        words *= 2;
+    m->sf = kz_calloc(words, sizeof *m->sf);
+    if (!m->sf)
+        return KZ_ENOMEM;
+    kz_alloc_want_huge_pages(m->sf, words * sizeof *m->sf);
+    m->sf_mask = words - 1;
+    for (unsigned k = 0; k < KZ_MATCH_KIND_COUNT; k++) {
+        sf_fill f = {m, (kz_match_kind)k};
+        if (maps[k])
+            kz_strmap_each(maps[k], sf_add, &f);
+    }
+    return KZ_OK;
+}
+
 kz_err kz_match_builder_finish(kz_match_builder *b, kz_match_set **out)
 {
     *out = NULL;
@@ -556,6 +595,9 @@ kz_err kz_match_builder_finish(kz_match_builder *b, kz_match_set **out)
         if (rc)
             goto fail;
     }
+    rc = sf_build(m, b->c.maps);
+    if (rc)
+        goto fail;
     if (pthread_mutex_init(&m->lock, NULL)) {
         rc = KZ_ENOMEM;
         goto fail;
@@ -576,6 +618,7 @@ kz_err kz_match_builder_finish(kz_match_builder *b, kz_match_set **out)
             st->bytes_strmaps += kz_strmap_bytes(c->maps[k]);
         }
     }
+    st->bytes_strmaps += m->sf ? (m->sf_mask + 1) * sizeof *m->sf : 0;
     st->bytes_ipset = kz_ipset_bytes(c->ips);
     st->bytes_postings = (nk + 1) * sizeof *m->post_start + (size_t)at * sizeof *m->post;
     st->bytes_indicators = c->n_ind * (sizeof *c->ids + sizeof *c->name_off + 1) + c->names_len;
@@ -586,6 +629,7 @@ kz_err kz_match_builder_finish(kz_match_builder *b, kz_match_set **out)
     return KZ_OK;
 fail:
     if (m) {
+        kz_free(m->sf);
         kz_free(m->post_start);
         kz_free(m->post);
         kz_free(m);
@@ -599,6 +643,7 @@ void kz_match_set_free(kz_match_set *m)
     if (!m)
         return;
     core_release(&m->c);
+    kz_free(m->sf);
     kz_free(m->post_start);
     kz_free(m->post);
     pthread_mutex_destroy(&m->lock);

@@ -171,15 +171,19 @@ static kz_err ip_text(kz_match_scratch *s, fstate *f)
     return KZ_OK;
 }
 
-/* Hashes a string field and starts loading its slot, or starts loading an
- * address's: called for every field of a record before the first lookup. */
+/* Hashes a string field and starts loading its filter word (or its slot
+ * when the set has no filter), or starts loading an address's: called for
+ * every field of a record before the first lookup. */
 static void prefetch_field(const kz_match_set *m, kz_match_kind kind, fstate *f)
 {
     if (mc_kind_is_ip(kind)) {
         kz_ipset_prefetch(m->c.ips, &f->ip);
     } else {
         f->hash = kz_strmap_hash(f->v, f->len);
-        kz_strmap_prefetch(m->c.maps[kind], f->hash);
+        if (m->sf)
+            __builtin_prefetch(mc_sf_word(m, kind, f->hash));
+        else
+            kz_strmap_prefetch(m->c.maps[kind], f->hash);
     }
 }
 
@@ -207,7 +211,7 @@ static kz_err lookup(kz_match_scratch *s, size_t field, kz_match_kind kind, fsta
         const char *v = f->v;
         size_t len = f->len;
         uint32_t k;
-        if (kz_strmap_get_hashed(map, f->hash, v, len, &k))
+        if (mc_sf_maybe(m, kind, f->hash) && kz_strmap_get_hashed(map, f->hash, v, len, &k))
             rc = push_key(s, k);
         /* Parents: a.b.evil.com -> b.evil.com -> evil.com -> com. */
         for (size_t i = 0; !rc && m->c.subdomains && kind == KZ_MATCH_DOMAIN && i < len; i++) {
