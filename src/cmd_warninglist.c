@@ -10,6 +10,7 @@
 static const char usage_text[] =
     "usage: kizuna warninglist check [options] VALUE...|-\n"
     "       kizuna warninglist list [options] [--json]\n"
+    "       kizuna warninglist compile [DIR [OUT]]\n"
     "\n"
     "Warninglists (MISP format) hold values that are known benign or not\n"
     "actionable: cloud and CDN ranges, popular domains, public resolvers,\n"
@@ -24,6 +25,11 @@ static const char usage_text[] =
     "  domain), hash, CVE, domain (also matched by its parent domains on\n"
     "  hostname lists).\n"
     "list: one line per list: LIST<TAB>TYPE<TAB>ENTRIES<TAB>PROVIDER<TAB>NAME\n"
+    "compile: reads the lists of DIR (default: the built-in folder) and writes\n"
+    "  their compiled index to OUT (default DIR/" KZ_WL_SNAPSHOT_NAME "), which later\n"
+    "  loads of DIR map instead of parsing the JSON while the files are unchanged\n"
+    "  (KZ_WL_SNAPSHOT=off: never). The built-in folder gets one on first use when\n"
+    "  it is writable.\n"
     "\n"
     "options:\n";
 
@@ -203,6 +209,34 @@ static int do_list(const kz_warninglist_set *s, bool json)
     return KZ_EXIT_OK;
 }
 
+/* `compile [DIR [OUT]]`: the snapshot of DIR (the built-in folder when
+ * none is given). */
+static int do_compile(int n, char **values)
+{
+    char dir[4096];
+    const char *d = n > 0 ? values[0] : NULL;
+    if (n > 2)
+        return kz_cli_usage("warninglist", "compile takes at most DIR and OUT");
+    if (!d) {
+        kz_err rc = kz_warninglist_default_dir(dir, sizeof dir);
+        if (rc)
+            return kz_cli_error("warninglist: compile: no built-in warninglist folder found (give "
+                                "DIR or set KZ_WARNINGLISTS)");
+        d = dir;
+    }
+    kz_warninglist_error e;
+    memset(&e, 0, sizeof e);
+    kz_err rc = kz_warninglist_snapshot_write(d, n > 1 ? values[1] : NULL, &e);
+    if (rc == KZ_ENOMEM)
+        return kz_cli_error("warninglist: compile: out of memory");
+    if (rc && e.path[0])
+        return kz_cli_error("warninglist: compile: '%s': %s: %s", e.file, e.path, e.msg);
+    if (rc)
+        return kz_cli_error("warninglist: compile: '%s': %s", e.file[0] ? e.file : d,
+                            e.msg[0] ? e.msg : kz_strerror(rc));
+    return KZ_EXIT_OK;
+}
+
 int cmd_warninglist(kz_cli *cli, int argc, char **argv)
 {
     kz_wl_cli wo;
@@ -243,7 +277,11 @@ int cmd_warninglist(kz_cli *cli, int argc, char **argv)
         }
     }
     if (!sub) {
-        ret = kz_cli_usage("warninglist", "give 'check VALUE...' or 'list'");
+        ret = kz_cli_usage("warninglist", "give 'check VALUE...', 'list' or 'compile'");
+        goto done;
+    }
+    if (strcmp(sub, "compile") == 0) {
+        ret = do_compile(n_values, values);
         goto done;
     }
     bool check = strcmp(sub, "check") == 0;

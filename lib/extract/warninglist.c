@@ -163,12 +163,14 @@ void kz_warninglist_set_free(kz_warninglist_set *s)
     kz_free(s->bloom);
     kz_free(s->ipspan[0]);
     kz_free(s->ipspan[1]);
+    kz_free(s->iprec);
+    for (size_t i = 0; i < s->n_snaps; i++)
+        wl_snap_release(&s->snaps[i]);
     kz_arena_free(s->arena);
     kz_free(s);
 }
 
-/* Grows an array of elem-sized items to hold one more. */
-static kz_err grow(void **arr, size_t *cap, size_t n, size_t elem)
+kz_err wl_grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
     if (n < *cap)
         return KZ_OK;
@@ -187,7 +189,7 @@ static kz_err new_posting(kz_warninglist_set *s, uint32_t list, uint32_t next, u
 {
     if (s->n_post >= UINT32_MAX)
         return KZ_ETOOBIG;
-    kz_err rc = grow((void **)&s->post, &s->cap_post, s->n_post, sizeof *s->post);
+    kz_err rc = wl_grow((void **)&s->post, &s->cap_post, s->n_post, sizeof *s->post);
     if (rc)
         return rc;
     s->post[s->n_post] = (wl_posting){.list = list, .next = next};
@@ -270,15 +272,23 @@ static kz_err ip_add(kz_warninglist_set *s, const kz_ipaddr *p, uint32_t list, b
         s->n_post--;
         return chain_add(s, existing, list, dup);
     }
-    if (rc)
+    if (rc) {
         s->n_post--;
-    return rc;
+        return rc;
+    }
+    if (s->rec_ip) { /* the snapshot writer needs every prefix (kz_ipset has no walk) */
+        rc = wl_grow((void **)&s->iprec, &s->cap_iprec, s->n_iprec, sizeof *s->iprec);
+        if (rc)
+            return rc; /* the set is marked broken by the caller */
+        s->iprec[s->n_iprec++] = (wl_iprec){.ip = *p, .head = head};
+    }
+    return KZ_OK;
 }
 
-static kz_err pattern_add(wl_pattern **arr, size_t *n, size_t *cap, const char *text,
+kz_err wl_pattern_add(wl_pattern **arr, size_t *n, size_t *cap, const char *text,
                           size_t len, uint32_t list, pcre2_code *re)
 {
-    kz_err rc = grow((void **)arr, cap, *n, sizeof **arr);
+    kz_err rc = wl_grow((void **)arr, cap, *n, sizeof **arr);
     if (rc)
         return rc;
     char *copy = kz_malloc(len + 1);
@@ -375,9 +385,9 @@ static kz_err add_entry(kz_warninglist_set *s, kz_wl_type t, uint32_t list, cons
         return map_add(s, s->exact, buf, len, list, dup);
     case KZ_WL_SUBSTRING:
         lower(buf, v, len);
-        return pattern_add(&s->sub, &s->n_sub, &s->cap_sub, buf, len, list, NULL);
+        return wl_pattern_add(&s->sub, &s->n_sub, &s->cap_sub, buf, len, list, NULL);
     case KZ_WL_REGEX: {
-        kz_err rc = pattern_add(&s->re, &s->n_re, &s->cap_re, v, len, list, pre->re);
+        kz_err rc = wl_pattern_add(&s->re, &s->n_re, &s->cap_re, v, len, list, pre->re);
         if (!rc)
             pre->re = NULL; /* the pattern table owns it now */
         return rc;
@@ -478,7 +488,7 @@ static bool entry_ok(kz_wl_type t, const char *v, size_t len, wl_pre *pre, char 
     }
 }
 
-static const char *provider_of(const char *id)
+const char *wl_provider_of(const char *id)
 {
     for (size_t i = 0; i < sizeof provider_map / sizeof provider_map[0]; i++) {
         size_t pl = strlen(provider_map[i].prefix);
@@ -774,7 +784,7 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
         set_err(err, file, "", "out of memory");
     if (rc)
         goto done;
-    rc = grow((void **)&s->lists, &s->cap_lists, s->n_lists, sizeof *s->lists);
+    rc = wl_grow((void **)&s->lists, &s->cap_lists, s->n_lists, sizeof *s->lists);
     if (rc)
         goto done;
     uint32_t lid = (uint32_t)s->n_lists;
@@ -787,7 +797,7 @@ kz_err kz_warninglist_load_mem(kz_warninglist_set *s, const char *id, const char
     l->info.name = kz_arena_strndup(s->arena, d.name.p, d.name.len);
     l->info.description = kz_arena_strndup(s->arena, d.description.p, d.description.len);
     l->info.version = d.version;
-    l->info.provider = provider_of(id);
+    l->info.provider = wl_provider_of(id);
     if (!l->info.id || !l->info.file || !l->info.name || !l->info.description) {
         rc = KZ_ENOMEM;
         goto done;

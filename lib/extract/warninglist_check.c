@@ -162,9 +162,21 @@ size_t kz_warninglist_bytes(const kz_warninglist_set *s)
 {
     if (!s)
         return 0;
+    size_t snap = 0;
+    for (size_t i = 0; i < s->n_snaps; i++)
+        snap += s->snaps[i].len;
     return kz_ipset_bytes(s->ip) + kz_strmap_bytes(s->exact) + kz_strmap_bytes(s->host) +
            kz_strmap_bytes(s->dotsuf) + s->cap_post * sizeof *s->post +
-           s->cap_lists * sizeof *s->lists;
+           s->cap_lists * sizeof *s->lists + snap;
+}
+
+size_t kz_warninglist_snapshot_lists(const kz_warninglist_set *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; s && i < s->n_snaps; i++)
+        n += (i + 1 < s->n_snaps ? s->snaps[i + 1].list_base : s->n_lists) -
+             s->snaps[i].list_base;
+    return n;
 }
 
 /* One check in progress: the lists reported so far (each once). */
@@ -195,6 +207,13 @@ static void report_chain(hitstate *h, uint32_t head, kz_wl_type want)
         report(h, h->s->post[p].list, want);
 }
 
+/* The same for a chain of snapshot p (its list numbers start at 0). */
+static void report_snap(hitstate *h, const wl_snap *p, uint32_t head, kz_wl_type want)
+{
+    for (uint32_t q = head; q; q = p->post[q].next)
+        report(h, p->list_base + p->post[q].list, want);
+}
+
 /* Looks the name up in the hostname lists (the name and every parent) and
  * in the ".example.com" string entries (parents only). */
 static void check_host(hitstate *h, const char *name, size_t len)
@@ -220,6 +239,14 @@ static void check_host(hitstate *h, const char *name, size_t len)
             if (!first && kz_strmap_get_hashed(h->s->dotsuf, hash, low + off, len - off, &head))
                 report_chain(h, head, KZ_WL_STRING);
         }
+        for (size_t i = 0; i < h->s->n_snaps; i++) {
+            const wl_snap *p = &h->s->snaps[i];
+            report_snap(h, p, wl_snap_map_get(p, &p->host, hash, low + off, len - off),
+                        KZ_WL_HOSTNAME);
+            if (!first)
+                report_snap(h, p, wl_snap_map_get(p, &p->dotsuf, hash, low + off, len - off),
+                            KZ_WL_STRING);
+        }
         const char *dot = memchr(low + off, '.', len - off);
         if (!dot)
             break;
@@ -237,14 +264,17 @@ static void check_ip(hitstate *h, const char *v, size_t len)
     kz_ipaddr ip;
     if (kz_ip_parse(v, len, &ip, NULL) != KZ_OK)
         return;
+    for (size_t i = 0; i < h->s->n_snaps; i++)
+        report_snap(h, &h->s->snaps[i], wl_snap_ip_get(&h->s->snaps[i], &ip), KZ_WL_CIDR);
     /* no cidr entry touches this part of the address space: none holds it */
     const uint64_t *span = h->s->ipspan[ip.family == 4 ? 0 : 1];
     uint32_t part = ((uint32_t)ip.a[0] << 12) | ((uint32_t)ip.a[1] << 4) | (ip.a[2] >> 4);
     if (!span || !(span[part >> 6] >> (part & 63) & 1))
         return;
-    uint32_t vals[32];
-    size_t n = kz_ipset_lookup(h->s->ip, &ip, vals, 32);
-    for (size_t i = 0; i < n && i < 32; i++)
+    /* every prefix holding the address: at most one per length */
+    uint32_t vals[129];
+    size_t n = kz_ipset_lookup(h->s->ip, &ip, vals, 129);
+    for (size_t i = 0; i < n && i < 129; i++)
         report_chain(h, vals[i], KZ_WL_CIDR);
 }
 
@@ -312,6 +342,10 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
         uint64_t hash = kz_strmap_hash(low, len);
         if (bloom_maybe(s, hash) && kz_strmap_get_hashed(s->exact, hash, low, len, &head))
             report_chain(h, head, KZ_WL_STRING);
+        for (size_t i = 0; i < s->n_snaps; i++)
+            report_snap(h, &s->snaps[i], wl_snap_map_get(&s->snaps[i], &s->snaps[i].exact, hash,
+                                                         low, len),
+                        KZ_WL_STRING);
     }
 
     if (s->sub_db && len && (s->kind_types[KZ_WL_SUBSTRING] & h->tbit)) {

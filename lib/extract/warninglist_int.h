@@ -38,6 +38,113 @@ typedef struct wl_posting {
     uint32_t next;
 } wl_posting;
 
+/* ---- the compiled snapshot (warninglist_snap.c): the index of one
+ * folder's lists as one flat, position-independent file that a loader maps
+ * and validates instead of reading the JSON. Every section is 8-aligned;
+ * offsets are from the start of the file; strings are NUL-terminated in
+ * the string section; all integers in the writer's byte order (the header
+ * says which). ---- */
+#define WL_SNAP_MAGIC "KZWLSNAP"
+#define WL_SNAP_VERSION 1u
+#define WL_SNAP_BOM 0x01020304u
+#define WL_SNAP_MAX_PARTS 16 /* snapshots in one set; more folders load from JSON */
+
+enum {
+    WS_STAMPS, /* wl_snap_stamp per source file, name order */
+    WS_LISTS,  /* wl_snap_list per list, load order (= stamp order) */
+    WS_STR,    /* NUL-terminated strings */
+    WS_KEYS,   /* map keys: a 4-byte length, then the bytes (unaligned) */
+    WS_POST,   /* wl_posting; 0 unused; a chain's next is 0 or a larger index */
+    WS_EXACT,  /* wl_snap_map_hdr + slots: string entries */
+    WS_HOST,   /* ... hostname entries */
+    WS_DOTSUF, /* ... ".example.com" string entries */
+    WS_IP4,    /* wl_snap_ip4: intervals of IPv4 space, first at 0, starts increasing */
+    WS_IP4IDX, /* 2^ip4_bits + 1 uint32: the interval holding the first address of
+                * each 2^(32 - ip4_bits) block; the last is the last interval */
+    WS_IP6,    /* wl_snap_ip6: the same for IPv6 (binary search) */
+    WS_PAT,    /* wl_snap_pat: substring and regex entries */
+    WS__COUNT
+};
+
+typedef struct wl_snap_hdr {
+    char magic[8];
+    uint32_t version;
+    uint32_t bom;        /* WL_SNAP_BOM */
+    uint64_t hash_probe; /* kz_strmap_hash("kizuna warninglist snapshot") */
+    uint64_t file_len;
+    uint64_t checksum;   /* kz_hash64 of the header with this field 0, then the rest */
+    uint32_t n_lists, n_stamps;
+    uint32_t ip4_bits, pad; /* 0..16, from the number of intervals */
+    struct {
+        uint64_t off, len;
+    } sec[WS__COUNT];
+} wl_snap_hdr;
+
+typedef struct wl_snap_stamp { /* what says a source file is unchanged */
+    uint32_t name_off, pad;
+    uint64_t size, ino;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+} wl_snap_stamp;
+
+typedef struct wl_snap_list {
+    uint32_t id_off, name_off, desc_off, file_off; /* file: the name in the folder */
+    uint32_t type, applies;
+    uint64_t entries;
+    int64_t version;
+} wl_snap_list;
+
+typedef struct wl_snap_map_hdr {
+    uint32_t cap, count; /* cap a power of two, at least one slot empty */
+} wl_snap_map_hdr;
+
+typedef struct wl_snap_slot {
+    uint32_t tag;  /* the hash's high half */
+    uint32_t key;  /* offset in WS_KEYS + 1; 0: empty */
+    uint32_t head; /* posting chain */
+} wl_snap_slot;
+
+typedef struct wl_snap_ip4 {
+    uint32_t start, head; /* [start, next start): the lists of chain head (0: none) */
+} wl_snap_ip4;
+
+typedef struct wl_snap_ip6 {
+    uint64_t hi, lo;
+    uint32_t head, pad;
+} wl_snap_ip6;
+
+typedef struct wl_snap_pat {
+    uint32_t list, text_off, len, pad;
+} wl_snap_pat;
+
+/* A loaded snapshot: pointers into the mapping (or heap copy). */
+typedef struct wl_smap {
+    const wl_snap_slot *slot; /* NULL: no keys */
+    uint32_t mask;
+} wl_smap;
+
+typedef struct wl_snap {
+    const uint8_t *base;
+    size_t len;
+    bool mapped;       /* munmap, else kz_free */
+    uint32_t list_base; /* the set's index of the snapshot's list 0 */
+    const wl_posting *post;
+    uint32_t n_post;
+    const uint8_t *keys;
+    size_t keys_len;
+    wl_smap exact, host, dotsuf;
+    const wl_snap_ip4 *ip4;
+    const uint32_t *ip4idx;
+    uint32_t n_ip4, ip4_bits;
+    const wl_snap_ip6 *ip6;
+    uint32_t n_ip6;
+} wl_snap;
+
+/* One cidr entry as indexed (recorded for the snapshot writer). */
+typedef struct wl_iprec {
+    kz_ipaddr ip;
+    uint32_t head;
+} wl_iprec;
+
 typedef struct wl_pattern {
     char *text;     /* heap copy (substring: lower-cased) */
     size_t len;
@@ -77,6 +184,12 @@ struct kz_warninglist_set {
     uint64_t bloom_mask; /* bits - 1 (a power of two) */
     uint32_t kind_types[KZ_WL__COUNT]; /* per list type: the value types some list of it
                                         * applies to (lookups no list can answer are skipped) */
+    wl_snap snaps[WL_SNAP_MAX_PARTS]; /* folders loaded from their snapshot */
+    size_t n_snaps;
+    bool no_snap;   /* never read or write snapshots (the writer's own set) */
+    bool rec_ip;    /* record cidr entries in iprec (for the writer) */
+    wl_iprec *iprec;
+    size_t n_iprec, cap_iprec;
     bool compiled;
     bool broken; /* a load failed half-way (out of memory): the set is unusable */
     size_t entries;
@@ -106,6 +219,45 @@ typedef struct wl_doc {
 bool wl_fast_doc(kz_arena *a, const char *buf, size_t len, wl_doc *d);
 /* Tests and the fuzz target: true sends every file through the parser. */
 extern bool wl_fast_disabled;
+
+/* Grows an array of elem-sized items to hold one more (n < *cap after). */
+kz_err wl_grow(void **arr, size_t *cap, size_t n, size_t elem);
+/* Appends a pattern entry (text copied). */
+kz_err wl_pattern_add(wl_pattern **arr, size_t *n, size_t *cap, const char *text, size_t len,
+                      uint32_t list, pcre2_code *re);
+/* The provider of a list id (kz_warninglist_info.provider), NULL if none. */
+const char *wl_provider_of(const char *id);
+
+/* ---- snapshots (warninglist_snap.c) ---- */
+/* Tests: true makes load_dir ignore snapshots (and never write one). */
+extern bool wl_snap_disabled;
+/* The snapshot of the lists set s holds (loaded from folder files[0..n)
+ * of dir, with rec_ip on, nothing else loaded) into out. */
+kz_err wl_snap_build(const kz_warninglist_set *s, const wl_snap_stamp *stamps,
+                     const char *const *names, size_t n, kz_buf *out,
+                     kz_warninglist_error *err);
+/* The checksum of snapshot p[0..len) (len >= the header): kz_hash64 of
+ * the header with its checksum field 0, then of the rest. */
+uint64_t wl_snap_checksum(const uint8_t *p, size_t len);
+/* Validates snapshot buf[0..len) (every offset, index and chain; the
+ * checksum unless trust_sum) and adds its lists to s as if folder dir had
+ * been loaded. buf must stay valid and unchanged while s lives and is then
+ * released by s (munmap when mapped, else kz_free) - also on error.
+ * KZ_ECORRUPT (err says what), KZ_EVERSION, KZ_EEXIST (a list id is in s
+ * already: s unchanged), KZ_ETOOBIG, KZ_ENOMEM. */
+kz_err wl_snap_attach(kz_warninglist_set *s, const char *dir, const uint8_t *buf, size_t len,
+                      bool mapped, bool trust_sum, kz_warninglist_error *err);
+/* The stamp of dir/name (name_off left 0). KZ_EIO / KZ_ENOTFOUND. */
+kz_err wl_snap_stat(const char *dir, const char *name, wl_snap_stamp *st);
+/* Uses dir's fresh snapshot for files names[0..n) (name order): true when
+ * s now holds the lists from it; false (s unchanged) to read the JSON. */
+bool wl_snap_try_dir(kz_warninglist_set *s, const char *dir, char *const *names, size_t n);
+/* The chain head for key (hash = kz_strmap_hash) in snapshot map m, 0 if
+ * none; and for address ip (its prefix ignored). */
+uint32_t wl_snap_map_get(const wl_snap *p, const wl_smap *m, uint64_t hash, const char *key,
+                         size_t len);
+uint32_t wl_snap_ip_get(const wl_snap *p, const kz_ipaddr *ip);
+void wl_snap_release(wl_snap *p);
 
 /* The list type named name[0..len) ("cidr", ...); false if none. */
 bool wl_type_by_name(const char *name, size_t len, kz_wl_type *out);
