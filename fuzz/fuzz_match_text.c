@@ -5,7 +5,8 @@
  * token (never a part of a longer run of host-name characters, so
  * "evil.com" is never found inside "notevil.com"). And the two ways of
  * cutting a line agree: a line of up to 4096 bytes (cut from byte-class
- * bitmaps: SSSE3, SSE2 or the scalar table, by the input's first byte)
+ * bitmaps: AVX-512, AVX, SSSE3, SSE2 or the scalar table, by the input's
+ * first byte)
  * gives the same fields as the same line padded with blanks past 4096
  * bytes (cut byte by byte). */
 #include <stdint.h>
@@ -101,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kz_logreader *r = kz_logreader_new(&o);
     if (!r)
         return 0;
-    kz_text_simd = size ? data[0] % 4 : KZ_TEXT_BEST;
+    kz_text_simd = size ? data[0] % KZ_TEXT__MODES : KZ_TEXT_BEST;
     const char *p = (const char *)data, *end = p + size;
     uint64_t ln = 0;
     while (p < end) {

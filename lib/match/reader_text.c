@@ -357,26 +357,27 @@ static bool try_hash(kz_logreader *r, const char *v, size_t n)
  * address (digits and three dots) or a host name (a letter). A name whose
  * form the bitmaps prove canonical (lower-case, no '_', not starting with
  * '.'; see mc_is_canonical) is emitted as normalised. A '!' in the host
- * (no class in cls, so a host byte there) goes to emit_hostish. */
-static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
-                         size_t n)
+ * (no class in cls, so a host byte there) goes to emit_hostish. The
+ * caller gives the token's colons (bits of [0, n)), dots and non-host
+ * bytes (bits from s on; bits at n and up are ignored). */
+static void hostish_masks(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
+                          size_t n, uint64_t col, uint64_t dot, uint64_t nothost)
 {
     const char *v = line + s;
     uint64_t M = low_bits(n);
-    uint64_t col = kz_tb_at(b, TB_COLON, s) & M;
+    uint64_t digit = kz_tb_at(b, TB_DIGIT, s);
     if (col) {
         size_t c = (size_t)__builtin_ctzll(col);
-        if (~kz_tb_at(b, TB_DIGIT, s) & M & ~low_bits(c + 1))
+        if (~digit & M & ~low_bits(c + 1))
             return;
         n = c;
     }
-    uint64_t dot = kz_tb_at(b, TB_DOT, s);
     n = trim_len(dot, n);
     if (!n)
         return;
     M = low_bits(n);
     dot &= M;
-    uint64_t nothost = kz_tb_at(b, TB_NOTHOST, s) & M;
+    nothost &= M;
     if (nothost) {
         for (uint64_t x = nothost; x; x &= x - 1)
             if (v[__builtin_ctzll(x)] == '!') {
@@ -385,7 +386,7 @@ static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
             }
         return; /* a byte no host name or address has */
     }
-    uint64_t digit = kz_tb_at(b, TB_DIGIT, s) & M;
+    digit &= M;
     if (!(~(digit | dot) & M)) {
         /* "TLS 1.3" and "v2.0.1" are versions, not addresses. A plain
          * dotted quad is parsed here, once, for the lookup. */
@@ -410,6 +411,15 @@ static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
             }
         }
     }
+}
+
+/* hostish_masks() with the masks read from the bitmaps. */
+static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
+                         size_t n)
+{
+    uint64_t M = low_bits(n);
+    hostish_masks(r, b, line, s, n, kz_tb_at(b, TB_COLON, s) & M, kz_tb_at(b, TB_DOT, s),
+                  kz_tb_at(b, TB_NOTHOST, s));
 }
 
 /* The URL p[0..n) (its scheme's "://" within the first 8 bytes, as
@@ -558,7 +568,7 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
         return e;
     }
     if (dot)
-        hostish_bits(r, b, line, s, L);
+        hostish_masks(r, b, line, s, L, col, dot, nothost);
     return e;
 }
 
@@ -578,20 +588,40 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
     /* Candidates: the '.', ':', '@' bytes, and the starts of runs of 32 or
      * more token bytes (a hash has no such byte). Every other token is
      * skipped without being looked at; a candidate's token runs from the
-     * delimiter before it to the one after it. */
+     * delimiter before it to the one after it. Left out: the '.' and ':'
+     * of a run of up to three of them that ends at a delimiter ("kernel:",
+     * "reject:", the ':' of "sshd[1]:", "end."): when a token has no other
+     * candidate before them, nothing is left after token()'s trimming but
+     * a word of under 32 bytes (a longer one has a run bit), so it has no
+     * value (longer runs are looked at, and token_bits trims them the
+     * same way); when it has, its first candidate is before them. */
     uint64_t cand[KZ_TEXT_BITMAP_LINE / 64 + 1];
     uint64_t dnext = kz_tb_word(&b, TB_DELIM, 0);
+    uint64_t pnext = kz_tb_word(&b, TB_DOT, 0) | kz_tb_word(&b, TB_COLON, 0);
     for (size_t w = 0; w < nw; w++) {
-        uint64_t d = dnext;
+        uint64_t d = dnext, p = pnext;
         dnext = kz_tb_word(&b, TB_DELIM, w + 1);
-        unsigned __int128 run = (unsigned __int128)~d | ((unsigned __int128)~dnext << 64);
-        run &= run >> 1;
-        run &= run >> 2;
-        run &= run >> 4;
-        run &= run >> 8;
-        run &= run >> 16;
-        cand[w] = kz_tb_word(&b, TB_DOT, w) | kz_tb_word(&b, TB_COLON, w) |
-                  kz_tb_word(&b, TB_AT, w) | (uint64_t)run;
+        pnext = kz_tb_word(&b, TB_DOT, w + 1) | kz_tb_word(&b, TB_COLON, w + 1);
+        unsigned __int128 d2 = (unsigned __int128)dnext << 64 | d;
+        unsigned __int128 p2 = (unsigned __int128)pnext << 64 | p;
+        unsigned __int128 tr = p2 & (d2 >> 1);
+        tr = p2 & ((d2 | tr) >> 1);
+        tr = p2 & ((d2 | tr) >> 1);
+        /* A run of 32 token bytes that starts in this word covers a
+         * whole aligned 16-byte block, here or the first of the next
+         * word: with none of those free of delimiters (most lines), no
+         * run starts here. */
+        uint64_t run = 0;
+        if (((d - 0x0001000100010001ull) & ~d & 0x8000800080008000ull) || !(dnext & 0xffff)) {
+            unsigned __int128 r2 = ~d2;
+            r2 &= r2 >> 1;
+            r2 &= r2 >> 2;
+            r2 &= r2 >> 4;
+            r2 &= r2 >> 8;
+            r2 &= r2 >> 16;
+            run = (uint64_t)r2;
+        }
+        cand[w] = ((p | kz_tb_word(&b, TB_AT, w)) & ~(uint64_t)tr) | run;
     }
     size_t i = 0;
     while (i < len) {
@@ -607,19 +637,6 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
         if (c >= len)
             break;
         size_t e = next_delim(&b, c);
-        if (e - c <= FAST_TOKEN) {
-            /* c is the first candidate byte of its token (the scan stands
-             * on a delimiter), so a token whose candidates are only the
-             * '.' and ':' ending it ("kernel:", the ':' of "sshd[1]:",
-             * "end.") has nothing left after token()'s trimming but a
-             * word of under 32 bytes (a longer one has run bits before c):
-             * no value. */
-            uint64_t m = low_bits(e - c);
-            if (((kz_tb_at(&b, TB_DOT, c) | kz_tb_at(&b, TB_COLON, c)) & m) == m) {
-                i = e;
-                continue;
-            }
-        }
         i = token_bits(r, &b, line, token_start(&b, c), e, len);
     }
 }

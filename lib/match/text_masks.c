@@ -11,12 +11,15 @@
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_SSSE3 1
 #include <tmmintrin.h>
+#include <immintrin.h>
 #endif
 #endif
 
 int kz_text_simd;
 #ifdef HAVE_SSSE3
-static bool have_ssse3, have_avx;
+static bool have_ssse3, have_avx, have_vbmi;
+/* tb_cls of the 128 ASCII bytes, for the AVX-512 VBMI byte permute */
+static uint8_t tb_ascii[128] __attribute__((aligned(64)));
 #endif
 
 /* byte -> one bit per TB_ class */
@@ -47,6 +50,9 @@ static void tb_init(void)
     __builtin_cpu_init();
     have_ssse3 = __builtin_cpu_supports("ssse3");
     have_avx = have_ssse3 && __builtin_cpu_supports("avx");
+    have_vbmi = have_avx && __builtin_cpu_supports("avx512f") &&
+                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
+    memcpy(tb_ascii, tb_cls, sizeof tb_ascii);
 #endif
     tb_ready = true;
 }
@@ -200,6 +206,45 @@ __attribute__((target("avx"))) static size_t build_avx(kz_text_bits *b, const un
     size_t full = len / 16, rem = len % 16;
     BUILD_BLOCKS(delim_ssse3);
 }
+
+/* 64 bytes at a time where the CPU has AVX-512 VBMI: one two-register
+ * byte permute (vpermt2b) looks every ASCII byte up in the class table
+ * (tb_ascii: 128 entries, indexed by the low seven bits), bytes of 0x80
+ * and up are "not a host byte" only, and one test per class gives its
+ * 64-bit word straight from a mask register (no movemask, no 16-bit
+ * pieces). The last, partial word is read by a masked load, which reads
+ * (and can fault on) none of the bytes masked off: nothing past the
+ * line's end. Those read as 0, a delimiter; their bits are then set to
+ * "delimiter only", as the other builders leave them. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static size_t
+build_vbmi(kz_text_bits *b, const unsigned char *q, size_t len)
+{
+    const __m512i tlo = _mm512_load_si512((const void *)tb_ascii);
+    const __m512i thi = _mm512_load_si512((const void *)(tb_ascii + 64));
+    size_t nw = (len + 63) / 64;
+    for (size_t w = 0; w < nw; w++) {
+        size_t left = len - 64 * w;
+        __mmask64 valid = left >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1;
+        __m512i x = _mm512_maskz_loadu_epi8(valid, q + 64 * w);
+        __mmask64 low = ~_mm512_movepi8_mask(x) & valid; /* ASCII bytes of the line */
+        __m512i t = _mm512_permutex2var_epi8(tlo, x, thi);
+#define TB_TEST(k) ((uint64_t)_mm512_mask_test_epi8_mask(low, t, _mm512_set1_epi8((char)(1u << (k)))))
+        uint64_t m[TB__COUNT] = {
+            [TB_DELIM] = TB_TEST(TB_DELIM) | ~valid,
+            [TB_DOT] = TB_TEST(TB_DOT),
+            [TB_COLON] = TB_TEST(TB_COLON),
+            [TB_AT] = TB_TEST(TB_AT),
+            [TB_DIGIT] = TB_TEST(TB_DIGIT),
+            [TB_LOWER] = TB_TEST(TB_LOWER),
+            [TB_UPPER] = TB_TEST(TB_UPPER),
+            [TB_NOTHOST] = TB_TEST(TB_NOTHOST) | (valid & ~low),
+        };
+#undef TB_TEST
+        for (unsigned k = 0; k < TB__COUNT; k++)
+            memcpy(&b->m[k][4 * w], &m[k], 8);
+    }
+    return 4 * nw;
+}
 #endif
 #endif
 
@@ -209,10 +254,15 @@ size_t kz_text_bits_build(kz_text_bits *b, const char *line, size_t len)
         tb_init();
     const unsigned char *q = (const unsigned char *)line;
     size_t full = 0;
+#ifdef HAVE_SSSE3
+    if (have_vbmi && kz_text_simd == KZ_TEXT_BEST) {
+        full = build_vbmi(b, q, len);
+    } else
+#endif
 #ifdef __SSE2__
     if (len >= 16 && kz_text_simd != KZ_TEXT_SCALAR) {
 #ifdef HAVE_SSSE3
-        if (have_avx && kz_text_simd == KZ_TEXT_BEST)
+        if (have_avx && (kz_text_simd == KZ_TEXT_BEST || kz_text_simd == KZ_TEXT_AVX))
             full = build_avx(b, q, len);
         else if (have_ssse3 && kz_text_simd != KZ_TEXT_SSE2)
             full = build_ssse3(b, q, len);

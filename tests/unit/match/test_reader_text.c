@@ -107,19 +107,21 @@ static void check_bits(const kz_text_bits *b, const unsigned char *line, size_t 
     }
 }
 
-/* Every byte value at every position of lines of 1..70 bytes, with
- * SSSE3 (where the CPU has it), SSE2 and the scalar table (the tail of a
- * line that is not a whole 16-byte block is read as the line's last 16
- * bytes, shifted). */
+/* Every byte value at every position of lines of 1..70 bytes and some
+ * up to 140 (two 64-byte words and a part), with
+ * every builder (AVX-512 VBMI, AVX and SSSE3 where the CPU has them,
+ * SSE2, the scalar table; the tail of a line that is not a whole 16-byte
+ * block is read as the line's last 16 bytes, shifted, or by a masked
+ * 64-byte load). */
 static void test_bits_every_byte(void **state)
 {
     (void)state;
     static kz_text_bits b;
-    unsigned char line[80];
-    for (int mode = 0; mode < 4; mode++) {
+    unsigned char line[144];
+    for (int mode = 0; mode < KZ_TEXT__MODES; mode++) {
         kz_text_simd = mode;
-        for (size_t len = 1; len <= 70; len++) {
-            for (unsigned c = 0; c < 256; c++) {
+        for (size_t len = 1; len <= 140; len += len < 70 ? 1 : 7) {
+            for (unsigned c = 0; c < 256; c += len <= 70 ? 1 : 5) {
                 for (size_t i = 0; i < len; i++)
                     line[i] = (unsigned char)((c + i * 7) & 0xff);
                 line[len / 2] = (unsigned char)c;
@@ -239,7 +241,7 @@ static void test_random_lines(void **state)
     uint64_t x = 0x9e3779b97f4a7c15ull;
     char line[256];
     for (int iter = 0; iter < 30000; iter++) {
-        kz_text_simd = (iter & 7) == 0 ? KZ_TEXT_SCALAR : (iter & 7) == 1 ? KZ_TEXT_SSE2 : KZ_TEXT_BEST;
+        kz_text_simd = (iter & 7) < KZ_TEXT__MODES ? (int)(iter & 7) : KZ_TEXT_BEST;
         size_t want = 1 + (size_t)(x % 200), n = 0;
         while (n < want) {
             x ^= x << 13;
