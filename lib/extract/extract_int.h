@@ -228,18 +228,21 @@ enum { XB_ALNUM, XB_PLAIN, XB_DOT, XB_COLON, XB_AT, XB_HYPH, XB_ASCII, XB__COUNT
 #define KZ_XAT_BITS(x) KZ_XBITS(x, XB_AT)
 
 /* The vector paths this CPU takes (scan_avx2.c): 0 not yet known (call
- * kz_xsimd_init), 1 SSE2, 2 AVX2 as well. */
+ * kz_xsimd_init), 1 SSE2, 2 AVX2 as well, 3 AVX-512BW as well. */
 extern int kz_xsimd;
 void kz_xsimd_init(void);
-/* For tests: at most this level (1: the SSE2 paths on an AVX2 CPU too;
- * 0: what the CPU has). */
+/* For tests: at most this level (1: the SSE2 paths on an AVX2 CPU too,
+ * 2: AVX2 but not AVX-512; 0: what the CPU has). */
 void kz_xsimd_force(int level);
 /* The bitmaps of the whole 64-byte blocks of s[0..n) that can be read
  * (k + 64 <= avail) into w (XB__COUNT arrays of wcap words; bits from n
  * on clear); any[0] |= the colon bits, any[1] |= the at-sign bits.
- * Returns the bytes done (a multiple of 64). Only when kz_xsimd == 2. */
+ * Returns the bytes done (a multiple of 64). Only when kz_xsimd >= 2
+ * (the second: == 3). */
 size_t kz_xclassify_avx2(const char *s, size_t n, size_t avail, uint64_t *w, size_t wcap,
                          uint64_t any[2]);
+size_t kz_xclassify_avx512(const char *s, size_t n, size_t avail, uint64_t *w, size_t wcap,
+                           uint64_t any[2]);
 
 /* Whether byte i of the line belongs to an indicator found already. */
 static inline bool kz_xscan_claimed(const kz_xscan *x, size_t i)

@@ -414,7 +414,7 @@ static kz_err process_run(kz_xscan *x, size_t a, size_t b)
  * bytes (ASCII other than those, '-', '_', '.' and NUL: they end a word
  * and start none), dots, colons, at-signs, '-' or '_', and ASCII bytes.
  * Positions from n on are none of them. The 64-byte blocks take the AVX2
- * path of scan_avx2.c where the CPU has it. */
+ * or AVX-512 path of scan_avx2.c where the CPU has it. */
 
 static bool plain_byte(unsigned char c)
 {
@@ -437,7 +437,9 @@ kz_err kz_xscan_classify(kz_xscan *x)
              *wq = KZ_XBITS(x, XB_ASCII);
     uint64_t any[2] = {0, 0};
 #ifdef __SSE2__
-    if (kz_xsimd == 2) {
+    if (kz_xsimd == 3) {
+        k = kz_xclassify_avx512(s, n, x->avail, x->wbits, x->wcap, any);
+    } else if (kz_xsimd == 2) {
         k = kz_xclassify_avx2(s, n, x->avail, x->wbits, x->wcap, any);
     } else {
         const __m128i c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
