@@ -8,6 +8,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,6 +289,50 @@ static kz_err read_all(src *s, lines *L, const kz_logsrc_opts *o)
     }
 }
 
+/* A regular, uncompressed file read once (not followed) is mapped and
+ * its lines handed to the reader where they lie: no read() copy into the
+ * line buffer (perf: 7 % of a Zeek scan and 11 % of an EVE scan in the
+ * kernel's copy) and no memmove of each buffer's tail. The lines, line
+ * numbers, format detection (on the bytes one first read() would have
+ * returned) and bad-line reports are those of the buffered path; only an
+ * over-long line is counted in the byte total here. As with grep -mmap or
+ * rg, a file truncated by someone else while it is being read can end the
+ * process with SIGBUS: a followed file (the case where logs are rotated
+ * under the reader) always takes the buffered path. *done false: not
+ * mapped (a pipe, a special or empty file, gzip, mmap refused), read it
+ * the usual way. */
+static kz_err read_mapped(src *s, lines *L, bool *done)
+{
+    struct stat st;
+    *done = false;
+    if (s->fd == STDIN_FILENO || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < 2 || (uintmax_t)st.st_size > SIZE_MAX / 2)
+        return KZ_OK;
+    size_t size = (size_t)st.st_size;
+    const char *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, s->fd, 0);
+    if (p == MAP_FAILED)
+        return KZ_OK;
+    if ((unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b) {
+        munmap((void *)p, size);
+        return KZ_OK; /* gzip: the buffered path inflates it */
+    }
+    *done = true;
+    kz_logreader_detect(L->r, p, size < L->cap ? size : L->cap);
+    L->started = true;
+    kz_err rc = KZ_OK;
+    size_t start = 0;
+    while (start < size) {
+        const char *nl = memchr(p + start, '\n', size - start);
+        size_t len = nl ? (size_t)(nl - (p + start)) : size - start;
+        rc = kz_logreader_line(L->r, p + start, len, ++L->lineno, L->fn, L->ctx);
+        if (rc)
+            break;
+        start += len + 1;
+    }
+    munmap((void *)p, size);
+    return rc;
+}
+
 kz_err kz_logsrc_read(kz_logreader *r, const char *path, const kz_logsrc_opts *o,
                       kz_logrec_fn fn, void *ctx, char *err, size_t errlen)
 {
@@ -303,7 +348,11 @@ kz_err kz_logsrc_read(kz_logreader *r, const char *path, const kz_logsrc_opts *o
     if (rc)
         goto out;
     kz_logreader_begin(r, path);
-    rc = read_all(&s, &L, o);
+    bool mapped = false;
+    if (!(o && o->follow))
+        rc = read_mapped(&s, &L, &mapped);
+    if (!mapped)
+        rc = read_all(&s, &L, o);
     if (rc == KZ_EOF)
         rc = KZ_OK; /* the callback asked to stop */
 out:
