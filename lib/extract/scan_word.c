@@ -685,6 +685,28 @@ static size_t run_end(const kz_xscan *x, size_t i, unsigned *flags)
     return j;
 }
 
+/* Non-ASCII text up to a '.' at s[j] followed by one ASCII label and the
+ * run's end ("見積書.docx という"): whatever run reaches the dot, its
+ * only letter-and-digit piece and its final label are that label, and
+ * the text before the dot gives no piece, so when the label can make no
+ * hit (word_counts) and is no TLD, process_run would find nothing in any
+ * of the runs up to the label's end: *end, without walking the
+ * characters before the dot. Only on a line with no claims (a claimed
+ * byte would end a run). */
+static bool ja_dot_nothing(kz_xscan *x, size_t j, size_t *end)
+{
+    const char *s = x->s;
+    size_t n = x->n, k = j + 1;
+    while (k < n && X_ALNUM(s[k]))
+        k++;
+    if (k == j + 1 || (k < n && (s[k] == '-' || s[k] == '_' || s[k] == '.')))
+        return false;
+    if (word_counts(s, j + 1, k - j - 1) || tld_may_pass_cached(x, s + j + 1, k - j - 1))
+        return false;
+    *end = k;
+    return true;
+}
+
 kz_err kz_xscan_find_words(kz_xscan *x)
 {
     const char *s = x->s;
@@ -712,6 +734,10 @@ kz_err kz_xscan_find_words(kz_xscan *x)
              * start in it, i.e. a '.' follows. */
             size_t j = next_ascii(x, i + 1);
             if (j >= n || s[j] != '.') {
+                i = j;
+                continue;
+            }
+            if (!x->any_claim && ja_dot_nothing(x, j, &j)) {
                 i = j;
                 continue;
             }

@@ -200,6 +200,44 @@ static void test_refang_list(void **state)
     }
 }
 
+/* Japanese text up to a dot and one ASCII label: the label that makes no
+ * hit and is no TLD is passed over without walking the text before it
+ * (find_words); every other shape still goes through the runs. */
+static void test_ja_dot(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *value; /* value of the last hit, NULL: none */
+        size_t n, off, len;
+    } cases[] = {
+        {"\xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.docx \xe3\x81\xa8", NULL, 0, 0, 0},
+        {"\xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.com \xe3\x81\xa8", "xn--rov434bp8k.com", 1, 0, 13},
+        {"\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab.T1059 \xe3\x82\x92", "T1059", 1, 13, 5},
+        {"\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab.exe-1 \xe3\x82\x92", NULL, 0, 0, 0},
+        {"\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab.docx.com", "xn--bckg9lpd.docx.com", 1, 0, 21},
+        {"\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab.9bc1f518c063ee1bb7d2095df3ab04f5 ok",
+         "9bc1f518c063ee1bb7d2095df3ab04f5", 1, 13, 32},
+        {"\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88.jp\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88",
+         "xn--zckzah.jp", 1, 0, 12},
+        /* a URL on the line: claims, the runs as before */
+        {"hxxp://a.example.com/x \xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.com", "xn--rov434bp8k.com", 3,
+         23, 13},
+        {"hxxp://a.example.com/x \xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.docx", "a.example.com", 2, 7,
+         13},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        rec r = {0};
+        const char *t = cases[c].text;
+        assert_int_equal(kz_extract_scan(t, strlen(t), NULL, record, &r), KZ_OK);
+        assert_int_equal(r.n, cases[c].n);
+        if (cases[c].value) {
+            assert_string_equal(r.value[r.n - 1], cases[c].value);
+            assert_int_equal(r.off[r.n - 1], cases[c].off);
+            assert_int_equal(r.len[r.n - 1], cases[c].len);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_hard_cut),
         cmocka_unit_test(test_lazy_refang),
         cmocka_unit_test(test_refang_list),
+        cmocka_unit_test(test_ja_dot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
