@@ -72,6 +72,8 @@ kz_err kz_warninglist_set_compile(kz_warninglist_set *s, kz_warninglist_error *e
     kz_strmap_trim(s->dotsuf);
     for (size_t i = 0; i < s->n_lists; i++)
         s->kind_types[s->lists[i].info.type] |= s->lists[i].applies;
+    s->dyn_keys = kz_strmap_count(s->exact) + kz_strmap_count(s->host) +
+                  kz_strmap_count(s->dotsuf) > 0;
     bloom_build(s);
     if (s->n_re) {
         s->re_ctx = pcre2_match_context_create(NULL);
@@ -233,7 +235,7 @@ static void check_host(hitstate *h, const char *name, size_t len)
     while (off < len) {
         uint32_t head;
         uint64_t hash = kz_strmap_hash(low + off, len - off);
-        if (bloom_maybe(h->s, hash)) {
+        if (h->s->dyn_keys && bloom_maybe(h->s, hash)) {
             if (kz_strmap_get_hashed(h->s->host, hash, low + off, len - off, &head))
                 report_chain(h, head, KZ_WL_HOSTNAME);
             if (!first && kz_strmap_get_hashed(h->s->dotsuf, hash, low + off, len - off, &head))
@@ -241,6 +243,8 @@ static void check_host(hitstate *h, const char *name, size_t len)
         }
         for (size_t i = 0; i < h->s->n_snaps; i++) {
             const wl_snap *p = &h->s->snaps[i];
+            if (!wl_snap_maybe(p, hash))
+                continue;
             report_snap(h, p, wl_snap_map_get(p, &p->host, hash, low + off, len - off),
                         KZ_WL_HOSTNAME);
             if (!first)
@@ -340,12 +344,14 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
         }
         uint32_t head;
         uint64_t hash = kz_strmap_hash(low, len);
-        if (bloom_maybe(s, hash) && kz_strmap_get_hashed(s->exact, hash, low, len, &head))
+        if (s->dyn_keys && bloom_maybe(s, hash) &&
+            kz_strmap_get_hashed(s->exact, hash, low, len, &head))
             report_chain(h, head, KZ_WL_STRING);
-        for (size_t i = 0; i < s->n_snaps; i++)
-            report_snap(h, &s->snaps[i], wl_snap_map_get(&s->snaps[i], &s->snaps[i].exact, hash,
-                                                         low, len),
-                        KZ_WL_STRING);
+        for (size_t i = 0; i < s->n_snaps; i++) {
+            const wl_snap *p = &s->snaps[i];
+            if (wl_snap_maybe(p, hash))
+                report_snap(h, p, wl_snap_map_get(p, &p->exact, hash, low, len), KZ_WL_STRING);
+        }
     }
 
     if (s->sub_db && len && (s->kind_types[KZ_WL_SUBSTRING] & h->tbit)) {

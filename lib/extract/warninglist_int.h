@@ -45,7 +45,7 @@ typedef struct wl_posting {
  * the string section; all integers in the writer's byte order (the header
  * says which). ---- */
 #define WL_SNAP_MAGIC "KZWLSNAP"
-#define WL_SNAP_VERSION 1u
+#define WL_SNAP_VERSION 2u /* also in KZ_WL_SNAPSHOT_NAME */
 #define WL_SNAP_BOM 0x01020304u
 #define WL_SNAP_MAX_PARTS 16 /* snapshots in one set; more folders load from JSON */
 
@@ -63,6 +63,8 @@ enum {
                 * each 2^(32 - ip4_bits) block; the last is the last interval */
     WS_IP6,    /* wl_snap_ip6: the same for IPv6 (binary search) */
     WS_PAT,    /* wl_snap_pat: substring and regex entries */
+    WS_BLOOM,  /* uint64 words, a power of two of them or none: 2 bits per key of the
+                * three maps at (hash >> 7) and (hash >> 35) mod the bits */
     WS__COUNT
 };
 
@@ -137,6 +139,8 @@ typedef struct wl_snap {
     uint32_t n_ip4, ip4_bits;
     const wl_snap_ip6 *ip6;
     uint32_t n_ip6;
+    const uint64_t *bloom; /* NULL: none */
+    uint64_t bloom_mask;   /* bits - 1 */
 } wl_snap;
 
 /* One cidr entry as indexed (recorded for the snapshot writer). */
@@ -190,6 +194,8 @@ struct kz_warninglist_set {
     bool rec_ip;    /* record cidr entries in iprec (for the writer) */
     wl_iprec *iprec;
     size_t n_iprec, cap_iprec;
+    bool dyn_keys; /* exact, host or dotsuf hold a key (set by compile): when
+                    * every list came from snapshots, their probes are skipped */
     bool compiled;
     bool broken; /* a load failed half-way (out of memory): the set is unusable */
     size_t entries;
@@ -257,6 +263,14 @@ bool wl_snap_try_dir(kz_warninglist_set *s, const char *dir, char *const *names,
 uint32_t wl_snap_map_get(const wl_snap *p, const wl_smap *m, uint64_t hash, const char *key,
                          size_t len);
 uint32_t wl_snap_ip_get(const wl_snap *p, const kz_ipaddr *ip);
+/* false: no key with this hash is in p's maps (no false negatives). */
+static inline bool wl_snap_maybe(const wl_snap *p, uint64_t hash)
+{
+    if (!p->bloom)
+        return true;
+    uint64_t a = (hash >> 7) & p->bloom_mask, b = (hash >> 35) & p->bloom_mask;
+    return (p->bloom[a >> 6] >> (a & 63) & 1) && (p->bloom[b >> 6] >> (b & 63) & 1);
+}
 void wl_snap_release(wl_snap *p);
 
 /* The list type named name[0..len) ("cidr", ...); false if none. */

@@ -99,7 +99,7 @@ static kz_err validate(const uint8_t *buf, size_t len, bool trust_sum, wl_snap *
         [WS_STAMPS] = sizeof(wl_snap_stamp), [WS_LISTS] = sizeof(wl_snap_list),
         [WS_STR] = 1, [WS_KEYS] = 1, [WS_POST] = sizeof(wl_posting), [WS_EXACT] = 4,
         [WS_HOST] = 4, [WS_DOTSUF] = 4, [WS_IP4] = sizeof(wl_snap_ip4), [WS_IP4IDX] = 4,
-        [WS_IP6] = sizeof(wl_snap_ip6), [WS_PAT] = sizeof(wl_snap_pat)};
+        [WS_IP6] = sizeof(wl_snap_ip6), [WS_PAT] = sizeof(wl_snap_pat), [WS_BLOOM] = 8};
     const uint8_t *sec[WS__COUNT];
     size_t sl[WS__COUNT];
     for (int i = 0; i < WS__COUNT; i++) {
@@ -181,6 +181,13 @@ static kz_err validate(const uint8_t *buf, size_t len, bool trust_sum, wl_snap *
             (ls[pat[i].list].type != KZ_WL_SUBSTRING && ls[pat[i].list].type != KZ_WL_REGEX))
             return bad(err, KZ_ECORRUPT, "a pattern entry");
     }
+    /* the filter: none, or a power of two of words (any bits: a wrong
+     * filter can only make the maps answer "none", never read past them) */
+    size_t nw = sl[WS_BLOOM] / 8;
+    if (nw & (nw - 1))
+        return bad(err, KZ_ECORRUPT, "filter size");
+    p->bloom = nw ? (const uint64_t *)(const void *)sec[WS_BLOOM] : NULL;
+    p->bloom_mask = nw ? (uint64_t)nw * 64 - 1 : 0;
     p->base = buf;
     p->len = len;
     return KZ_OK;

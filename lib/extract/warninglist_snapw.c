@@ -22,7 +22,7 @@
 typedef unsigned __int128 u128;
 
 typedef struct wbuf {
-    kz_buf str, keys, post, exact, host, dotsuf, ip4, ip4idx, ip6, pat, stamps, lists;
+    kz_buf str, keys, post, exact, host, dotsuf, ip4, ip4idx, ip6, pat, stamps, lists, bloom;
     kz_strmap *chains; /* sorted list ids (bytes) -> interned chain head */
     unsigned ip4_bits;
     kz_err rc;
@@ -327,6 +327,46 @@ static void write_ips(wbuf *w, int family)
     kz_free(iv.head);
 }
 
+/* The filter over every key of the three maps, as the set's own
+ * (warninglist_check.c bloom_build): 16 bits per key, at least 4 KiB. */
+typedef struct bctx {
+    uint64_t *bits;
+    uint64_t mask;
+} bctx;
+
+static int bloom_key(void *ctx, const char *key, size_t len, uint32_t value)
+{
+    (void)value;
+    bctx *b = ctx;
+    uint64_t h = kz_strmap_hash(key, len);
+    uint64_t x = (h >> 7) & b->mask, y = (h >> 35) & b->mask;
+    b->bits[x >> 6] |= 1ull << (x & 63);
+    b->bits[y >> 6] |= 1ull << (y & 63);
+    return 0;
+}
+
+static void write_bloom(wbuf *w)
+{
+    const kz_warninglist_set *s = w->s;
+    size_t keys = kz_strmap_count(s->exact) + kz_strmap_count(s->host) +
+                  kz_strmap_count(s->dotsuf);
+    if (!keys || w->rc)
+        return;
+    uint64_t nbits = 1u << 15;
+    while (nbits < (uint64_t)keys * 16 && nbits < (1ull << 30))
+        nbits <<= 1;
+    bctx b = {kz_calloc((size_t)(nbits / 64), sizeof(uint64_t)), nbits - 1};
+    if (!b.bits) {
+        w->rc = KZ_ENOMEM;
+        return;
+    }
+    kz_strmap_each(s->exact, bloom_key, &b);
+    kz_strmap_each(s->host, bloom_key, &b);
+    kz_strmap_each(s->dotsuf, bloom_key, &b);
+    w->rc = kz_buf_append(&w->bloom, b.bits, (size_t)(nbits / 8));
+    kz_free(b.bits);
+}
+
 static void write_pats(wbuf *w, const wl_pattern *pat, size_t n)
 {
     for (size_t i = 0; i < n && !w->rc; i++) {
@@ -349,6 +389,7 @@ kz_err wl_snap_build(const kz_warninglist_set *s, const wl_snap_stamp *stamps,
         [WS_KEYS] = &w.keys,     [WS_POST] = &w.post,     [WS_EXACT] = &w.exact,
         [WS_HOST] = &w.host,     [WS_DOTSUF] = &w.dotsuf, [WS_IP4] = &w.ip4,
         [WS_IP4IDX] = &w.ip4idx, [WS_IP6] = &w.ip6,       [WS_PAT] = &w.pat,
+        [WS_BLOOM] = &w.bloom,
     };
     for (int i = 0; i < WS__COUNT; i++)
         kz_buf_init(secs[i], 0);
@@ -388,6 +429,7 @@ kz_err wl_snap_build(const kz_warninglist_set *s, const wl_snap_stamp *stamps,
     write_ips(&w, 6);
     write_pats(&w, s->sub, s->n_sub);
     write_pats(&w, s->re, s->n_re);
+    write_bloom(&w);
 
     wl_snap_hdr h;
     memset(&h, 0, sizeof h);
