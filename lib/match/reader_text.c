@@ -359,9 +359,10 @@ static bool try_hash(kz_logreader *r, const char *v, size_t n)
  * '.'; see mc_is_canonical) is emitted as normalised. A '!' in the host
  * (no class in cls, so a host byte there) goes to emit_hostish. The
  * caller gives the token's colons (bits of [0, n)), dots and non-host
- * bytes (bits from s on; bits at n and up are ignored). */
+ * bytes (bits from s on; bits at n and up are ignored), and lim: bytes of
+ * line before lim may be read (the line's or the URL's end). */
 static void hostish_masks(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
-                          size_t n, uint64_t col, uint64_t dot, uint64_t nothost)
+                          size_t n, uint64_t col, uint64_t dot, uint64_t nothost, size_t lim)
 {
     const char *v = line + s;
     uint64_t M = low_bits(n);
@@ -393,7 +394,9 @@ static void hostish_masks(kz_logreader *r, const kz_text_bits *b, const char *li
         uint32_t a;
         if (!three_bits(dot))
             return;
-        if (ip4_bits(v, n, dot, &a))
+        bool ok = s + 16 <= lim && kz_text_ssse3() ? kz_text_ip4_ssse3(v, n, dot, &a)
+                                                   : ip4_bits(v, n, dot, &a);
+        if (ok)
             kz_reader_emit_ip4(r, text_field, v, n, a);
         else
             kz_reader_emit_kind(r, text_field, KZ_MATCH_IPV4, v, n, false);
@@ -415,11 +418,11 @@ static void hostish_masks(kz_logreader *r, const kz_text_bits *b, const char *li
 
 /* hostish_masks() with the masks read from the bitmaps. */
 static void hostish_bits(kz_logreader *r, const kz_text_bits *b, const char *line, size_t s,
-                         size_t n)
+                         size_t n, size_t lim)
 {
     uint64_t M = low_bits(n);
     hostish_masks(r, b, line, s, n, kz_tb_at(b, TB_COLON, s) & M, kz_tb_at(b, TB_DOT, s),
-                  kz_tb_at(b, TB_NOTHOST, s));
+                  kz_tb_at(b, TB_NOTHOST, s), lim);
 }
 
 /* The URL p[0..n) (its scheme's "://" within the first 8 bytes, as
@@ -444,7 +447,7 @@ static void emit_url(kz_logreader *r, const char *p, size_t n, const kz_text_bit
     if (*h == '[')
         classify(r, h, (size_t)(he - h));
     else if (b && he - h <= FAST_TOKEN)
-        hostish_bits(r, b, line, (size_t)(h - line), (size_t)(he - h));
+        hostish_bits(r, b, line, (size_t)(h - line), (size_t)(he - h), (size_t)(p + n - line));
     else
         emit_hostish(r, h, (size_t)(he - h));
 }
@@ -568,7 +571,7 @@ static size_t token_bits(kz_logreader *r, const kz_text_bits *b, const char *lin
         return e;
     }
     if (dot)
-        hostish_masks(r, b, line, s, L, col, dot, nothost);
+        hostish_masks(r, b, line, s, L, col, dot, nothost, len);
     return e;
 }
 

@@ -59,6 +59,18 @@ enum {
 };
 extern int kz_text_simd;
 
+/* Whether the reader may use SSSE3 code: the CPU has it and kz_text_simd
+ * allows it (not the SSE2 or scalar mode). Valid once a line's bitmaps
+ * were built. */
+bool kz_text_ssse3(void);
+
+/* A dotted quad v[0..n), its bytes digits and the three dots of mask dot
+ * (bit i: v[i]), as mc_ip4_parse32 parses it: four parts of 1 to 3
+ * digits, no leading zero, each <= 255; false if not. Reads the 16 bytes
+ * from v (the caller makes sure they are readable); SSSE3 only
+ * (text_ip4.c: only when kz_text_ssse3 says so). */
+bool kz_text_ip4_ssse3(const char *v, size_t n, uint64_t dot, uint32_t *out);
+
 /* 64-bit word w of bitmap k. */
 static inline uint64_t kz_tb_word(const kz_text_bits *b, unsigned k, size_t w)
 {

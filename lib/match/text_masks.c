@@ -248,6 +248,15 @@ build_vbmi(kz_text_bits *b, const unsigned char *q, size_t len)
 #endif
 #endif
 
+bool kz_text_ssse3(void)
+{
+#ifdef HAVE_SSSE3
+    return have_ssse3 && kz_text_simd != KZ_TEXT_SSE2 && kz_text_simd != KZ_TEXT_SCALAR;
+#else
+    return false;
+#endif
+}
+
 size_t kz_text_bits_build(kz_text_bits *b, const char *line, size_t len)
 {
     if (!tb_ready)

@@ -299,6 +299,60 @@ static void test_long_lines(void **state)
     kz_logreader_free(r);
 }
 
+/* Dotted quads of every combination of part lengths (1 to 3 digits) with
+ * parts that are fine, too big or have a leading zero, in the middle of
+ * a line (the SSSE3 parser, which reads 16 bytes) and at its end (the
+ * scalar one), in each mode: every one is handed out as an IPv4 field,
+ * parsed exactly when mc_ip4_parse32 parses it, to the same address
+ * (on_rec checks that). */
+static void test_ip4_parts(void **state)
+{
+    (void)state;
+    static const char *const parts[3][5] = {
+        {"0", "7", "9", "1", "5"},
+        {"10", "99", "05", "00", "42"},
+        {"255", "256", "100", "099", "999"},
+    };
+    kz_logreader *r = reader();
+    char line[128];
+    for (int mode = 0; mode < KZ_TEXT__MODES; mode++) {
+        kz_text_simd = mode;
+        for (unsigned combo = 0; combo < 81; combo++) {
+            unsigned len[4] = {combo / 27, combo / 9 % 3, combo / 3 % 3, combo % 3};
+            for (unsigned pick = 0; pick < 25; pick++) {
+                char ip[20];
+                size_t n = 0;
+                for (unsigned k = 0; k < 4; k++) {
+                    const char *p = parts[len[k]][(pick + k * (pick / 5 + 1)) % 5];
+                    memcpy(ip + n, p, len[k] + 1);
+                    n += len[k] + 1;
+                    ip[n++] = '.';
+                }
+                n--;
+                for (int at_end = 0; at_end < 2; at_end++) {
+                    size_t l = 0;
+                    memcpy(line, "from ", 5);
+                    l = 5;
+                    memcpy(line + l, ip, n);
+                    l += n;
+                    if (!at_end) {
+                        memcpy(line + l, " port 22 and some more text", 27);
+                        l += 27;
+                    }
+                    kz_buf out;
+                    kz_buf_init(&out, 0);
+                    assert_int_equal(kz_logreader_line(r, line, l, 1, on_rec, &out), KZ_OK);
+                    assert_non_null(out.data);
+                    assert_non_null(strstr(out.data, "ipv4"));
+                    kz_buf_release(&out);
+                }
+            }
+        }
+    }
+    kz_text_simd = KZ_TEXT_BEST;
+    kz_logreader_free(r);
+}
+
 /* ---- data cases ---- */
 
 static void test_data_edges(void **state)
@@ -343,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_token_positions),
         cmocka_unit_test(test_random_lines),
         cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_ip4_parts),
         cmocka_unit_test(test_data_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
