@@ -691,8 +691,9 @@ static size_t run_end(const kz_xscan *x, size_t i, unsigned *flags)
  * the text before the dot gives no piece, so when the label can make no
  * hit (word_counts) and is no TLD, process_run would find nothing in any
  * of the runs up to the label's end: *end, without walking the
- * characters before the dot. Only on a line with no claims (a claimed
- * byte would end a run). */
+ * characters before the dot. Not when a byte from the dot to the one
+ * after the label is claimed (claims end runs; before the dot they
+ * only split the Japanese text, where no run finds anything). */
 static bool ja_dot_nothing(kz_xscan *x, size_t j, size_t *end)
 {
     const char *s = x->s;
@@ -701,9 +702,64 @@ static bool ja_dot_nothing(kz_xscan *x, size_t j, size_t *end)
         k++;
     if (k == j + 1 || (k < n && (s[k] == '-' || s[k] == '_' || s[k] == '.')))
         return false;
+    if (x->any_claim && (k - j >= 64 || (claim_bits(x->claim + j) & ((2ull << (k - j)) - 1))))
+        return false;
     if (word_counts(s, j + 1, k - j - 1) || tld_may_pass_cached(x, s + j + 1, k - j - 1))
         return false;
     *end = k;
+    return true;
+}
+
+/* A run from the letter or digit s[i] made of letters, digits and dots
+ * only, with a dot inside ("rundll32.exe", "e.g.", "8.0.1"), read from
+ * the bitmaps: when run_end would end it where the bitmaps say (it is
+ * not the plain-word case of a word before a sentence's full stop, and
+ * no '-', '_' or - after a dot - non-ASCII byte follows), it has fewer
+ * than three dots, none of its letter-and-digit pieces can make a hit
+ * (word_counts) and its final label is no TLD, then process_run finds
+ * nothing in it: *end is its end. Only for a run shorter than 64 bytes
+ * with no claimed byte in it. */
+static bool dotted_nothing(kz_xscan *x, size_t i, size_t *end)
+{
+    const char *s = x->s;
+    uint64_t a = bits_at(KZ_XBITS(x, XB_ALNUM), i), d = bits_at(KZ_XBITS(x, XB_DOT), i);
+    uint64_t m = a | d;
+    if (!~m)
+        return false;
+    unsigned len = (unsigned)__builtin_ctzll(~m), pre = (unsigned)__builtin_ctzll(~a);
+    if (pre + 1 >= len)
+        return false; /* no dot, or "word." before a byte that ends it */
+    size_t e = i + len;
+    if (e < x->n) {
+        unsigned char c = (unsigned char)s[e];
+        if (c == '-' || c == '_' || (c >= 0x80 && s[e - 1] == '.'))
+            return false;
+    }
+    uint64_t keep = (1ull << len) - 1;
+    if (x->any_claim && (claim_bits(x->claim + i) & keep))
+        return false; /* run_end stops at a claimed byte */
+    a &= keep;
+    d &= keep;
+    uint64_t d2 = d & (d - 1);
+    if (d2 & (d2 - 1))
+        return false; /* three dots or more: check_dotted */
+    for (uint64_t p = a; p;) {
+        unsigned st = (unsigned)__builtin_ctzll(p), pl = (unsigned)__builtin_ctzll(~(p >> st));
+        if (word_counts(s, i + st, pl))
+            return false;
+        p &= ~(((1ull << pl) - 1) << st);
+    }
+    /* check_domain: trailing dots off, then the label after the last dot */
+    unsigned b = len;
+    while (b > 0 && ((d >> (b - 1)) & 1))
+        b--;
+    uint64_t inner = b ? d & ((1ull << b) - 1) : 0;
+    if (inner) {
+        unsigned last = 63u - (unsigned)__builtin_clzll(inner);
+        if (tld_may_pass_cached(x, s + i + last + 1, b - last - 1))
+            return false;
+    }
+    *end = e;
     return true;
 }
 
@@ -737,7 +793,7 @@ kz_err kz_xscan_find_words(kz_xscan *x)
                 i = j;
                 continue;
             }
-            if (!x->any_claim && ja_dot_nothing(x, j, &j)) {
+            if (ja_dot_nothing(x, j, &j)) {
                 i = j;
                 continue;
             }
@@ -756,6 +812,13 @@ kz_err kz_xscan_find_words(kz_xscan *x)
                 i++;
             while (i < n && x->claim[i] && (unsigned char)s[i] < 0x80);
             continue;
+        }
+        if (X_ALNUM(c)) {
+            size_t e;
+            if (dotted_nothing(x, i, &e)) {
+                i = e;
+                continue;
+            }
         }
         unsigned flags;
         size_t e = run_end(x, i, &flags);

@@ -200,10 +200,11 @@ static void test_refang_list(void **state)
     }
 }
 
-/* Japanese text up to a dot and one ASCII label: the label that makes no
- * hit and is no TLD is passed over without walking the text before it
- * (find_words); every other shape still goes through the runs. */
-static void test_ja_dot(void **state)
+/* Japanese text up to a dot and one ASCII label, and ASCII runs of
+ * letters, digits and dots: the ones that can make no hit are passed over
+ * without walking them (find_words); every other shape still goes through
+ * the runs. */
+static void test_dotted_runs(void **state)
 {
     (void)state;
     static const struct {
@@ -219,6 +220,19 @@ static void test_ja_dot(void **state)
          "9bc1f518c063ee1bb7d2095df3ab04f5", 1, 13, 32},
         {"\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88.jp\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88",
          "xn--zckzah.jp", 1, 0, 12},
+        /* ASCII runs with dots read from the bitmaps (dotted_nothing) */
+        {"run rundll32.exe now", NULL, 0, 0, 0},
+        {"e.g. evil.com", "evil.com", 1, 5, 8},
+        {"fix in 8.0.1 and", NULL, 0, 0, 0},
+        {"a.b-c.com x", "a.b-c.com", 1, 0, 9},
+        {"x.y. z ab..cd.com", NULL, 0, 0, 0},
+        {"cve.com", "cve.com", 1, 0, 7},
+        {"abc.T1059 x", "T1059", 1, 4, 5},
+        {"e.g.\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88.com", "e.g.xn--zckzah.com", 1, 0, 17},
+        {"a.b\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88.jp", "xn--zckzah.jp", 1, 3, 12},
+        {"hxxp://x.com/rundll32.exe y.com", "y.com", 3, 26, 5},
+        {"see hxxp://a.com/ then e.g. evil.com", "evil.com", 3, 28, 8},
+        {"http://a.co/x.exe.com q", "a.co", 2, 7, 4},
         /* a URL on the line: claims, the runs as before */
         {"hxxp://a.example.com/x \xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.com", "xn--rov434bp8k.com", 3,
          23, 13},
@@ -246,7 +260,7 @@ int main(void)
         cmocka_unit_test(test_hard_cut),
         cmocka_unit_test(test_lazy_refang),
         cmocka_unit_test(test_refang_list),
-        cmocka_unit_test(test_ja_dot),
+        cmocka_unit_test(test_dotted_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
