@@ -145,6 +145,11 @@ kz_err kz_reader_text_line(kz_logreader *r, const char *line, size_t len, uint64
  * and the fuzz target can send every line down the other path and compare
  * (0: always column by column). */
 extern size_t kz_reader_zeek_fast_max;
+/* Which compilation of the bitmap path runs: 1 the one for CPUs with
+ * POPCNT and BMI1 (set it only where the CPU has them), 0 the one for any
+ * x86-64, -1 (the default) chosen by the CPU at the first line. Tests and
+ * the fuzz target run both and compare. */
+extern int kz_reader_zeek_popcnt;
 
 /* Resets the Zeek header state (new source). */
 void kz_reader_zeek_reset(kz_logreader *r);
