@@ -819,6 +819,9 @@ kz_err kz_xscan_find_words(kz_xscan *x)
                 i = e;
                 continue;
             }
+        } else if (c == '.' && !next_is_run(s, n, i + 1)) {
+            i++; /* a run of one dot ("|.", ") ."): no name in it */
+            continue;
         }
         unsigned flags;
         size_t e = run_end(x, i, &flags);

@@ -233,6 +233,7 @@ static void test_dotted_runs(void **state)
         {"hxxp://x.com/rundll32.exe y.com", "y.com", 3, 26, 5},
         {"see hxxp://a.com/ then e.g. evil.com", "evil.com", 3, 28, 8},
         {"http://a.co/x.exe.com q", "a.co", 2, 7, 4},
+        {"| C2 |. (see). evil.com", "evil.com", 1, 15, 8},
         /* a URL on the line: claims, the runs as before */
         {"hxxp://a.example.com/x \xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.com", "xn--rov434bp8k.com", 3,
          23, 13},
