@@ -114,7 +114,7 @@ kz_err kz_warninglist_load_dir(kz_warninglist_set *s, const char *dir, size_t *n
 /* The snapshot a folder may hold (see kz_warninglist_load_dir). The name
  * carries the format version, so that two kizuna versions sharing a
  * folder each keep their own instead of rewriting each other's. */
-#define KZ_WL_SNAPSHOT_NAME "warninglists-2.kzwl"
+#define KZ_WL_SNAPSHOT_NAME "warninglists-3.kzwl"
 /* Loads dir's lists from JSON and writes their compiled snapshot to out
  * (NULL: dir/KZ_WL_SNAPSHOT_NAME) through a temporary file renamed into
  * place. The load's errors as kz_warninglist_load_dir; KZ_ECONFLICT when a

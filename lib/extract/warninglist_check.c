@@ -217,14 +217,17 @@ static void report_snap(hitstate *h, const wl_snap *p, uint32_t head, kz_wl_type
 }
 
 /* Looks the name up in the hostname lists (the name and every parent) and
- * in the ".example.com" string entries (parents only). */
-static void check_host(hitstate *h, const char *name, size_t len)
+ * in the ".example.com" string entries (parents only). true when
+ * *full_hash is the hash of the whole name lower-cased (it had no
+ * trailing dot to drop). */
+static bool check_host(hitstate *h, const char *name, size_t name_len, uint64_t *full_hash)
 {
     char low[KZ_WL_MAX_ENTRY];
+    size_t len = name_len;
     while (len && name[len - 1] == '.')
         len--;
     if (!len || len > sizeof low)
-        return;
+        return false;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)name[i];
         low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
@@ -235,6 +238,8 @@ static void check_host(hitstate *h, const char *name, size_t len)
     while (off < len) {
         uint32_t head;
         uint64_t hash = kz_strmap_hash(low + off, len - off);
+        if (first) /* the exact probe of the same bytes reuses it */
+            *full_hash = hash;
         if (h->s->dyn_keys && bloom_maybe(h->s, hash)) {
             if (kz_strmap_get_hashed(h->s->host, hash, low + off, len - off, &head))
                 report_chain(h, head, KZ_WL_HOSTNAME);
@@ -257,6 +262,7 @@ static void check_host(hitstate *h, const char *name, size_t len)
         off = (size_t)(dot - low) + 1;
         first = false;
     }
+    return name_len == len;
 }
 
 static void check_ip(hitstate *h, const char *v, size_t len)
@@ -331,9 +337,11 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
     if (host && hl && (s->kind_types[KZ_WL_CIDR] & h->tbit))
         check_ip(h, host, hl);
     /* an address has no parent names: hostname lists cannot hold it */
+    uint64_t host_hash = 0;
+    bool have_hash = false;
     if (host && hl && t != KZ_IOC_IPV4 && t != KZ_IOC_IPV6 &&
         ((s->kind_types[KZ_WL_HOSTNAME] | s->kind_types[KZ_WL_STRING]) & h->tbit))
-        check_host(h, host, hl);
+        have_hash = check_host(h, host, hl, &host_hash) && host == value && hl == len;
 
     /* exact strings, compared lower-cased */
     if (len && (s->kind_types[KZ_WL_STRING] & h->tbit)) {
@@ -343,7 +351,7 @@ kz_err kz_warninglist_check(const kz_warninglist_set *s, kz_ioc_type t, const ch
             low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
         uint32_t head;
-        uint64_t hash = kz_strmap_hash(low, len);
+        uint64_t hash = have_hash ? host_hash : kz_strmap_hash(low, len);
         if (s->dyn_keys && bloom_maybe(s, hash) &&
             kz_strmap_get_hashed(s->exact, hash, low, len, &head))
             report_chain(h, head, KZ_WL_STRING);

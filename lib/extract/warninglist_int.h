@@ -45,7 +45,7 @@ typedef struct wl_posting {
  * the string section; all integers in the writer's byte order (the header
  * says which). ---- */
 #define WL_SNAP_MAGIC "KZWLSNAP"
-#define WL_SNAP_VERSION 2u /* also in KZ_WL_SNAPSHOT_NAME */
+#define WL_SNAP_VERSION 3u /* also in KZ_WL_SNAPSHOT_NAME */
 #define WL_SNAP_BOM 0x01020304u
 #define WL_SNAP_MAX_PARTS 16 /* snapshots in one set; more folders load from JSON */
 
@@ -63,8 +63,9 @@ enum {
                 * each 2^(32 - ip4_bits) block; the last is the last interval */
     WS_IP6,    /* wl_snap_ip6: the same for IPv6 (binary search) */
     WS_PAT,    /* wl_snap_pat: substring and regex entries */
-    WS_BLOOM,  /* uint64 words, a power of two of them or none: 2 bits per key of the
-                * three maps at (hash >> 7) and (hash >> 35) mod the bits */
+    WS_BLOOM,  /* uint64 words, a power of two of them or none: per key of the three
+                * maps, 2 bits of one word (one cache line read per probe): word
+                * (hash >> 7) mod the words, bits (hash >> 40) and (hash >> 52) mod 64 */
     WS__COUNT
 };
 
@@ -140,7 +141,7 @@ typedef struct wl_snap {
     const wl_snap_ip6 *ip6;
     uint32_t n_ip6;
     const uint64_t *bloom; /* NULL: none */
-    uint64_t bloom_mask;   /* bits - 1 */
+    uint64_t bloom_mask;   /* words - 1 */
 } wl_snap;
 
 /* One cidr entry as indexed (recorded for the snapshot writer). */
@@ -263,13 +264,27 @@ bool wl_snap_try_dir(kz_warninglist_set *s, const char *dir, char *const *names,
 uint32_t wl_snap_map_get(const wl_snap *p, const wl_smap *m, uint64_t hash, const char *key,
                          size_t len);
 uint32_t wl_snap_ip_get(const wl_snap *p, const kz_ipaddr *ip);
+/* The filter bits of a key hash: its word, and the two bits in it. */
+static inline uint64_t wl_snap_bloom_word(uint64_t hash, uint64_t mask)
+{
+    return (hash >> 7) & mask;
+}
+static inline uint64_t wl_snap_bloom_bits(uint64_t hash)
+{
+    return (1ull << ((hash >> 40) & 63)) | (1ull << ((hash >> 52) & 63));
+}
 /* false: no key with this hash is in p's maps (no false negatives). */
 static inline bool wl_snap_maybe(const wl_snap *p, uint64_t hash)
 {
     if (!p->bloom)
         return true;
-    uint64_t a = (hash >> 7) & p->bloom_mask, b = (hash >> 35) & p->bloom_mask;
-    return (p->bloom[a >> 6] >> (a & 63) & 1) && (p->bloom[b >> 6] >> (b & 63) & 1);
+    uint64_t m = wl_snap_bloom_bits(hash);
+    return (p->bloom[wl_snap_bloom_word(hash, p->bloom_mask)] & m) == m;
+}
+static inline void wl_snap_prefetch(const wl_snap *p, uint64_t hash)
+{
+    if (p->bloom)
+        __builtin_prefetch(&p->bloom[wl_snap_bloom_word(hash, p->bloom_mask)]);
 }
 void wl_snap_release(wl_snap *p);
 

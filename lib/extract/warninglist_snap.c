@@ -187,7 +187,7 @@ static kz_err validate(const uint8_t *buf, size_t len, bool trust_sum, wl_snap *
     if (nw & (nw - 1))
         return bad(err, KZ_ECORRUPT, "filter size");
     p->bloom = nw ? (const uint64_t *)(const void *)sec[WS_BLOOM] : NULL;
-    p->bloom_mask = nw ? (uint64_t)nw * 64 - 1 : 0;
+    p->bloom_mask = nw ? (uint64_t)nw - 1 : 0;
     p->base = buf;
     p->len = len;
     return KZ_OK;

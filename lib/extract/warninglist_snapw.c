@@ -327,8 +327,9 @@ static void write_ips(wbuf *w, int family)
     kz_free(iv.head);
 }
 
-/* The filter over every key of the three maps, as the set's own
- * (warninglist_check.c bloom_build): 16 bits per key, at least 4 KiB. */
+/* The filter over every key of the three maps: 16 bits per key (2 set),
+ * at least 4 KiB; both bits of a key in one word, so that a probe reads
+ * one cache line (a false positive about 1 probe in 60 instead of 100). */
 typedef struct bctx {
     uint64_t *bits;
     uint64_t mask;
@@ -339,9 +340,7 @@ static int bloom_key(void *ctx, const char *key, size_t len, uint32_t value)
     (void)value;
     bctx *b = ctx;
     uint64_t h = kz_strmap_hash(key, len);
-    uint64_t x = (h >> 7) & b->mask, y = (h >> 35) & b->mask;
-    b->bits[x >> 6] |= 1ull << (x & 63);
-    b->bits[y >> 6] |= 1ull << (y & 63);
+    b->bits[wl_snap_bloom_word(h, b->mask)] |= wl_snap_bloom_bits(h);
     return 0;
 }
 
@@ -355,7 +354,7 @@ static void write_bloom(wbuf *w)
     uint64_t nbits = 1u << 15;
     while (nbits < (uint64_t)keys * 16 && nbits < (1ull << 30))
         nbits <<= 1;
-    bctx b = {kz_calloc((size_t)(nbits / 64), sizeof(uint64_t)), nbits - 1};
+    bctx b = {kz_calloc((size_t)(nbits / 64), sizeof(uint64_t)), nbits / 64 - 1};
     if (!b.bits) {
         w->rc = KZ_ENOMEM;
         return;
