@@ -208,26 +208,20 @@ static bool all_ipv4_chars(const char *v, size_t len)
 }
 
 /* An address by its form: IPv6 has a colon, IPv4 only digits and dots.
- * Anything else is a name (only when names are allowed). One pass over
- * the value (a colon anywhere still makes it IPv6). */
+ * Anything else is a name (only when names are allowed). A colon anywhere
+ * makes it IPv6: looked for 16 bytes at a time (a byte loop testing each
+ * byte for a colon and for digits was a sixth of a Zeek scan's
+ * instructions, host names being most of the values that reach it). */
 static void emit_host(kz_logreader *r, const char *name, const char *v, size_t len, bool names)
 {
     uint32_t a;
-    if (mc_ip4_parse32(v, len, &a)) { /* the common case, parsed once for the lookup */
+    if (mc_ip4_parse32_swar(v, len, &a)) { /* the common case, parsed once for the lookup */
         kz_reader_emit_ip4(r, name, v, len, a);
         return;
     }
-    bool v4 = true;
-    for (size_t i = 0; i < len; i++) {
-        char c = v[i];
-        if (c == ':') {
-            kz_reader_emit_kind(r, name, KZ_MATCH_IPV6, v, len, false);
-            return;
-        }
-        if (!((c >= '0' && c <= '9') || c == '.'))
-            v4 = false;
-    }
-    if (v4)
+    if (kz_find2(v, v + len, ':', ':'))
+        kz_reader_emit_kind(r, name, KZ_MATCH_IPV6, v, len, false);
+    else if (all_ipv4_chars(v, len))
         kz_reader_emit_kind(r, name, KZ_MATCH_IPV4, v, len, false);
     else if (names)
         kz_reader_emit_kind(r, name, KZ_MATCH_DOMAIN, v, len, false);
