@@ -262,6 +262,21 @@ static inline bool three_bits(uint64_t x)
     return x && !(x & (x - 1));
 }
 
+/* The number of bits set in each byte of x, per byte (no popcount
+ * instruction in the x86-64 baseline). */
+static inline uint64_t byte_counts(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    return (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+}
+
+/* The sum of the low four byte counts of byte_counts() output x. */
+static inline unsigned half_count(uint64_t x)
+{
+    return (unsigned)((x & 0xffffffffull) * 0x01010101ull >> 24) & 0xff;
+}
+
 /* mc_ip4_parse32 for v[0..n), digits and the three dots of mask dot:
  * four parts of 1 to 3 digits, no leading zero, each <= 255. The same
  * answer (test_reader_text checks it), from the dots' positions and
@@ -437,6 +452,21 @@ static void emit_url(kz_logreader *r, const char *p, size_t n, const kz_text_bit
     kz_reader_emit_kind(r, text_field, KZ_MATCH_URL, p, n, false);
     const char *h = (const char *)memchr(p, ':', n) + 3;
     const char *he = h;
+    if (b && he < p + n) {
+        /* '/', '?' and '#' are odd bytes for a host: with the bitmaps, only
+         * the host's odd bytes are looked at (the first 64 bytes; the loop
+         * below goes on past them) */
+        size_t span = (size_t)(p + n - h) < 64 ? (size_t)(p + n - h) : 64;
+        uint64_t x = kz_tb_at(b, TB_NOTHOST, (size_t)(h - line));
+        if (span < 64)
+            x &= low_bits(span);
+        for (; x; x &= x - 1) {
+            char c = h[__builtin_ctzll(x)];
+            if (c == '/' || c == '?' || c == '#')
+                break;
+        }
+        he = x ? h + __builtin_ctzll(x) : h + span;
+    }
     while (he < p + n && *he != '/' && *he != '?' && *he != '#')
         he++;
     const char *at = memchr(h, '@', (size_t)(he - h));
@@ -598,9 +628,12 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
      * a word of under 32 bytes (a longer one has a run bit), so it has no
      * value (longer runs are looked at, and token_bits trims them the
      * same way); when it has, its first candidate is before them. */
-    uint64_t cand[KZ_TEXT_BITMAP_LINE / 64 + 1];
+    uint64_t cand[KZ_TEXT_BITMAP_LINE / 64 + 1], colk[KZ_TEXT_BITMAP_LINE / 64 + 2];
+    uint64_t ccount[KZ_TEXT_BITMAP_LINE / 64 + 2];
+    bool any_colon = false;
     uint64_t dnext = kz_tb_word(&b, TB_DELIM, 0);
     uint64_t pnext = kz_tb_word(&b, TB_DOT, 0) | kz_tb_word(&b, TB_COLON, 0);
+    ccount[0] = 0; /* of the word before the first */
     for (size_t w = 0; w < nw; w++) {
         uint64_t d = dnext, p = pnext;
         dnext = kz_tb_word(&b, TB_DELIM, w + 1);
@@ -624,7 +657,37 @@ static void text_bitmap(kz_logreader *r, const char *line, size_t len)
             r2 &= r2 >> 16;
             run = (uint64_t)r2;
         }
-        cand[w] = ((p | kz_tb_word(&b, TB_AT, w)) & ~(uint64_t)tr) | run;
+        uint64_t c = kz_tb_word(&b, TB_COLON, w) & ~(uint64_t)tr;
+        colk[w] = c;
+        ccount[w + 1] = 0;
+        if (c) {
+            any_colon = true;
+            ccount[w + 1] = byte_counts(c);
+        }
+        cand[w] = ((kz_tb_word(&b, TB_DOT, w) | kz_tb_word(&b, TB_AT, w)) & ~(uint64_t)tr) | run;
+    }
+    ccount[nw + 1] = 0;
+    if (any_colon) {
+        /* A token whose candidates are colons only (no '.', no '@', under
+         * 32 bytes: a longer one has a run bit) has a value only as a URL
+         * (a colon before a '/': here before any odd byte that is no
+         * delimiter), with "::" or with seven colons (IPv6; its trailing
+         * colons do not count): its other colons ("10:00:00",
+         * "00:11:22:33:44:55") are no candidates. Such a token lies in two
+         * adjacent 32-byte halves, so a half's colons stay when it and a
+         * neighbour hold seven or more (ccount: bits per byte of colk). */
+        for (size_t w = 0; w < nw; w++) {
+            if (!colk[w])
+                continue;
+            uint64_t o = kz_tb_word(&b, TB_NOTHOST, w) & ~kz_tb_word(&b, TB_DELIM, w);
+            uint64_t onext = kz_tb_word(&b, TB_NOTHOST, w + 1) & ~kz_tb_word(&b, TB_DELIM, w + 1);
+            uint64_t keep = o >> 1 | onext << 63;
+            unsigned prev_hi = half_count(ccount[w] >> 32), lo = half_count(ccount[w + 1]);
+            unsigned hi = half_count(ccount[w + 1] >> 32), next_lo = half_count(ccount[w + 2]);
+            keep |= (prev_hi + lo >= 7 || lo + hi >= 7 ? 0xffffffffull : 0) |
+                    (lo + hi >= 7 || hi + next_lo >= 7 ? 0xffffffff00000000ull : 0);
+            cand[w] |= colk[w] & keep;
+        }
     }
     size_t i = 0;
     while (i < len) {
