@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kizuna/alloc.h"
+#include "core/ipset_int.h"
 
 /* ---- parsing and formatting ---- */
 
@@ -497,29 +498,37 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
     return KZ_OK;
 }
 
+size_t kz_ipset_lookup4(const kz_ipset *s, uint32_t k, uint32_t *vals, size_t max)
+{
+    size_t found = 0;
+    if (!s || !s->count)
+        return 0;
+    /* lengths 16..32 present in k's /16, then lengths 0..15: longest first */
+    uint64_t want = ((uint64_t)(s->by16 ? s->by16[k >> 16] : 0) << 16) | s->short4;
+    while (want) {
+        unsigned len = 63u - (unsigned)__builtin_clzll(want);
+        want &= ~(1ull << len);
+        const table *t = &s->v4[len];
+        if (len == 32 && !bloom_maybe(&s->f32, hash4(k)))
+            continue;
+        uint32_t mk = len ? k & (uint32_t)(0xffffffffu << (32 - len)) : 0;
+        const slot4 *sl = find4(t, mk);
+        if (sl->val != EMPTY) {
+            if (found < max)
+                vals[found] = sl->val;
+            found++;
+        }
+    }
+    return found;
+}
+
 size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, size_t max)
 {
     size_t found = 0;
     if (!s || !x || !s->count)
         return 0;
     if (x->family == 4) {
-        uint32_t k = key4(x->a);
-        /* lengths 16..32 present in k's /16, then lengths 0..15: longest first */
-        uint64_t want = ((uint64_t)(s->by16 ? s->by16[k >> 16] : 0) << 16) | s->short4;
-        while (want) {
-            unsigned len = 63u - (unsigned)__builtin_clzll(want);
-            want &= ~(1ull << len);
-            const table *t = &s->v4[len];
-            if (len == 32 && !bloom_maybe(&s->f32, hash4(k)))
-                continue;
-            uint32_t mk = len ? k & (uint32_t)(0xffffffffu << (32 - len)) : 0;
-            const slot4 *sl = find4(t, mk);
-            if (sl->val != EMPTY) {
-                if (found < max)
-                    vals[found] = sl->val;
-                found++;
-            }
-        }
+        return kz_ipset_lookup4(s, key4(x->a), vals, max);
     } else if (x->family == 6) {
         uint64_t hi, lo;
         key6(x, &hi, &lo);
@@ -557,16 +566,22 @@ size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, si
     return found;
 }
 
+void kz_ipset_prefetch4(const kz_ipset *s, uint32_t k)
+{
+    if (!s || !s->count)
+        return;
+    if (s->by16)
+        __builtin_prefetch(&s->by16[k >> 16]);
+    if (s->v4[32].count)
+        __builtin_prefetch(bloom_word(&s->f32, hash4(k)));
+}
+
 void kz_ipset_prefetch(const kz_ipset *s, const kz_ipaddr *x)
 {
     if (!s || !x || !s->count)
         return;
     if (x->family == 4) {
-        uint32_t k = key4(x->a);
-        if (s->by16)
-            __builtin_prefetch(&s->by16[k >> 16]);
-        if (s->v4[32].count)
-            __builtin_prefetch(bloom_word(&s->f32, hash4(k)));
+        kz_ipset_prefetch4(s, key4(x->a));
     } else if (x->family == 6) {
         if (s->v6[128].count) {
             uint64_t hi, lo;

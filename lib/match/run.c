@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ipset_int.h"
 #include "kizuna/alloc.h"
 #include "match_int.h"
 
@@ -120,7 +121,9 @@ typedef struct fstate {
     const char *v;
     size_t len;
     uint64_t hash;
-    kz_ipaddr ip;
+    kz_ipaddr ip;  /* (not filled while is4 and nothing needs it: see ip_of) */
+    uint32_t ip4;  /* is4: the address as the reader parsed it */
+    bool is4;      /* an IPv4 address parsed by the reader: looked up as ip4 */
     bool ok;       /* a value of its kind: looked up */
     bool borrowed; /* v points into the caller's bytes, not NUL-terminated */
 } fstate;
@@ -135,6 +138,7 @@ static kz_err norm_field(kz_match_scratch *s, kz_match_kind kind, const char *v,
                          bool normalized, fstate *f)
 {
     f->borrowed = false;
+    f->is4 = false;
     f->v = NULL;
     f->len = 0;
     if ((unsigned)kind >= KZ_MATCH_OTHER)
@@ -158,9 +162,21 @@ static kz_err norm_field(kz_match_scratch *s, kz_match_kind kind, const char *v,
     return mc_normalize(s->arena, kind, v, len, &f->v, &f->len);
 }
 
+/* f->ip filled from f->ip4 for a field the reader parsed (only hits and
+ * the pattern engine need it: building it for every address cost more
+ * than the lookup's use of it). */
+static void ip_of(fstate *f)
+{
+    if (f->is4) {
+        mc_ip4_addr(f->ip4, &f->ip);
+        f->is4 = false;
+    }
+}
+
 /* The canonical text of an IP field (once; in the scratch arena). */
 static kz_err ip_text(kz_match_scratch *s, fstate *f)
 {
+    ip_of(f);
     if (f->v)
         return KZ_OK;
     char *t = kz_arena_alloc(s->arena, KZ_IP_TEXT_MAX);
@@ -176,7 +192,9 @@ static kz_err ip_text(kz_match_scratch *s, fstate *f)
  * every field of a record before the first lookup. */
 static void prefetch_field(const kz_match_set *m, kz_match_kind kind, fstate *f)
 {
-    if (mc_kind_is_ip(kind)) {
+    if (f->is4) {
+        kz_ipset_prefetch4(m->c.ips, f->ip4);
+    } else if (mc_kind_is_ip(kind)) {
         kz_ipset_prefetch(m->c.ips, &f->ip);
     } else {
         f->hash = kz_strmap_hash(f->v, f->len);
@@ -197,12 +215,14 @@ static kz_err lookup(kz_match_scratch *s, size_t field, kz_match_kind kind, fsta
     s->n_hits = 0;
     if (mc_kind_is_ip(kind)) {
         uint32_t buf[IPV_MAX], *vals = buf;
-        size_t n = kz_ipset_lookup(m->c.ips, &f->ip, buf, IPV_MAX);
+        size_t n = f->is4 ? kz_ipset_lookup4(m->c.ips, f->ip4, buf, IPV_MAX)
+                          : kz_ipset_lookup(m->c.ips, &f->ip, buf, IPV_MAX);
         if (n > IPV_MAX) {
             vals = kz_arena_calloc(s->arena, n, sizeof *vals);
             if (!vals)
                 return KZ_ENOMEM;
-            n = kz_ipset_lookup(m->c.ips, &f->ip, vals, n);
+            n = f->is4 ? kz_ipset_lookup4(m->c.ips, f->ip4, vals, n)
+                       : kz_ipset_lookup(m->c.ips, &f->ip, vals, n);
         }
         for (size_t i = 0; !rc && i < n; i++)
             rc = push_key(s, vals[i]);
@@ -513,7 +533,8 @@ static void prep_record(const kz_match_set *m, kz_match_scratch *s, const kz_mat
             fs[i].v = NULL;
             fs[i].len = 0;
             fs[i].borrowed = false;
-            mc_ip4_addr(f->ip4, &fs[i].ip);
+            fs[i].ip4 = f->ip4;
+            fs[i].is4 = true;
         } else {
             rc = norm_field(s, f->kind, f->value, f->len, f->normalized, &fs[i]);
         }
