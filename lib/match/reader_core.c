@@ -245,10 +245,13 @@ static void emit_email(kz_logreader *r, const char *name, const char *v, size_t 
     kz_reader_emit_kind(r, name, KZ_MATCH_EMAIL, v, len, false);
 }
 
+/* "http://" or "https://" (any case) and more. The first byte settles
+ * the usual path ("/...") without the two strncasecmp calls. */
 static bool is_absolute_url(const char *v, size_t len)
 {
-    return (len > 7 && strncasecmp(v, "http://", 7) == 0) ||
-           (len > 8 && strncasecmp(v, "https://", 8) == 0);
+    if (len <= 7 || (v[0] | 0x20) != 'h')
+        return false;
+    return strncasecmp(v, "http://", 7) == 0 || (len > 8 && strncasecmp(v, "https://", 8) == 0);
 }
 
 /* A record time in either form. */
