@@ -180,8 +180,8 @@ int kz_xscheme(const char *in, size_t len, bool *defanged);
 size_t kz_xhost_end(const char *s, size_t n, size_t i);
 
 
-/* ---- the scanner (scan.c: lines, URLs, e-mail, IPv6, hits; scan_word.c:
- * the line's bitmaps and the word runs) ---- */
+/* ---- the scanner (scan.c: lines, URLs, e-mail, IPv6, hits; scan_bits.c:
+ * the line's bitmaps; scan_word.c: the word runs) ---- */
 
 typedef struct kz_xhit {
     uint32_t cs, ce;     /* span in the prepared line */
@@ -227,22 +227,13 @@ enum { XB_ALNUM, XB_PLAIN, XB_DOT, XB_COLON, XB_AT, XB_HYPH, XB_ASCII, XB__COUNT
 #define KZ_XCOLON_BITS(x) KZ_XBITS(x, XB_COLON)
 #define KZ_XAT_BITS(x) KZ_XBITS(x, XB_AT)
 
-/* The vector paths this CPU takes (scan_avx2.c): 0 not yet known (call
+/* The vector paths this CPU takes (scan_bits.c): 0 not yet known (call
  * kz_xsimd_init), 1 SSE2, 2 AVX2 as well, 3 AVX-512BW as well. */
 extern int kz_xsimd;
 void kz_xsimd_init(void);
 /* For tests: at most this level (1: the SSE2 paths on an AVX2 CPU too,
  * 2: AVX2 but not AVX-512; 0: what the CPU has). */
 void kz_xsimd_force(int level);
-/* The bitmaps of the whole 64-byte blocks of s[0..n) that can be read
- * (k + 64 <= avail) into w (XB__COUNT arrays of wcap words; bits from n
- * on clear); any[0] |= the colon bits, any[1] |= the at-sign bits.
- * Returns the bytes done (a multiple of 64). Only when kz_xsimd >= 2
- * (the second: == 3). */
-size_t kz_xclassify_avx2(const char *s, size_t n, size_t avail, uint64_t *w, size_t wcap,
-                         uint64_t any[2]);
-size_t kz_xclassify_avx512(const char *s, size_t n, size_t avail, uint64_t *w, size_t wcap,
-                           uint64_t any[2]);
 
 /* Whether byte i of the line belongs to an indicator found already. */
 static inline bool kz_xscan_claimed(const kz_xscan *x, size_t i)
@@ -254,9 +245,10 @@ static inline bool kz_xscan_claimed(const kz_xscan *x, size_t i)
  * is not one); claims ":port/path" after a scheme-less host ending at e. */
 kz_err kz_xscan_try_hit(kz_xscan *x, kz_ioc_type t, size_t a, size_t b);
 kz_err kz_xscan_claim_path(kz_xscan *x, size_t e);
-/* scan_word.c: builds the line's bitmaps (KZ_ENOMEM); finds hashes, CVE
- * and ATT&CK ids, IPv4 and domains in the word runs; whether the line
- * ends with a hash label ("imphash" with the hash on the next line). */
+/* scan_bits.c: builds the line's bitmaps (KZ_ENOMEM). scan_word.c: finds
+ * hashes, CVE and ATT&CK ids, IPv4 and domains in the word runs; whether
+ * the line ends with a hash label ("imphash" with the hash on the next
+ * line). */
 kz_err kz_xscan_classify(kz_xscan *x);
 kz_err kz_xscan_find_words(kz_xscan *x);
 bool kz_xscan_ends_with_label(const kz_xscan *x);

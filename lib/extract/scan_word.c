@@ -1,8 +1,6 @@
-/* scan_word.c - the word finder of the scanner: the line's bitmaps of
- * letters and digits, plain bytes, dots, colons, at-signs and '-'/'_'
- * (built once per line, also read by scan.c's finders), and the pass over
- * word runs that finds hashes, CVE and ATT&CK ids, IPv4 addresses and
- * domains, with a bit-parallel fast path for prose. */
+/* scan_word.c - the word finder of the scanner: the pass over word runs
+ * that finds hashes, CVE and ATT&CK ids, IPv4 addresses and domains, with
+ * a bit-parallel fast path for prose on the line's bitmaps (scan_bits.c). */
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -408,111 +406,9 @@ static kz_err process_run(kz_xscan *x, size_t a, size_t b)
     return rc;
 }
 
-/* ---- the line's bitmaps and the prose fast path of find_words ----
- * One pass (scan_line, before the finders) classifies the whole line into
- * seven bitmaps (bit k of word k / 64): ASCII letters and digits, plain
- * bytes (ASCII other than those, '-', '_', '.' and NUL: they end a word
- * and start none), dots, colons, at-signs, '-' or '_', and ASCII bytes.
- * Positions from n on are none of them. The 64-byte blocks take the AVX2
- * or AVX-512 path of scan_avx2.c where the CPU has it. */
-
-static bool plain_byte(unsigned char c)
-{
-    return c != 0 && c < 0x80 && c != '.' && !X_IS(c, XC_LABEL);
-}
-
-kz_err kz_xscan_classify(kz_xscan *x)
-{
-    const char *s = x->s;
-    size_t n = x->n, nw = n / 64 + 2, k = 0;
-    if (nw > x->wcap) {
-        uint64_t *b = kz_realloc(x->wbits, nw * XB__COUNT * sizeof *b);
-        if (!b)
-            return KZ_ENOMEM;
-        x->wbits = b;
-        x->wcap = nw;
-    }
-    uint64_t *wa = KZ_XBITS(x, XB_ALNUM), *wp = KZ_XBITS(x, XB_PLAIN), *wd = KZ_XBITS(x, XB_DOT),
-             *wc = KZ_XBITS(x, XB_COLON), *wt = KZ_XBITS(x, XB_AT), *wh = KZ_XBITS(x, XB_HYPH),
-             *wq = KZ_XBITS(x, XB_ASCII);
-    uint64_t any[2] = {0, 0};
-#ifdef __SSE2__
-    if (kz_xsimd == 3) {
-        k = kz_xclassify_avx512(s, n, x->avail, x->wbits, x->wcap, any);
-    } else if (kz_xsimd == 2) {
-        k = kz_xclassify_avx2(s, n, x->avail, x->wbits, x->wcap, any);
-    } else {
-        const __m128i c0 = _mm_set1_epi8('0'), c9 = _mm_set1_epi8(9),
-                      ca = _mm_set1_epi8('a'), c25 = _mm_set1_epi8(25), c20 = _mm_set1_epi8(0x20),
-                      dash = _mm_set1_epi8('-'), und = _mm_set1_epi8('_'), dot = _mm_set1_epi8('.'),
-                      colon = _mm_set1_epi8(':'), at = _mm_set1_epi8('@');
-        /* 64 bytes (one word of each bitmap) at a time; the last, partial
-         * word too when 64 bytes can be read there (bits from n on cleared) */
-        for (; k < n && k + 64 <= x->avail; k += 64) {
-            uint64_t am = 0, pm = 0, dm = 0, cm = 0, tm = 0, hm = 0, nm = 0;
-            uint64_t keep = n - k >= 64 ? ~0ull : (1ull << (n - k)) - 1;
-            for (unsigned h = 0; h < 64; h += 16) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + k + h));
-                unsigned n16 = (unsigned)_mm_movemask_epi8(v);
-                nm |= (uint64_t)n16 << h;
-                if (n16 == 0xffffu)
-                    continue; /* Japanese text: none of them */
-                /* unsigned v - '0' <= 9, (v | 0x20) - 'a' <= 25 (min_epu8 gives <=) */
-                __m128i d = _mm_sub_epi8(v, c0);
-                __m128i l = _mm_sub_epi8(_mm_or_si128(v, c20), ca);
-                __m128i isa = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, c9), d),
-                                           _mm_cmpeq_epi8(_mm_min_epu8(l, c25), l));
-                __m128i isd = _mm_cmpeq_epi8(v, dot);
-                __m128i ish = _mm_or_si128(_mm_cmpeq_epi8(v, dash), _mm_cmpeq_epi8(v, und));
-                unsigned a16 = (unsigned)_mm_movemask_epi8(isa),
-                         d16 = (unsigned)_mm_movemask_epi8(isd),
-                         h16 = (unsigned)_mm_movemask_epi8(ish);
-                am |= (uint64_t)a16 << h;
-                /* plain: none of those and ASCII (the prepared line holds no
-                 * NUL; bytes from n on are cleared below) */
-                pm |= (uint64_t)(~(a16 | d16 | h16 | n16) & 0xffffu) << h;
-                dm |= (uint64_t)d16 << h;
-                cm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)) << h;
-                tm |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, at)) << h;
-                hm |= (uint64_t)h16 << h;
-            }
-            wa[k >> 6] = am & keep;
-            wp[k >> 6] = pm & keep;
-            wd[k >> 6] = dm & keep;
-            wc[k >> 6] = cm & keep;
-            wt[k >> 6] = tm & keep;
-            any[0] |= cm & keep;
-            any[1] |= tm & keep;
-            wh[k >> 6] = hm & keep;
-            wq[k >> 6] = ~nm & keep;
-        }
-    }
-#endif
-    /* the words not written above (k is a multiple of 64) */
-    for (size_t w = k >> 6; w < nw; w++)
-        wa[w] = wp[w] = wd[w] = wc[w] = wt[w] = wh[w] = wq[w] = 0;
-    for (; k < n; k++) {
-        unsigned char c = (unsigned char)s[k];
-        uint64_t bit = 1ull << (k & 63);
-        if (X_ALNUM(c))
-            wa[k >> 6] |= bit;
-        else if (c == '.')
-            wd[k >> 6] |= bit;
-        else if (plain_byte(c))
-            wp[k >> 6] |= bit;
-        if (c == ':')
-            wc[k >> 6] |= bit, any[0] = 1;
-        else if (c == '@')
-            wt[k >> 6] |= bit, any[1] = 1;
-        else if (c == '-' || c == '_')
-            wh[k >> 6] |= bit;
-        if (c < 0x80)
-            wq[k >> 6] |= bit;
-    }
-    x->has_colon = any[0] != 0;
-    x->has_at = any[1] != 0;
-    return KZ_OK;
-}
+/* ---- the prose fast path of find_words ----
+ * It reads the line's bitmaps (scan_bits.c: letters and digits, plain
+ * bytes, dots, '-' and '_', ...), built before the finders run. */
 
 /* Bit k set when claim[k] (k < 64). */
 static inline uint64_t claim_bits(const uint8_t *claim)
