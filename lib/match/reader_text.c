@@ -454,12 +454,10 @@ static void emit_url(kz_logreader *r, const char *p, size_t n, const kz_text_bit
     const char *he = h;
     if (b && he < p + n) {
         /* '/', '?' and '#' are odd bytes for a host: with the bitmaps, only
-         * the host's odd bytes are looked at (the first 64 bytes; the loop
-         * below goes on past them) */
-        size_t span = (size_t)(p + n - h) < 64 ? (size_t)(p + n - h) : 64;
-        uint64_t x = kz_tb_at(b, TB_NOTHOST, (size_t)(h - line));
-        if (span < 64)
-            x &= low_bits(span);
+         * the host's odd bytes are looked at (the first 56 bytes, all that
+         * kz_tb_at gives; the loop below goes on past them) */
+        size_t span = (size_t)(p + n - h) < 56 ? (size_t)(p + n - h) : 56;
+        uint64_t x = kz_tb_at(b, TB_NOTHOST, (size_t)(h - line)) & low_bits(span);
         for (; x; x &= x - 1) {
             char c = h[__builtin_ctzll(x)];
             if (c == '/' || c == '?' || c == '#')

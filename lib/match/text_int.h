@@ -79,18 +79,15 @@ static inline uint64_t kz_tb_word(const kz_text_bits *b, unsigned k, size_t w)
     return x;
 }
 
-/* Bits [i, i + 64) of bitmap k, bit i in bit 0, for i inside the line
- * (the word after the line's last is padding). From the two aligned
- * words holding them, not one unaligned load: the bitmaps were stored a
- * word at a time a moment before, and a load that straddles two stores
- * cannot be forwarded from them (it waits until both reach the cache;
- * perf: the unaligned load was a tenth of the candidate loop). */
+/* Bits [i, i + 57) of bitmap k, bit i in bit 0 (the bits above 56 are
+ * not meaningful: callers mask to at most 56 bits), for i inside the line.
+ * One unaligned load: two aligned words and a funnel shift (which no
+ * straddling load could stall) measured 5 % slower on the whole scan. */
 static inline uint64_t kz_tb_at(const kz_text_bits *b, unsigned k, size_t i)
 {
-    size_t w = i >> 6;
-    unsigned sh = (unsigned)(i & 63);
-    /* (hi << 1) << (63 - sh): no shift by 64 when sh is 0 */
-    return kz_tb_word(b, k, w) >> sh | (kz_tb_word(b, k, w + 1) << 1) << (63 - sh);
+    uint64_t x;
+    memcpy(&x, (const unsigned char *)b->m[k] + (i >> 3), 8);
+    return x >> (i & 7);
 }
 
 #endif
