@@ -606,43 +606,59 @@ static bool ja_dot_nothing(kz_xscan *x, size_t j, size_t *end)
     return true;
 }
 
+/* What dotted_run says about a run. */
+enum { DR_SLOW, DR_NOTHING, DR_QUAD };
+
 /* A run from the letter or digit s[i] made of letters, digits and dots
- * only, with a dot inside ("rundll32.exe", "e.g.", "8.0.1"), read from
- * the bitmaps: when run_end would end it where the bitmaps say (it is
- * not the plain-word case of a word before a sentence's full stop, and
- * no '-', '_' or - after a dot - non-ASCII byte follows), it has fewer
- * than three dots, none of its letter-and-digit pieces can make a hit
- * (word_counts) and its final label is no TLD, then process_run finds
- * nothing in it: *end is its end. Only for a run shorter than 64 bytes
- * with no claimed byte in it. */
-static bool dotted_nothing(kz_xscan *x, size_t i, size_t *end)
+ * only, with a dot inside ("rundll32.exe", "e.g.", "8.0.1", "7.2.4.1"),
+ * read from the bitmaps. When run_end would end it where the bitmaps say
+ * (it is not the plain-word case of a word before a sentence's full stop,
+ * and no '-', '_' or - after a dot - non-ASCII byte follows; shorter than
+ * 64 bytes, no claimed byte in it), *end is its end and:
+ * - DR_NOTHING: fewer than three dots, none of its letter-and-digit
+ *   pieces can make a hit (word_counts) and its final label is no TLD,
+ *   so process_run finds nothing in it;
+ * - DR_QUAD: digits and dots only, three dots or more, shorter than 32
+ *   bytes: process_run's only call that can find anything is
+ *   check_dotted over the whole run (when it is 7 bytes or longer; its
+ *   pieces are too short for word_counts, and check_domain turns a
+ *   numeric name down).
+ * DR_SLOW otherwise: process_run decides. */
+static int dotted_run(kz_xscan *x, size_t i, size_t *end)
 {
     const char *s = x->s;
     uint64_t a = bits_at(KZ_XBITS(x, XB_ALNUM), i), d = bits_at(KZ_XBITS(x, XB_DOT), i);
     uint64_t m = a | d;
     if (!~m)
-        return false;
+        return DR_SLOW;
     unsigned len = (unsigned)__builtin_ctzll(~m), pre = (unsigned)__builtin_ctzll(~a);
     if (pre + 1 >= len)
-        return false; /* no dot, or "word." before a byte that ends it */
+        return DR_SLOW; /* no dot, or "word." before a byte that ends it */
     size_t e = i + len;
     if (e < x->n) {
         unsigned char c = (unsigned char)s[e];
         if (c == '-' || c == '_' || (c >= 0x80 && s[e - 1] == '.'))
-            return false;
+            return DR_SLOW;
     }
     uint64_t keep = (1ull << len) - 1;
     if (x->any_claim && (claim_bits(x->claim + i) & keep))
-        return false; /* run_end stops at a claimed byte */
+        return DR_SLOW; /* run_end stops at a claimed byte */
     a &= keep;
     d &= keep;
     uint64_t d2 = d & (d - 1);
-    if (d2 & (d2 - 1))
-        return false; /* three dots or more: check_dotted */
+    if (d2 & (d2 - 1)) { /* three dots or more: check_dotted */
+        if (len >= 32)
+            return DR_SLOW;
+        for (unsigned k = 0; k < len; k++)
+            if (s[i + k] != '.' && (s[i + k] < '0' || s[i + k] > '9'))
+                return DR_SLOW;
+        *end = e;
+        return DR_QUAD;
+    }
     for (uint64_t p = a; p;) {
         unsigned st = (unsigned)__builtin_ctzll(p), pl = (unsigned)__builtin_ctzll(~(p >> st));
         if (word_counts(s, i + st, pl))
-            return false;
+            return DR_SLOW;
         p &= ~(((1ull << pl) - 1) << st);
     }
     /* check_domain: trailing dots off, then the label after the last dot */
@@ -653,10 +669,10 @@ static bool dotted_nothing(kz_xscan *x, size_t i, size_t *end)
     if (inner) {
         unsigned last = 63u - (unsigned)__builtin_clzll(inner);
         if (tld_may_pass_cached(x, s + i + last + 1, b - last - 1))
-            return false;
+            return DR_SLOW;
     }
     *end = e;
-    return true;
+    return DR_NOTHING;
 }
 
 kz_err kz_xscan_find_words(kz_xscan *x)
@@ -711,7 +727,13 @@ kz_err kz_xscan_find_words(kz_xscan *x)
         }
         if (X_ALNUM(c)) {
             size_t e;
-            if (dotted_nothing(x, i, &e)) {
+            int dr = dotted_run(x, i, &e);
+            if (dr == DR_QUAD && e - i >= 7) {
+                kz_err rc = check_dotted(x, i, e);
+                if (rc)
+                    return rc;
+            }
+            if (dr != DR_SLOW) {
                 i = e;
                 continue;
             }

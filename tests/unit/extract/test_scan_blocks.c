@@ -234,6 +234,16 @@ static void test_dotted_runs(void **state)
         {"see hxxp://a.com/ then e.g. evil.com", "evil.com", 3, 28, 8},
         {"http://a.co/x.exe.com q", "a.co", 2, 7, 4},
         {"| C2 |. (see). evil.com", "evil.com", 1, 15, 8},
+        /* digits and three dots or more: check_dotted straight away */
+        {"Version 7.2.4.1 here", NULL, 0, 0, 0},
+        {"at 10.0.0.1 x", "10.0.0.1", 1, 3, 8},
+        {"at 1.2.3.4.5 x 1..2.3.4 q", NULL, 0, 0, 0},
+        {"ip 1.2.3.4. Next", "1.2.3.4", 1, 3, 7},
+        {"ip 1.2.3.4-x", "1.2.3.4", 1, 3, 7},
+        {"ip 1.2.3.4\xe3\x83\x86", "1.2.3.4", 1, 3, 7},
+        {"the C2 server at 192.0.2.7:443/x/y.com z", "192.0.2.7", 1, 17, 9},
+        {"12345678901234567890123456789012.1.1.1 z", "12345678901234567890123456789012", 1, 0, 32},
+        {"1.5.2.0\xe7\x89\x88 x", NULL, 0, 0, 0},
         /* a URL on the line: claims, the runs as before */
         {"hxxp://a.example.com/x \xe8\xa6\x8b\xe7\xa9\x8d\xe6\x9b\xb8.com", "xn--rov434bp8k.com", 3,
          23, 13},
