@@ -616,8 +616,9 @@ enum { DR_SLOW, DR_NOTHING, DR_QUAD };
  * and no '-', '_' or - after a dot - non-ASCII byte follows; shorter than
  * 64 bytes, no claimed byte in it), *end is its end and:
  * - DR_NOTHING: fewer than three dots, none of its letter-and-digit
- *   pieces can make a hit (word_counts) and its final label is no TLD,
- *   so process_run finds nothing in it;
+ *   pieces can make a hit (word_counts) and its final label is no TLD
+ *   (or, after its only dot, one of file_exts), so process_run finds
+ *   nothing in it;
  * - DR_QUAD: digits and dots only, three dots or more, shorter than 32
  *   bytes: process_run's only call that can find anything is
  *   check_dotted over the whole run (when it is 7 bytes or longer; its
@@ -668,8 +669,18 @@ static int dotted_run(kz_xscan *x, size_t i, size_t *end)
     uint64_t inner = b ? d & ((1ull << b) - 1) : 0;
     if (inner) {
         unsigned last = 63u - (unsigned)__builtin_clzll(inner);
-        if (tld_may_pass_cached(x, s + i + last + 1, b - last - 1))
-            return DR_SLOW;
+        size_t tl = b - last - 1;
+        if (tld_may_pass_cached(x, s + i + last + 1, tl)) {
+            /* a TLD that is also a file's extension after the only dot
+             * ("invoice.zip", "stage2.py"): check_domain says no too */
+            if (inner & (inner - 1))
+                return DR_SLOW;
+            bool ext = false;
+            for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
+                ext |= file_exts[k].len == tl && eq_nocase(s + i + last + 1, file_exts[k].w, tl);
+            if (!ext)
+                return DR_SLOW;
+        }
     }
     *end = e;
     return DR_NOTHING;

@@ -234,6 +234,11 @@ static void test_dotted_runs(void **state)
         {"see hxxp://a.com/ then e.g. evil.com", "evil.com", 3, 28, 8},
         {"http://a.co/x.exe.com q", "a.co", 2, 7, 4},
         {"| C2 |. (see). evil.com", "evil.com", 1, 15, 8},
+        /* a TLD that is a file's extension after the only dot */
+        {"Files such as invoice.zip, install.sh and stage2.py", NULL, 0, 0, 0},
+        {"x.ZIP y evil.zip. z read.md clip.mov", NULL, 0, 0, 0},
+        {"a.b.zip x", "a.b.zip", 1, 0, 7},
+        {"ev.com.py w", "ev.com.py", 1, 0, 9},
         /* digits and three dots or more: check_dotted straight away */
         {"Version 7.2.4.1 here", NULL, 0, 0, 0},
         {"at 10.0.0.1 x", "10.0.0.1", 1, 3, 8},
