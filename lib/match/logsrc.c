@@ -94,9 +94,11 @@ static kz_err pull(src *s, char *dst, size_t cap, size_t *got)
     }
 }
 
-static kz_err gz_start(src *s)
+/* first: bytes of the first read (up to the line buffer's size), which
+ * the caller hands to zlib through zin: zin holds at least that many. */
+static kz_err gz_start(src *s, size_t first)
 {
-    s->zin = kz_malloc(ZCHUNK);
+    s->zin = kz_malloc(first > ZCHUNK ? first : ZCHUNK);
     if (!s->zin)
         return KZ_ENOMEM;
     memset(&s->z, 0, sizeof s->z);
@@ -231,7 +233,7 @@ static kz_err read_all(src *s, lines *L, const kz_logsrc_opts *o)
         if (first && !s->gz && got >= 2 && (unsigned char)L->buf[L->fill] == 0x1f &&
             (unsigned char)L->buf[L->fill + 1] == 0x8b) {
             /* gzip: hand the bytes read so far to zlib and start over */
-            rc = gz_start(s);
+            rc = gz_start(s, got);
             if (rc)
                 return rc;
             memcpy(s->zin, L->buf + L->fill, got);

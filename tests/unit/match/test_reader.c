@@ -278,6 +278,36 @@ static void test_missing_and_bad_gzip(void **state)
     unlink(path);
 }
 
+/* A gzip file larger than one compressed read (256 KiB): the first read
+ * (up to the line buffer's 1 MiB and more) is handed to zlib whole - it
+ * once overflowed the 256 KiB input buffer. 400 members, each the small
+ * test log: 400 times its records. */
+static void test_big_gzip(void **state)
+{
+    (void)state;
+    size_t len, one = 0, n = 0;
+    char *gz = slurp(DATA "merged.log.gz", &len);
+    assert_non_null(gz);
+    char path[] = "/tmp/kz_test_reader_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t copies = 0;
+    while (copies * len < 600 * 1024) {
+        assert_int_equal(write(fd, gz, len), (ssize_t)len);
+        copies++;
+    }
+    close(fd);
+    free(gz);
+    kz_logreader *r = kz_logreader_new(NULL);
+    assert_non_null(r);
+    assert_int_equal(kz_logsrc_read(r, DATA "merged.log.gz", NULL, count_rec, &one, NULL, 0), KZ_OK);
+    assert_true(one > 0);
+    assert_int_equal(kz_logsrc_read(r, path, NULL, count_rec, &n, NULL, 0), KZ_OK);
+    assert_int_equal(n, copies * one);
+    kz_logreader_free(r);
+    unlink(path);
+}
+
 static void test_oom(void **state)
 {
     (void)state;
@@ -322,7 +352,8 @@ int main(void)
         cmocka_unit_test(test_text),           cmocka_unit_test(test_forced_text),
         cmocka_unit_test(test_detect),         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_text_masks),
-        cmocka_unit_test(test_missing_and_bad_gzip), cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_missing_and_bad_gzip), cmocka_unit_test(test_big_gzip),
+        cmocka_unit_test(test_oom),
         cmocka_unit_test(test_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
