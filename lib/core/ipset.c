@@ -429,6 +429,7 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
         if (f && bloom_build(f, t, v6)) {
             kz_free(t->slots);
             t->slots = NULL;
+            t->cap = 0;
             return KZ_ENOMEM;
         }
     }
