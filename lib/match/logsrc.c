@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -291,18 +293,56 @@ static kz_err read_all(src *s, lines *L, const kz_logsrc_opts *o)
     }
 }
 
+/* A mapped file that another process truncates while it is being read
+ * raises SIGBUS on the first access past the new end (logrotate's
+ * copytruncate does exactly that). Rather than let that kill the process
+ * and lose the results so far, the handler below puts zeros over
+ * the rest of the mapping being read from the faulting page on, the line
+ * being read ends over zeros, and read_mapped stops there and reports the
+ * file as cut short. A SIGBUS anywhere else is left to the default action.
+ * One mapping is read at a time (the match command is single-threaded);
+ * the globals are what the handler may look at. */
+static const char *volatile map_base;
+static volatile size_t map_len;
+static volatile sig_atomic_t map_cut;
+static size_t map_page;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    const char *a = si->si_addr;
+    const char *b = map_base;
+    if (b && a >= b && a < b + map_len) {
+        char *pg = (char *)((uintptr_t)a & ~(uintptr_t)(map_page - 1));
+        /* zeros from that page to the mapping's end in one go (one signal,
+         * not one per page); mmap is a plain system call, MAP_FIXED
+         * replaces what was there */
+        size_t rest = (size_t)(b + map_len - pg);
+        if (mmap(pg, rest, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+            MAP_FAILED) {
+            map_cut = 1;
+            return; /* the load is retried and reads zeros */
+        }
+    }
+    /* not ours (or no page): the default action on return */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+}
+
 /* A regular, uncompressed file read once (not followed) is mapped and
  * its lines handed to the reader where they lie: no read() copy into the
  * line buffer (perf: 7 % of a Zeek scan and 11 % of an EVE scan in the
  * kernel's copy) and no memmove of each buffer's tail. The lines, line
  * numbers, format detection (on the bytes one first read() would have
  * returned) and bad-line reports are those of the buffered path; only an
- * over-long line is counted in the byte total here. As with grep -mmap or
- * rg, a file truncated by someone else while it is being read can end the
- * process with SIGBUS: a followed file (the case where logs are rotated
- * under the reader) always takes the buffered path. *done false: not
- * mapped (a pipe, a special or empty file, gzip, mmap refused), read it
- * the usual way. */
+ * over-long line is counted in the byte total here. A file truncated by
+ * someone else while it is being read is reported as cut short (see
+ * on_sigbus) where grep -mmap or rg would die of SIGBUS; a followed file
+ * (the case where logs are rotated under the reader) always takes the
+ * buffered path. *done false: not mapped (a pipe, a special or empty file,
+ * gzip, mmap refused), read it the usual way. */
 static kz_err read_mapped(src *s, lines *L, bool *done)
 {
     struct stat st;
@@ -318,12 +358,26 @@ static kz_err read_mapped(src *s, lines *L, bool *done)
         munmap((void *)p, size);
         return KZ_OK; /* gzip: the buffered path inflates it */
     }
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg <= 0 || sigaction(SIGBUS, &sa, &old) != 0) {
+        munmap((void *)p, size);
+        return KZ_OK; /* no safety net: read it the buffered way */
+    }
+    map_page = (size_t)pg;
+    map_len = size;
+    map_cut = 0;
+    map_base = p;
     *done = true;
     kz_logreader_detect(L->r, p, size < L->cap ? size : L->cap);
     L->started = true;
     kz_err rc = KZ_OK;
     size_t start = 0;
-    while (start < size) {
+    while (start < size && !map_cut) {
         const char *nl = memchr(p + start, '\n', size - start);
         size_t len = nl ? (size_t)(nl - (p + start)) : size - start;
         rc = kz_logreader_line(L->r, p + start, len, ++L->lineno, L->fn, L->ctx);
@@ -331,7 +385,12 @@ static kz_err read_mapped(src *s, lines *L, bool *done)
             break;
         start += len + 1;
     }
+    map_base = NULL;
+    sigaction(SIGBUS, &old, NULL);
     munmap((void *)p, size);
+    if (map_cut && (!rc || rc == KZ_EOF))
+        rc = errf(s, KZ_EIO, "cut short while being read (truncated by another process?); "
+                             "the lines after the cut were not read");
     return rc;
 }
 
