@@ -424,6 +424,49 @@ static void test_oom_match(void **state)
     kz_match_set_free(m);
 }
 
+/* A record's field states are not cleared between calls (run.c): a field
+ * that is OTHER, has no value or does not parse must not inherit the hit of
+ * the field that stood at its index in the record before, on the stack or
+ * (more than 32 fields) in the arena. */
+static void test_stale_fields(void **state)
+{
+    (void)state;
+    kz_match_set *m = compile_file(BUNDLE, NULL);
+    kz_match_scratch *s = NULL;
+    assert_int_equal(kz_match_scratch_new(m, &s), KZ_OK);
+    kz_match_field hit[40], stale[40];
+    for (size_t i = 0; i < 40; i++) {
+        hit[i] = (kz_match_field){.kind = KZ_MATCH_MD5, .value = "0123456789abcdef0123456789abcdef",
+                                  .len = 32};
+        stale[i] = (kz_match_field){.kind = KZ_MATCH_OTHER, .value = "x", .len = 1};
+    }
+    stale[1] = (kz_match_field){.kind = KZ_MATCH_MD5, .value = NULL, .len = 0};
+    stale[2] = (kz_match_field){.kind = KZ_MATCH_MD5, .value = "zz", .len = 2};
+    stale[3] = (kz_match_field){.kind = KZ_MATCH_IPV4, .value = "1.2.3", .len = 5};
+    stale[4] = (kz_match_field){.kind = KZ_MATCH_DOMAIN, .value = "not-listed.example", .len = 18};
+    for (size_t n = 5; n <= 40; n += 35) {
+        got g = {.m = m};
+        kz_match_record r = {.fields = hit, .n_fields = n};
+        assert_int_equal(kz_match_record_run(m, s, &r, collect, &g), KZ_OK);
+        assert_int_equal(g.n, n);
+        memset(&g, 0, sizeof g);
+        g.m = m;
+        r.fields = stale;
+        assert_int_equal(kz_match_record_run(m, s, &r, collect, &g), KZ_OK);
+        assert_int_equal(g.n, 0);
+        /* an invalid field ends the record: the ones before it still hit */
+        memset(&g, 0, sizeof g);
+        g.m = m;
+        hit[2].kind = KZ_MATCH_KIND_COUNT;
+        r.fields = hit;
+        assert_int_equal(kz_match_record_run(m, s, &r, collect, &g), KZ_EINVAL);
+        assert_string_equal(g.s, "11,11");
+        hit[2].kind = KZ_MATCH_MD5;
+    }
+    kz_match_scratch_free(s);
+    kz_match_set_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_prefix_edges), cmocka_unit_test(test_records),
         cmocka_unit_test(test_kinds),        cmocka_unit_test(test_oom_match),
         cmocka_unit_test(test_canonical_shortcut), cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_stale_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
