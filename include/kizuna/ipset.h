@@ -70,7 +70,8 @@ kz_err kz_ipset_add(kz_ipset *s, const kz_ipaddr *p, uint32_t value, uint32_t *e
 size_t kz_ipset_lookup(const kz_ipset *s, const kz_ipaddr *x, uint32_t *vals, size_t max);
 
 /* Starts loading the memory a kz_ipset_lookup of x will read first (the
- * /16 filter word and the slot of the full-length table), so that a caller
+ * /16 filter word and the full-length table's Bloom filter word, which
+ * answers most absent addresses without a slot load), so that a caller
  * with several addresses to look up overlaps their cache misses. Changes
  * nothing; any x is fine. */
 void kz_ipset_prefetch(const kz_ipset *s, const kz_ipaddr *x);
