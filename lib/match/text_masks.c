@@ -3,6 +3,8 @@
  * the CPU has it, else SSE2 compares 16 bytes at a time (the delimiters by
  * two SSSE3 nibble tables where the CPU has them), a 256-entry table where
  * SSE2 is missing; the unit test checks that all of them agree. */
+#include <pthread.h>
+
 #include "match/text_int.h"
 
 #ifdef __SSE2__
@@ -25,11 +27,15 @@ static uint8_t tb_ascii[128] __attribute__((aligned(64)));
 
 /* byte -> one bit per TB_ class */
 static uint8_t tb_cls[256];
+/* Set (release) after the tables and CPU flags above are written; read
+ * (acquire) before each line, so a thread that sees it set sees them too.
+ * pthread_once makes the first use from several threads safe; the flag
+ * keeps the once-call out of the per-line path. */
 static bool tb_ready;
+static pthread_once_t tb_once = PTHREAD_ONCE_INIT;
 
 static void tb_init(void)
 {
-    /* Idempotent and the same on every thread: a benign first-use race. */
     for (int c = 0; c < 256; c++) {
         unsigned v = 0;
         bool delim = c <= ' ' || c == '"' || c == '\'' || c == '`' || c == '<' || c == '>' ||
@@ -55,7 +61,7 @@ static void tb_init(void)
                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
     memcpy(tb_ascii, tb_cls, sizeof tb_ascii);
 #endif
-    tb_ready = true;
+    __atomic_store_n(&tb_ready, true, __ATOMIC_RELEASE);
 }
 
 /* The masks of q[0..n), n <= 16, by table. */
@@ -260,8 +266,8 @@ bool kz_text_ssse3(void)
 
 size_t kz_text_bits_build(kz_text_bits *b, const char *line, size_t len)
 {
-    if (!tb_ready)
-        tb_init();
+    if (!__atomic_load_n(&tb_ready, __ATOMIC_ACQUIRE))
+        pthread_once(&tb_once, tb_init);
     const unsigned char *q = (const unsigned char *)line;
     size_t full = 0;
 #ifdef HAVE_SSSE3
