@@ -54,6 +54,20 @@ kz_err kz_xprep_grow(char **t, uint32_t **m, uint8_t **f, size_t *cap, size_t ne
     return KZ_OK;
 }
 
+/* (prep_int.h) */
+kz_err kz_xprep_publish(kz_xprep *p, char **t, uint32_t **m, uint8_t **f, size_t *cap, size_t o)
+{
+    kz_err rc = kz_xprep_grow(t, m, f, cap, o + 64);
+    if (rc)
+        return rc;
+    memset(*t + o, 0, 64);
+    p->s = *t;
+    p->avail = o + 64;
+    p->n = o;
+    p->map = *m;
+    return KZ_OK;
+}
+
 
 /* Opening and closing brackets, ASCII and the ideographic 「」【】〔〕
  * (NFKC has turned ［］（）｛｝ into ASCII already). Return the length. */
@@ -490,15 +504,9 @@ static kz_err refang(kz_xprep *p, const char *t, size_t m, const uint32_t *tm, s
     }
     if (!copying)
         return KZ_OK;
-    /* 64 zero bytes after the text, as after NFKC */
-    kz_err rc = kz_xprep_grow(&p->b, &p->mb, &p->fb, &p->cap_b, o + 64);
+    kz_err rc = kz_xprep_publish(p, &p->b, &p->mb, &p->fb, &p->cap_b, o);
     if (rc)
         return rc;
-    memset(p->b + o, 0, 64);
-    p->s = p->b;
-    p->avail = o + 64;
-    p->n = o;
-    p->map = p->mb;
     p->fang = p->fb;
     return KZ_OK;
 }

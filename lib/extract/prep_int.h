@@ -19,6 +19,12 @@
  * them through kz_xprep_release). */
 kz_err kz_xprep_grow(char **t, uint32_t **m, uint8_t **f, size_t *cap, size_t need);
 
+/* Ends a rewritten line of o bytes in *t (map *m, fang flags *f or NULL,
+ * capacity *cap - p->a/ma or p->b/mb/fb) with 64 zero bytes, the NUL ending
+ * it among them: the finders' vector loops read whole 64-byte blocks, up
+ * to p->avail. Then points p->s, p->n, p->avail and p->map at it. */
+kz_err kz_xprep_publish(kz_xprep *p, char **t, uint32_t **m, uint8_t **f, size_t *cap, size_t o);
+
 /* NFKC of src[0..len) into p->a / p->ma, leaving p->s, p->n, p->avail and
  * p->map pointing at it (prep_nfkc.c). */
 kz_err kz_xprep_nfkc(kz_xprep *p, const unsigned char *src, size_t len);

@@ -210,15 +210,5 @@ kz_err kz_xprep_nfkc(kz_xprep *p, const unsigned char *src, size_t len)
             free(r);
         i = j;
     }
-    /* 64 zero bytes after the text (the NUL ending it among them): the
-     * finders' vector loops read whole 64-byte blocks, up to p->avail */
-    rc = kz_xprep_grow(&p->a, &p->ma, NULL, &p->cap_a, o + 64);
-    if (rc)
-        return rc;
-    memset(p->a + o, 0, 64);
-    p->s = p->a;
-    p->avail = o + 64;
-    p->n = o;
-    p->map = p->ma;
-    return KZ_OK;
+    return kz_xprep_publish(p, &p->a, &p->ma, NULL, &p->cap_a, o);
 }

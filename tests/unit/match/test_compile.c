@@ -17,6 +17,8 @@
 #include "kizuna/alloc.h"
 #include "kizuna/match.h"
 
+#include "indicator_json.h"
+
 #define BUNDLE "tests/data/match/indicators.json"
 
 static kz_match_set *compile_file(const char *path, const kz_match_opts *o)
@@ -111,25 +113,6 @@ static void test_include_options(void **state)
     kz_match_set_free(m);
 }
 
-/* One indicator JSON object around a pattern (quoted for JSON). */
-static kz_json *indicator(kz_arena *a, int n, const char *pattern)
-{
-    kz_buf b;
-    kz_buf_init(&b, 0);
-    assert_int_equal(kz_buf_printf(&b,
-                                   "{\"type\":\"indicator\",\"spec_version\":\"2.1\","
-                                   "\"id\":\"indicator--00000000-0000-4000-8000-%012d\","
-                                   "\"pattern_type\":\"stix\",\"pattern\":",
-                                   n),
-                     KZ_OK);
-    assert_int_equal(kz_json_write_string(&b, pattern, strlen(pattern), 0), KZ_OK);
-    assert_int_equal(kz_buf_append_str(&b, "}"), KZ_OK);
-    kz_json *v = NULL;
-    assert_int_equal(kz_json_parse(a, b.data, b.len, NULL, &v, NULL), KZ_OK);
-    kz_buf_release(&b);
-    return v;
-}
-
 static void test_classify_cases(void **state)
 {
     (void)state;
@@ -150,7 +133,7 @@ static void test_classify_cases(void **state)
         const char *want = line, *pattern = tab + 1;
         kz_match_builder *b = NULL;
         assert_int_equal(kz_match_builder_new(NULL, &b), KZ_OK);
-        assert_int_equal(kz_match_builder_add_object(b, indicator(a, n, pattern)), KZ_OK);
+        assert_int_equal(kz_match_builder_add_object(b, indicator_json(a, (size_t)n, pattern)), KZ_OK);
         kz_match_stats st;
         kz_match_builder_stats(b, &st);
         const char *got = st.simple ? "simple" : st.complex ? "complex"
@@ -183,8 +166,8 @@ static void test_long_values(void **state)
     kz_arena *a = kz_arena_new(0);
     kz_match_builder *b = NULL;
     assert_int_equal(kz_match_builder_new(NULL, &b), KZ_OK);
-    assert_int_equal(kz_match_builder_add_object(b, indicator(a, 1, pat)), KZ_OK);
-    kz_json *ind = indicator(a, 2, "[domain-name:value = 'example.com']");
+    assert_int_equal(kz_match_builder_add_object(b, indicator_json(a, 1, pat)), KZ_OK);
+    kz_json *ind = indicator_json(a, 2, "[domain-name:value = 'example.com']");
     name[0] = 'x';
     for (size_t i = 1; i + 1 < 1999; i += 2)
         memcpy(name + i, "\xc3\xa9", 2); /* e-acute, 2 bytes each: byte 1024 is mid-character */

@@ -21,6 +21,8 @@
 #include "kizuna/json.h"
 #include "kizuna/match.h"
 
+#include "indicator_json.h"
+
 #define N_EACH 1500
 
 static int count_hit(void *ctx, const kz_match_hit *h)
@@ -39,20 +41,7 @@ static size_t hits(const kz_match_set *m, kz_match_scratch *s, kz_match_kind k, 
 
 static void add_pattern(kz_match_builder *b, kz_arena *a, size_t id, const char *pat)
 {
-    kz_buf j;
-    kz_buf_init(&j, 0);
-    assert_int_equal(kz_buf_printf(&j,
-                                   "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":"
-                                   "\"indicator--00000000-0000-4000-8000-%012zu\","
-                                   "\"pattern_type\":\"stix\",\"pattern\":",
-                                   id),
-                     KZ_OK);
-    assert_int_equal(kz_json_write_string(&j, pat, strlen(pat), 0), KZ_OK);
-    assert_int_equal(kz_buf_append_str(&j, "}"), KZ_OK);
-    kz_json *v = NULL;
-    assert_int_equal(kz_json_parse(a, j.data, j.len, NULL, &v, NULL), KZ_OK);
-    assert_int_equal(kz_match_builder_add_object(b, v), KZ_OK);
-    kz_buf_release(&j);
+    assert_int_equal(kz_match_builder_add_object(b, indicator_json(a, id, pat)), KZ_OK);
 }
 
 static void test_string_filter(void **state)

@@ -17,6 +17,8 @@
 
 #include "kizuna/alloc.h"
 #include "kizuna/match.h"
+
+#include "indicator_json.h"
 #include "match/match_int.h"
 
 #define BUNDLE "tests/data/match/indicators.json"
@@ -41,20 +43,7 @@ static kz_match_set *compile_patterns(const char *const *pats, size_t n, const k
     assert_int_equal(kz_match_builder_new(o, &b), KZ_OK);
     kz_arena *a = kz_arena_new(0);
     for (size_t i = 0; i < n; i++) {
-        kz_buf j;
-        kz_buf_init(&j, 0);
-        assert_int_equal(kz_buf_printf(&j,
-                                       "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":"
-                                       "\"indicator--00000000-0000-4000-8000-%012zu\","
-                                       "\"pattern_type\":\"stix\",\"pattern\":",
-                                       i + 1),
-                         KZ_OK);
-        assert_int_equal(kz_json_write_string(&j, pats[i], strlen(pats[i]), 0), KZ_OK);
-        assert_int_equal(kz_buf_append_str(&j, "}"), KZ_OK);
-        kz_json *v = NULL;
-        assert_int_equal(kz_json_parse(a, j.data, j.len, NULL, &v, NULL), KZ_OK);
-        assert_int_equal(kz_match_builder_add_object(b, v), KZ_OK);
-        kz_buf_release(&j);
+        assert_int_equal(kz_match_builder_add_object(b, indicator_json(a, i + 1, pats[i])), KZ_OK);
     }
     kz_arena_free(a);
     kz_match_set *m = NULL;
