@@ -64,5 +64,6 @@ int cmd_verify(kz_cli *cli, int argc, char **argv);
 int cmd_match(kz_cli *cli, int argc, char **argv);
 int cmd_warninglist(kz_cli *cli, int argc, char **argv);
 int cmd_stats(kz_cli *cli, int argc, char **argv);
+int cmd_score(kz_cli *cli, int argc, char **argv);
 
 #endif

@@ -29,6 +29,7 @@ static const kz_cmd commands[] = {
     {"serve", cmd_serve, KZ_CMD_NEEDS_DATA, "serve TAXII 2.1 over HTTPS"},
     {"sign", cmd_sign, 0, "sign every object of a STIX bundle with the node key"},
     {"stats", cmd_stats, KZ_CMD_NEEDS_DATA, "provider concentration of a collection's IOCs"},
+    {"score", cmd_score, KZ_CMD_NEEDS_DATA, "indicator scores with decay, lowest first"},
     {"search", cmd_search, KZ_CMD_NEEDS_DATA, "full-text search of stored objects"},
     {"trust", cmd_trust, KZ_CMD_NEEDS_DATA, "add, list or remove partners' signing keys"},
     {"validate", cmd_validate, 0, "check STIX 2.1 bundles, objects or envelopes"},
