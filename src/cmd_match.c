@@ -13,12 +13,14 @@
 #include "kizuna/buf.h"
 #include "kizuna/json.h"
 #include "kizuna/match.h"
+#include "kizuna/score.h"
 #include "kizuna/store.h"
 #include "match_run.h"
 
 static const char usage_text[] =
     "usage: kizuna match (--indicators FILE | --collection C)... [--explain]\n"
     "                    [--subdomains] [--include-revoked] [--include-expired]\n"
+    "                    [--min-score N]\n"
     "                    [--values FILE] [log options] [LOG...]\n"
     "\n"
     "Compiles STIX indicators (pattern_type stix) from bundle files and/or\n"
@@ -32,7 +34,10 @@ static const char usage_text[] =
     "                     else on stderr)\n"
     "  --subdomains       a domain indicator also hits its subdomains\n"
     "  --include-revoked  do not skip revoked indicators\n"
-    "  --include-expired  do not skip indicators whose valid_until has passed\n";
+    "  --include-expired  do not skip indicators whose valid_until has passed\n"
+    "  --min-score N      skip indicators whose decay score is below N (0..100;\n"
+    "                     default: match.min_score in kizuna.conf, else off);\n"
+    "                     from a file the score ignores sightings (docs/score.md)\n";
 
 #define MAX_SOURCES 64
 #define MAX_VALUE_LINE (1u << 20)
@@ -120,13 +125,28 @@ static void explain(const kz_match_set *m, FILE *f)
         fprintf(f, "note: ... %zu more\n", nn - EXPLAIN_NOTES);
 }
 
-static int load_file(kz_match_builder *b, const char *path)
+/* --min-score: the parameters, the threshold (-1: off) and what it left out. */
+typedef struct score_opt {
+    kz_score_params p;
+    int min;
+    int64_t now;
+    kz_score_filter_stats st;
+} score_opt;
+
+static kz_err add_scored(void *ctx, const kz_json *obj)
+{
+    return kz_match_builder_add_object(ctx, obj);
+}
+
+static int load_file(kz_match_builder *b, const char *path, score_opt *so)
 {
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return kz_cli_error("cannot open '%s': %s", path, strerror(errno));
     char msg[300];
-    kz_err rc = kz_match_builder_add_fd(b, fd, msg, sizeof msg);
+    kz_err rc = so->min < 0 ? kz_match_builder_add_fd(b, fd, msg, sizeof msg)
+                            : kz_score_filter_fd(&so->p, fd, 0, so->min, so->now, add_scored, b,
+                                                 &so->st, msg, sizeof msg);
     if (fd != 0)
         close(fd);
     if (rc == KZ_EPARSE)
@@ -136,7 +156,8 @@ static int load_file(kz_match_builder *b, const char *path)
     return 0;
 }
 
-static int load_collections(kz_cli *cli, kz_match_builder *b, const char **colls, size_t n)
+static int load_collections(kz_cli *cli, kz_match_builder *b, const char **colls, size_t n,
+                            score_opt *so)
 {
     const char *dir = kz_cli_need_data(cli, "match");
     if (!dir)
@@ -147,14 +168,20 @@ static int load_collections(kz_cli *cli, kz_match_builder *b, const char **colls
     if (rc)
         return kz_cli_error("cannot open the node in '%s': %s", dir, err[0] ? err : kz_strerror(rc));
     int ret = 0;
+    kz_score_node *node = NULL;
+    if (so->min >= 0 && (rc = kz_score_node_open(dir, s, &node, err, sizeof err)) != KZ_OK)
+        ret = kz_cli_error("match: %s", err[0] ? err : kz_strerror(rc));
     for (size_t i = 0; i < n && !ret; i++) {
-        rc = kz_match_builder_add_store(b, s, colls[i]);
+        rc = node ? kz_score_filter_store(node, s, colls[i], so->min, so->now, add_scored, b,
+                                          &so->st)
+                  : kz_match_builder_add_store(b, s, colls[i]);
         if (rc == KZ_ENOTFOUND)
             ret = kz_cli_error("no collection '%s'", colls[i]);
         else if (rc)
             ret = kz_cli_error("collection '%s': %s", colls[i],
                                rc == KZ_EDB ? kz_store_errmsg(s) : kz_strerror(rc));
     }
+    kz_score_node_free(node);
     kz_store_close(s);
     return ret;
 }
@@ -216,6 +243,8 @@ int cmd_match(kz_cli *cli, int argc, char **argv)
     kz_match_opts mo = {0};
     match_run_opts ro;
     match_run_init(&ro);
+    score_opt so = {.min = -1, .now = kz_score_now_us()};
+    bool min_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -241,6 +270,14 @@ int cmd_match(kz_cli *cli, int argc, char **argv)
             mo.include_revoked = true;
         } else if (strcmp(a, "--include-expired") == 0) {
             mo.include_expired = true;
+        } else if (strcmp(a, "--min-score") == 0 && has) {
+            char *end = NULL;
+            long v = strtol(argv[++i], &end, 10);
+            if (!*argv[i] || *end || v < 0 || v > 100)
+                return kz_cli_usage("match", "--min-score takes an integer from 0 to 100, not '%s'",
+                                    argv[i]);
+            so.min = (int)v;
+            min_given = true;
         } else {
             int t = match_run_option(&ro, argc, argv, &i); /* logs: match_run.c */
             if (t < 0)
@@ -254,15 +291,29 @@ int cmd_match(kz_cli *cli, int argc, char **argv)
     bool logs = match_run_wanted(&ro);
     if (!values && !want_explain && !logs)
         return kz_cli_usage("match", "nothing to match: give --values FILE (or --explain)");
+    /* kizuna.conf: the scoring parameters, and match.min_score unless
+     * --min-score said otherwise */
+    kz_score_params_defaults(&so.p);
+    if (cli->data_dir && *cli->data_dir) {
+        char err[300] = "";
+        int given = so.min;
+        if (kz_score_params_load_node(&so.p, cli->data_dir, err, sizeof err))
+            return kz_cli_error("match: %s", err);
+        so.min = min_given ? given : so.p.match_min_score;
+    }
     kz_match_builder *b = NULL;
     kz_err rc = kz_match_builder_new(&mo, &b);
     if (rc)
         return kz_cli_error("%s", kz_strerror(rc));
     int ret = 0;
     for (size_t i = 0; i < nf && !ret; i++)
-        ret = load_file(b, files[i]);
+        ret = load_file(b, files[i], &so);
     if (!ret && nc)
-        ret = load_collections(cli, b, colls, nc);
+        ret = load_collections(cli, b, colls, nc, &so);
+    if (!ret && so.min >= 0 && (ro.stats || want_explain))
+        fprintf(stderr, "kizuna: match: min-score %d: %zu of %zu indicators skipped (score below "
+                        "%d), %zu not scorable\n",
+                so.min, so.st.skipped, so.st.indicators, so.min, so.st.unscored);
     if (ret) {
         kz_match_builder_free(b);
         return KZ_EXIT_ERROR;

@@ -225,4 +225,32 @@ kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *vers
 /* The current time in microseconds. */
 int64_t kz_score_now_us(void);
 
+/* ---- filtering a source of objects by score ----
+ * Hands every object of a source to fn except the live indicators scoring
+ * below min_score (revoked and expired ones are passed on: the consumer has
+ * its own rules for them; so are indicators that cannot be scored). fn gets
+ * the parsed object (valid during the call); an error from it stops. */
+typedef kz_err (*kz_score_keep_fn)(void *ctx, const kz_json *obj);
+typedef struct kz_score_filter_stats {
+    size_t indicators; /* indicators seen */
+    size_t skipped;    /* left out: score below min_score */
+    size_t unscored;   /* indicators passed on unscored (no pattern / valid_from) */
+    size_t unparsed;   /* elements that are not JSON objects: dropped */
+} kz_score_filter_stats;
+
+/* A STIX document on fd (bundle, envelope, array or one object), read in
+ * bounded memory (max_object per element; 0: 4 MiB). Scored with p alone:
+ * a file brings no sightings from the store, so the anchor is valid_from.
+ * KZ_EPARSE with a reason and byte offset in msg for a malformed document
+ * (elements before it were handed on), KZ_EIO, KZ_ENOMEM, or fn's error. */
+kz_err kz_score_filter_fd(const kz_score_params *p, int fd, size_t max_object, int min_score,
+                          int64_t now_us, kz_score_keep_fn fn, void *ctx,
+                          kz_score_filter_stats *st, char *msg, size_t msg_len);
+/* The latest version of every indicator of collection, scored by node n
+ * (sightings of every collection, peers). KZ_ENOTFOUND, KZ_EDB, KZ_ENOMEM,
+ * or fn's error. */
+kz_err kz_score_filter_store(kz_score_node *n, kz_store *s, const char *collection, int min_score,
+                             int64_t now_us, kz_score_keep_fn fn, void *ctx,
+                             kz_score_filter_stats *st);
+
 #endif
