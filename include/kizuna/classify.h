@@ -112,7 +112,7 @@ kz_err kz_classify_train_dir(const char *dir, const kz_classify_train_opts *opts
 /* Parses JSON lines; each object must have string members "text" and
  * "attack_id" (other members are ignored; blank lines are skipped). The
  * examples and their strings live in arena a (weight 1). On error
- * *ex/*n are untouched and errbuf says which line and why
+ * *ex and *n are untouched and errbuf says which line and why
  * ("line 12: missing \"attack_id\""). KZ_EPARSE, KZ_ETOOBIG, KZ_ENOMEM. */
 kz_err kz_classify_read_jsonl(const char *buf, size_t len, kz_arena *a, kz_classify_example **ex,
                               size_t *n, char *errbuf, size_t cap);

@@ -1,0 +1,275 @@
+/* train.c - training the classifier: multinomial logistic regression
+ * (softmax) over the hashed features, by stochastic gradient descent with a
+ * linearly decaying rate and L2 regularisation, deterministic to the byte.
+ *
+ * Determinism: examples are shuffled by a splitmix64 stream from the seed
+ * (no rand()); one thread; every sum runs in a fixed order (the per-class
+ * loops are element-wise, so a compiler that vectorises them does not
+ * reorder any addition); no -ffast-math. The gcc and clang builds write the
+ * same bytes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/classify_int.h"
+#include "kizuna/alloc.h"
+
+void kz_train_defaults(kz_train_cfg *cfg)
+{
+    cfg->feat.bits = 16;
+    cfg->feat.flags = KZ_FEAT_ALL;
+    cfg->feat.cmin = 3;
+    cfg->feat.cmax = 5;
+    cfg->epochs = 20;
+    cfg->rate = 0.5;
+    cfg->l2 = 1e-6;
+    cfg->average = false;
+}
+
+void kz_train_apply_opts(kz_train_cfg *cfg, const kz_classify_train_opts *opts)
+{
+    if (!opts)
+        return;
+    if (opts->epochs)
+        cfg->epochs = opts->epochs;
+    if (opts->l2 >= 0)
+        cfg->l2 = opts->l2;
+    if (opts->rate > 0)
+        cfg->rate = opts->rate;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Everything one training run holds; freed in one place (train_release). */
+typedef struct trainer {
+    const char **cls;  /* sorted distinct labels */
+    uint32_t ncls;
+    uint32_t *y;       /* class of each example */
+    size_t *off;       /* example i's rows are rows[off[i]..off[i+1]) */
+    uint32_t *rows;
+    uint8_t *used;     /* bitmap of buckets with a row */
+    uint32_t *row_of;  /* bucket -> row */
+    uint32_t nrows;
+    float *w;          /* nrows x ncls, times wscale */
+    double *bias;
+    uint32_t *perm;
+} trainer;
+
+static void train_release(trainer *t)
+{
+    kz_free(t->cls);
+    kz_free(t->y);
+    kz_free(t->off);
+    kz_free(t->rows);
+    kz_free(t->used);
+    kz_free(t->row_of);
+    kz_free(t->w);
+    kz_free(t->bias);
+    kz_free(t->perm);
+}
+
+static kz_err check_examples(const kz_classify_example *ex, size_t n)
+{
+    if (!ex || !n || n > UINT32_MAX)
+        return KZ_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        size_t ll = ex[i].label ? strlen(ex[i].label) : 0;
+        if (!ll || ll >= KZ_CLASSIFY_MAX_LABEL)
+            return KZ_EINVAL;
+        if (!(ex[i].weight > 0) || !isfinite(ex[i].weight))
+            return KZ_EINVAL;
+        if (!ex[i].text && ex[i].len)
+            return KZ_EINVAL;
+    }
+    return KZ_OK;
+}
+
+/* The class table (sorted distinct labels) and each example's class. */
+static kz_err build_classes(trainer *t, const kz_classify_example *ex, size_t n)
+{
+    const char **all = kz_malloc(n * sizeof *all);
+    if (!all)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        all[i] = ex[i].label;
+    qsort(all, n, sizeof *all, cmp_str);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!m || strcmp(all[m - 1], all[i]) != 0)
+            all[m++] = all[i];
+    t->cls = all;
+    if (m > KZ_CLASSIFY_MAX_CLASSES)
+        return KZ_EINVAL;
+    t->ncls = (uint32_t)m;
+    t->y = kz_malloc(n * sizeof *t->y);
+    if (!t->y)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const char **hit = bsearch(&ex[i].label, all, m, sizeof *all, cmp_str);
+        t->y[i] = (uint32_t)(hit - all);
+    }
+    return KZ_OK;
+}
+
+/* Extracts every example's features once, then numbers the buckets used
+ * in ascending order (the model file's row order). */
+static kz_err build_rows(trainer *t, const kz_classify_example *ex, size_t n,
+                         const kz_feat_cfg *fc)
+{
+    uint32_t ids[KZ_FEAT_MAX_RAW];
+    size_t cap = 1u << 16, len = 0;
+    size_t nb = (size_t)1 << fc->bits;
+    t->off = kz_malloc((n + 1) * sizeof *t->off);
+    t->rows = kz_malloc(cap * sizeof *t->rows);
+    t->used = kz_calloc(nb / 8, 1);
+    t->row_of = kz_malloc(nb * sizeof *t->row_of);
+    if (!t->off || !t->rows || !t->used || !t->row_of)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = kz_feat_extract(fc, ex[i].text, ex[i].len, ids);
+        if (len + k > cap) {
+            while (len + k > cap)
+                cap *= 2;
+            uint32_t *g = kz_realloc(t->rows, cap * sizeof *g);
+            if (!g)
+                return KZ_ENOMEM;
+            t->rows = g;
+        }
+        t->off[i] = len;
+        for (size_t j = 0; j < k; j++) {
+            t->rows[len++] = ids[j];
+            t->used[ids[j] / 8] |= (uint8_t)(1u << (ids[j] % 8));
+        }
+    }
+    t->off[n] = len;
+    uint32_t r = 0;
+    for (size_t b = 0; b < nb; b++)
+        t->row_of[b] = (t->used[b / 8] >> (b % 8) & 1) ? r++ : KZ_NO_ROW;
+    t->nrows = r;
+    for (size_t j = 0; j < len; j++)
+        t->rows[j] = t->row_of[t->rows[j]];
+    return KZ_OK;
+}
+
+/* One SGD step on example i at rate lr. ws is the weights' common scale
+ * (Bottou's trick: L2 decay multiplies ws instead of every weight). */
+static void sgd_step(trainer *t, const kz_classify_example *e, size_t i, double lr, double l2,
+                     double *ws, float *z, double *g)
+{
+    uint32_t nc = t->ncls;
+    const uint32_t *r = t->rows + t->off[i];
+    size_t nf = t->off[i + 1] - t->off[i];
+    double x = nf ? 1.0 / sqrt((double)nf) : 0;
+    for (uint32_t k = 0; k < nc; k++)
+        z[k] = 0;
+    for (size_t j = 0; j < nf; j++) {
+        const float *w = t->w + (size_t)r[j] * nc;
+        for (uint32_t k = 0; k < nc; k++)
+            z[k] += w[k];
+    }
+    double zmax = -HUGE_VAL, sum = 0;
+    for (uint32_t k = 0; k < nc; k++) {
+        g[k] = t->bias[k] + *ws * x * (double)z[k];
+        if (g[k] > zmax)
+            zmax = g[k];
+    }
+    for (uint32_t k = 0; k < nc; k++) {
+        g[k] = exp(g[k] - zmax);
+        sum += g[k];
+    }
+    for (uint32_t k = 0; k < nc; k++)
+        g[k] = (double)e->weight * (g[k] / sum - (k == t->y[i] ? 1.0 : 0.0));
+    for (uint32_t k = 0; k < nc; k++)
+        t->bias[k] -= lr * g[k];
+    *ws *= 1.0 - lr * l2;
+    if (*ws < 1e-6) {
+        size_t all = (size_t)t->nrows * nc;
+        for (size_t j = 0; j < all; j++)
+            t->w[j] = (float)((double)t->w[j] * *ws);
+        *ws = 1.0;
+    }
+    for (uint32_t k = 0; k < nc; k++)
+        z[k] = (float)(lr * x * g[k] / *ws);
+    for (size_t j = 0; j < nf; j++) {
+        float *w = t->w + (size_t)r[j] * nc;
+        for (uint32_t k = 0; k < nc; k++)
+            w[k] -= z[k];
+    }
+}
+
+kz_err kz_classify_train_cfg(const kz_classify_example *ex, size_t n, const kz_train_cfg *cfg,
+                             const kz_classify_train_opts *opts, kz_buf *out)
+{
+    trainer t;
+    float z[KZ_CLASSIFY_MAX_CLASSES];
+    double g[KZ_CLASSIFY_MAX_CLASSES];
+    memset(&t, 0, sizeof t);
+    kz_err rc = check_examples(ex, n);
+    if (rc)
+        return rc;
+    rc = build_classes(&t, ex, n);
+    if (rc)
+        goto fail;
+    rc = build_rows(&t, ex, n, &cfg->feat);
+    if (rc)
+        goto fail;
+    rc = KZ_ENOMEM;
+    if ((size_t)t.nrows * t.ncls > KZ_CLASSIFY_MAX_MODEL) {
+        rc = KZ_ETOOBIG;
+        goto fail;
+    }
+    t.w = kz_calloc((size_t)t.nrows * t.ncls + 1, sizeof *t.w);
+    t.bias = kz_calloc(t.ncls, sizeof *t.bias);
+    t.perm = kz_malloc(n * sizeof *t.perm);
+    if (!t.w || !t.bias || !t.perm)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        t.perm[i] = (uint32_t)i;
+
+    uint64_t seed = opts ? opts->seed : 0;
+    double ws = 1.0, steps = (double)cfg->epochs * (double)n, step = 0;
+    for (uint32_t ep = 0; ep < cfg->epochs; ep++) {
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t j = (size_t)(splitmix64(&seed) % (i + 1));
+            uint32_t tmp = t.perm[i];
+            t.perm[i] = t.perm[j];
+            t.perm[j] = tmp;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double lr = cfg->rate * (1.0 - step / steps);
+            step += 1;
+            sgd_step(&t, &ex[t.perm[i]], t.perm[i], lr, cfg->l2, &ws, z, g);
+        }
+        if (opts && opts->progress)
+            opts->progress(opts->progress_ctx, ep + 1, cfg->epochs);
+    }
+    size_t all = (size_t)t.nrows * t.ncls;
+    for (size_t j = 0; j < all; j++)
+        t.w[j] = (float)((double)t.w[j] * ws);
+
+    kz_model_out m = {cfg->feat, t.ncls, t.nrows, t.cls, t.bias, t.used, t.w};
+    rc = kz_model_write(&m, out);
+fail:
+    train_release(&t);
+    return rc;
+}
+
+kz_err kz_classify_train(const kz_classify_example *ex, size_t n,
+                         const kz_classify_train_opts *opts, kz_buf *out)
+{
+    kz_train_cfg cfg;
+    kz_train_defaults(&cfg);
+    kz_train_apply_opts(&cfg, opts);
+    return kz_classify_train_cfg(ex, n, &cfg, opts, out);
+}
