@@ -5,17 +5,29 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kizuna/arena.h"
+#include "kizuna/buf.h"
+#include "kizuna/fed_sign.h"
+#include "kizuna/json.h"
+#include "kizuna/score.h"
 #include "kizuna/store.h"
 #include "kizuna/uuid.h"
 
 static const char usage_text[] =
     "usage: kizuna export --collection C [--type T]... [--id ID]... [--added-after TS]\n"
     "                     [--version all|first|last|TS] [--spec-version V]\n"
+    "                     [--valid-until-from-score]\n"
     "\n"
     "Writes the objects of collection C (alias or id) as one STIX 2.1 bundle\n"
     "on stdout, in the order they were added. By default the last version of\n"
     "each object; --version all gives every version. Filters may be repeated\n"
-    "(up to 64 each) and are OR-ed within a kind, AND-ed across kinds.\n";
+    "(up to 64 each) and are OR-ed within a kind, AND-ed across kinds.\n"
+    "\n"
+    "  --valid-until-from-score  indicators without valid_until get one: the time\n"
+    "                     their decay score reaches 0 (docs/score.md). This changes\n"
+    "                     the exported content under the same id and modified; an\n"
+    "                     object signed by this node is signed again, one signed by\n"
+    "                     another key is exported unchanged.\n";
 
 #define MAX_FILTER 64
 #define PAGE 1000
@@ -23,13 +35,68 @@ static const char usage_text[] =
 typedef struct exp_ctx {
     size_t n;
     bool failed;
+    /* --valid-until-from-score */
+    kz_score_node *score;
+    kz_fed_key *key; /* the node key (re-signs what it signed), or NULL */
+    kz_arena *a;
+    kz_buf b;
+    int64_t now;
+    size_t set, resigned, kept_signed;
+    kz_err rc;
 } exp_ctx;
+
+/* The bytes to write for r: its own, or (--valid-until-from-score) a copy
+ * of an indicator with valid_until set. */
+static kz_err with_valid_until(exp_ctx *e, const kz_store_record *r, const char **json,
+                               size_t *len)
+{
+    kz_json *v = NULL;
+    kz_arena_reset(e->a);
+    kz_err rc = kz_json_parse(e->a, r->json, r->json_len, NULL, &v, NULL);
+    if (rc == KZ_ENOMEM)
+        return rc;
+    bool changed = false;
+    if (!rc && v->type == KZ_JSON_OBJECT)
+        rc = kz_score_set_valid_until(e->score, e->a, v, r->version, e->now, &changed);
+    if (rc || !changed)
+        return rc == KZ_ENOMEM ? rc : KZ_OK;
+    /* A kizuna signature covers every value: ours is made again, another
+     * node's cannot be, so that object goes out as it came. */
+    const kz_json *sig = kz_json_get(kz_json_get(v, "extensions"), KZ_FED_SIG_EXT_ID);
+    if (sig) {
+        const char *kid = kz_json_get_string(sig, "key");
+        if (!e->key || !kid || strcmp(kid, kz_fed_key_id(e->key)) != 0) {
+            e->kept_signed++;
+            return KZ_OK;
+        }
+        kz_json *signed_v = NULL;
+        rc = kz_fed_sign_object(e->a, v, e->key, &signed_v);
+        if (rc)
+            return rc;
+        v = signed_v;
+        e->resigned++;
+    }
+    kz_buf_reset(&e->b);
+    rc = kz_json_write(&e->b, v, 0);
+    if (rc)
+        return rc;
+    e->set++;
+    *json = e->b.data;
+    *len = e->b.len;
+    return KZ_OK;
+}
 
 static int write_obj(void *ctx, const kz_store_record *r)
 {
     exp_ctx *e = ctx;
-    if (fputs(e->n ? ",\n" : "\n", stdout) == EOF ||
-        fwrite(r->json, 1, r->json_len, stdout) != r->json_len) {
+    const char *json = r->json;
+    size_t len = r->json_len;
+    if (e->score && strcmp(r->type, "indicator") == 0) {
+        e->rc = with_valid_until(e, r, &json, &len);
+        if (e->rc)
+            return 1;
+    }
+    if (fputs(e->n ? ",\n" : "\n", stdout) == EOF || fwrite(json, 1, len, stdout) != len) {
         e->failed = true;
         return 1;
     }
@@ -50,6 +117,7 @@ int cmd_export(kz_cli *cli, int argc, char **argv)
     const char *types[MAX_FILTER], *ids[MAX_FILTER], *specs[MAX_FILTER], *vts[MAX_FILTER];
     kz_store_filter f = {.types = types, .ids = ids, .spec_versions = specs, .version_ts = vts,
                          .want_json = true, .limit = PAGE};
+    bool from_score = false;
     static const struct {
         const char *name;
         unsigned bit;
@@ -92,6 +160,8 @@ int cmd_export(kz_cli *cli, int argc, char **argv)
                 if (add_list(vts, &f.n_version_ts, v, "--version"))
                     return KZ_EXIT_ERROR;
             }
+        } else if (strcmp(a, "--valid-until-from-score") == 0) {
+            from_score = true;
         } else {
             return kz_cli_usage("export", "unknown option or missing value '%s'", a);
         }
@@ -112,6 +182,24 @@ int cmd_export(kz_cli *cli, int argc, char **argv)
         kz_store_close(s);
         return ret;
     }
+    exp_ctx e = {0};
+    if (from_score) {
+        e.now = kz_score_now_us();
+        e.a = kz_arena_new(0);
+        kz_buf_init(&e.b, 0);
+        rc = e.a ? kz_score_node_open(cli->data_dir, s, &e.score, err, sizeof err) : KZ_ENOMEM;
+        if (!rc) {
+            kz_err krc = kz_fed_key_load_dir(cli->data_dir, &e.key);
+            if (krc && krc != KZ_ENOTFOUND)
+                rc = krc;
+        }
+        if (rc) {
+            kz_score_node_free(e.score);
+            kz_arena_free(e.a);
+            kz_store_close(s);
+            return kz_cli_error("export: %s", rc == KZ_ENOMEM ? kz_strerror(rc) : err);
+        }
+    }
     kz_uuid u;
     char bid[KZ_UUID_STR];
     rc = kz_uuid_v4(&u);
@@ -121,25 +209,35 @@ int cmd_export(kz_cli *cli, int argc, char **argv)
     }
     kz_uuid_format(&u, bid);
     printf("{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", bid);
-    exp_ctx e = {0};
     kz_store_page page;
     char next[KZ_STORE_CURSOR_MAX] = "";
     int ret = KZ_EXIT_OK;
     do {
         f.next = next[0] ? next : NULL;
         rc = kz_store_query(s, &f, write_obj, &e, &page);
+        if (!rc)
+            rc = e.rc;
         if (rc || e.failed)
             break;
         memcpy(next, page.next, sizeof next);
     } while (page.more);
     if (rc)
-        ret = kz_cli_error("export: %s", kz_store_errmsg(s));
+        ret = kz_cli_error("export: %s", rc == e.rc ? kz_strerror(rc) : kz_store_errmsg(s));
     else if (e.failed)
         ret = kz_cli_error("export: cannot write to standard output");
     else
         printf("%s]}\n", e.n ? "\n" : "");
     if (fflush(stdout) != 0 && ret == KZ_EXIT_OK)
         ret = kz_cli_error("export: cannot write to standard output");
+    if (from_score && ret == KZ_EXIT_OK && !cli->quiet)
+        fprintf(stderr, "kizuna: export: valid_until set on %zu indicator(s) (%zu signed again); "
+                        "%zu signed by another key left unchanged\n",
+                e.set, e.resigned, e.kept_signed);
+    kz_fed_key_free(e.key);
+    kz_score_node_free(e.score);
+    kz_arena_free(e.a);
+    if (from_score)
+        kz_buf_release(&e.b);
     kz_store_close(s);
     return ret;
 }

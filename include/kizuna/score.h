@@ -32,6 +32,7 @@
 
 typedef struct kz_json kz_json;
 typedef struct kz_store kz_store;
+typedef struct kz_arena kz_arena;
 
 /* ---- type classes ---- */
 typedef enum kz_score_class {
@@ -252,5 +253,13 @@ kz_err kz_score_filter_fd(const kz_score_params *p, int fd, size_t max_object, i
 kz_err kz_score_filter_store(kz_score_node *n, kz_store *s, const char *collection, int min_score,
                              int64_t now_us, kz_score_keep_fn fn, void *ctx,
                              kz_score_filter_stats *st);
+
+/* ---- valid_until from the score ---- */
+/* For an indicator without valid_until that is not revoked: sets
+ * obj.valid_until (in place, the string in arena a) to its zero crossing
+ * (anchor + tau, scored by n at now_us) and sets *changed. Anything else is
+ * left alone (*changed false). KZ_ENOMEM. */
+kz_err kz_score_set_valid_until(kz_score_node *n, kz_arena *a, kz_json *obj, const char *version,
+                                int64_t now_us, bool *changed);
 
 #endif

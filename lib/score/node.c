@@ -151,3 +151,27 @@ kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *vers
     kz_score_eval(&n->p, &in, now_us, out);
     return KZ_OK;
 }
+
+kz_err kz_score_set_valid_until(kz_score_node *n, kz_arena *a, kz_json *obj, const char *version,
+                                int64_t now_us, bool *changed)
+{
+    *changed = false;
+    if (kz_json_get(obj, "valid_until"))
+        return KZ_OK;
+    kz_score_result r;
+    if (kz_score_node_eval(n, obj, version, now_us, &r) || r.state == KZ_SCORE_REVOKED)
+        return KZ_OK;
+    /* whole seconds when the zero crossing has no fraction (the usual case) */
+    char ts[KZ_TIME_MAX];
+    kz_store_format_us(r.zero_us, ts);
+    char *dot = strchr(ts, '.');
+    if (dot && r.zero_us % 1000000 == 0)
+        memcpy(dot, "Z", 2);
+    kz_json *v = kz_json_new_string(a, ts);
+    if (!v)
+        return KZ_ENOMEM;
+    kz_err rc = kz_json_object_set(a, obj, "valid_until", v);
+    if (!rc)
+        *changed = true;
+    return rc;
+}
