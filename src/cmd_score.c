@@ -275,7 +275,8 @@ int cmd_score(kz_cli *cli, int argc, char **argv)
                      : kz_cli_error("score: %s", kz_strerror(KZ_ENOMEM));
     size_t shown = 0;
     if (!ret) {
-        qsort(l.rows, l.n, sizeof *l.rows, by_score);
+        if (l.n)
+            qsort(l.rows, l.n, sizeof *l.rows, by_score);
         kz_buf b;
         kz_buf_init(&b, 0);
         bool ok = true;

@@ -79,6 +79,14 @@ static void drop(kz_taxii *t, tx_cache_entry *e)
     memset(e, 0, sizeof *e);
 }
 
+int64_t tx_data_version(kz_taxii *t)
+{
+    pthread_mutex_lock(&t->cache_lock);
+    int64_t v = data_version(t);
+    pthread_mutex_unlock(&t->cache_lock);
+    return v;
+}
+
 bool tx_cache_get(tx_req *r, const kz_buf *key, int64_t *version)
 {
     kz_taxii *t = r->t;

@@ -199,6 +199,18 @@ static char *dup_or(const char *s, const char *def)
     return kz_strdup(s ? s : def);
 }
 
+/* taxii.min_score: the node's scorer, only when it is set. A bad score.*
+ * key fails the start with the key named. */
+static kz_err open_score(kz_taxii *t, kz_store *s, char *errbuf, size_t errlen)
+{
+    t->score_version = -1;
+    kz_score_params p;
+    kz_err rc = kz_score_params_load_node(&p, t->data_dir, errbuf, errlen);
+    if (rc || p.taxii_min_score < 0)
+        return rc;
+    return kz_score_node_open(t->data_dir, s, &t->score, errbuf, errlen);
+}
+
 kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *errbuf,
                     size_t errlen)
 {
@@ -207,6 +219,7 @@ kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *e
     if (!t)
         return KZ_ENOMEM;
     pthread_mutex_init(&t->lock, NULL);
+    pthread_mutex_init(&t->score_lock, NULL);
     t->o = *o;
     t->auth = au;
     if (!t->o.max_content_length)
@@ -252,6 +265,9 @@ kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *e
     if (rc)
         goto fail;
     t->cache_off = o->no_cache;
+    rc = open_score(t, s, errbuf, errlen);
+    if (rc)
+        goto fail;
     *out = t;
     return KZ_OK;
 fail:
@@ -266,6 +282,8 @@ void kz_taxii_free(kz_taxii *t)
     for (size_t i = 0; i < t->n_pool; i++)
         kz_store_close(t->pool[i]);
     tx_cache_close(t);
+    kz_score_node_free(t->score);
+    pthread_mutex_destroy(&t->score_lock);
     sqlite3_close(t->sdb);
     kz_free(t->data_dir);
     kz_free(t->node_org);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "kizuna/score.h"
 #include "kizuna/store.h"
 #include "kizuna/taxii.h"
 
@@ -60,6 +61,13 @@ struct kz_taxii {
     tx_cache_entry cache[TX_CACHE_SLOTS];
     size_t cache_bytes;
     bool cache_off; /* kz_taxii_opts.no_cache */
+    /* taxii.min_score in kizuna.conf (docs/score.md): indicators scoring
+     * below it are left out of objects and manifest responses. NULL: off.
+     * score_lock guards the scorer and score_version, the data_version its
+     * sightings were read at (reloaded when the database changed). */
+    kz_score_node *score;
+    pthread_mutex_t score_lock;
+    int64_t score_version;
 };
 
 typedef struct tx_coll {
@@ -121,6 +129,8 @@ kz_err tx_cache_key(tx_req *r, const char *kind, kz_buf *key);
 /* On a hit fills the response (200, body, headers) and returns true.
  * *version gets the database version to store with a fresh response. */
 bool tx_cache_get(tx_req *r, const kz_buf *key, int64_t *version);
+/* The database's change counter now (-1 on error). */
+int64_t tx_data_version(kz_taxii *t);
 void tx_cache_put(tx_req *r, const kz_buf *key, int64_t version, const char *first,
                   const char *last);
 
