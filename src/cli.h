@@ -65,5 +65,7 @@ int cmd_match(kz_cli *cli, int argc, char **argv);
 int cmd_warninglist(kz_cli *cli, int argc, char **argv);
 int cmd_stats(kz_cli *cli, int argc, char **argv);
 int cmd_score(kz_cli *cli, int argc, char **argv);
+int cmd_classify(kz_cli *cli, int argc, char **argv);
+int cmd_model(kz_cli *cli, int argc, char **argv);
 
 #endif
