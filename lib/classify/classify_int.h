@@ -4,8 +4,8 @@
  * Features (features.c). The text (at most KZ_CLASSIFY_MAX_TEXT bytes) is
  * lower-cased byte-wise (A-Z only; other bytes, UTF-8 included, are kept as
  * they are) and cut into tokens: a token is a run of word bytes (a-z, 0-9,
- * '_' and every byte >= 0x80) in which the joiners '.', '-', '/', '\\' and
- * ':' are kept when a word byte stands on both sides, so that "cmd.exe",
+ * '_' and every byte >= 0x80) in which a run of the joiners '.', '-', '/',
+ * '\\' and ':' is kept when a word byte stands on both sides, so that "cmd.exe",
  * "t1059.003", "c:\windows\system32" and "powershell-empire" are one token
  * each (their parts still show through the character n-grams). Tokens longer
  * than KZ_FEAT_MAX_TOKEN bytes are cut to that length. Each token gives:

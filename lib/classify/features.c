@@ -64,15 +64,46 @@ uint64_t kz_model_fnv(const void *p, size_t n)
     return fnv_bytes(FNV_OFFSET, p, n);
 }
 
+/* The distinct ids so far, in order of first occurrence, and an
+ * open-addressing set of them on the stack. The set starts small and
+ * doubles at half load, so a short sentence clears only a few hundred
+ * bytes; a sentence with KZ_FEAT_MAX_RAW distinct ids stops there. */
 typedef struct raw_ids {
-    uint32_t id[KZ_FEAT_MAX_RAW];
+    uint32_t *id;
     size_t n;
+    uint32_t lg;
+    uint32_t set[2 * KZ_FEAT_MAX_RAW];
 } raw_ids;
+
+static void set_insert(raw_ids *r, uint32_t v)
+{
+    uint32_t mask = (1u << r->lg) - 1;
+    uint32_t s = (v * 0x9e3779b1u) >> (32 - r->lg);
+    while (r->set[s])
+        s = (s + 1) & mask;
+    r->set[s] = v;
+}
 
 static void push(raw_ids *r, uint32_t id)
 {
-    if (r->n < KZ_FEAT_MAX_RAW)
-        r->id[r->n++] = id;
+    uint32_t v = id + 1; /* 0 marks an empty slot; ids < 2^22 */
+    uint32_t mask = (1u << r->lg) - 1;
+    uint32_t s = (v * 0x9e3779b1u) >> (32 - r->lg);
+    if (r->n >= KZ_FEAT_MAX_RAW)
+        return;
+    while (r->set[s]) {
+        if (r->set[s] == v)
+            return;
+        s = (s + 1) & mask;
+    }
+    r->set[s] = v;
+    r->id[r->n++] = id;
+    if (2 * r->n >= (1u << r->lg) && (1u << r->lg) < 2 * KZ_FEAT_MAX_RAW) {
+        r->lg++;
+        memset(r->set, 0, sizeof r->set[0] << r->lg);
+        for (size_t i = 0; i < r->n; i++)
+            set_insert(r, r->id[i] + 1);
+    }
 }
 
 /* The features of one token tok[0..tl) (already lower-cased), given the
@@ -105,37 +136,16 @@ static void token_features(const kz_feat_cfg *cfg, const unsigned char *tok, siz
     }
 }
 
-/* Keeps the first occurrence of each id of r, in order, writing them to
- * out. An open-addressing set on the stack sized to the input. */
-static size_t dedup(const raw_ids *r, uint32_t *out)
-{
-    uint32_t set[2 * KZ_FEAT_MAX_RAW];
-    uint32_t lg = 4;
-    while ((1u << lg) < 2 * r->n)
-        lg++;
-    uint32_t mask = (1u << lg) - 1;
-    memset(set, 0, sizeof set[0] << lg);
-    size_t n = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        uint32_t v = r->id[i] + 1; /* 0 marks an empty slot; ids < 2^22 */
-        uint32_t s = (v * 0x9e3779b1u) >> (32 - lg);
-        while (set[s] && set[s] != v)
-            s = (s + 1) & mask;
-        if (!set[s]) {
-            set[s] = v;
-            out[n++] = r->id[i];
-        }
-    }
-    return n;
-}
-
 size_t kz_feat_extract(const kz_feat_cfg *cfg, const char *text, size_t len, uint32_t *ids)
 {
     const unsigned char *t = (const unsigned char *)text;
     raw_ids r;
     unsigned char tok[KZ_FEAT_MAX_TOKEN], prev[KZ_FEAT_MAX_TOKEN];
     size_t pl = 0;
+    r.id = ids;
     r.n = 0;
+    r.lg = 8;
+    memset(r.set, 0, sizeof r.set[0] << r.lg);
     if (len > KZ_CLASSIFY_MAX_TEXT)
         len = KZ_CLASSIFY_MAX_TEXT;
     size_t i = 0;
@@ -147,11 +157,24 @@ size_t kz_feat_extract(const kz_feat_cfg *cfg, const char *text, size_t len, uin
         size_t tl = 0;
         while (i < len) {
             uint8_t k = byte_class(t[i]);
-            /* A joiner stays only between two word bytes (the one before
-             * is guaranteed: a token starts with a word byte and joiners
-             * are only taken when a word byte follows). */
-            if (k == CH_OTHER || (k == CH_JOIN && (i + 1 >= len || byte_class(t[i + 1]) != CH_WORD)))
+            /* A run of joiners stays only between two word bytes (the
+             * one before is guaranteed: a token starts with a word byte):
+             * "c:\\windows" and "cmd.exe" are whole, "exe." ends. */
+            if (k == CH_OTHER)
                 break;
+            if (k == CH_JOIN) {
+                size_t j = i;
+                while (j < len && byte_class(t[j]) == CH_JOIN)
+                    j++;
+                if (j >= len || byte_class(t[j]) != CH_WORD)
+                    break;
+                /* The whole run at once: rescanning it per byte would be
+                 * quadratic in a long run of dots. */
+                for (; i < j; i++)
+                    if (tl < KZ_FEAT_MAX_TOKEN)
+                        tok[tl++] = t[i];
+                continue;
+            }
             if (tl < KZ_FEAT_MAX_TOKEN)
                 tok[tl++] = lower(t[i]);
             i++;
@@ -160,5 +183,5 @@ size_t kz_feat_extract(const kz_feat_cfg *cfg, const char *text, size_t len, uin
         memcpy(prev, tok, tl);
         pl = tl;
     }
-    return dedup(&r, ids);
+    return r.n;
 }

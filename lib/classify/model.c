@@ -90,6 +90,11 @@ static layout layout_of(uint64_t nclasses, uint32_t bits, uint64_t nrows)
     return l;
 }
 
+/* Bound on every weight and bias, far above what training gives (a few
+ * tens): with at most KZ_FEAT_MAX_RAW features a class score stays far
+ * from float overflow, so probabilities are always finite. */
+#define KZ_MODEL_MAX_WEIGHT 1e4f
+
 /* ---- writing ---- */
 
 kz_err kz_model_write(const kz_model_out *m, kz_buf *out)
@@ -119,7 +124,12 @@ kz_err kz_model_write(const kz_model_out *m, kz_buf *out)
     for (uint32_t k = 0; k < c; k++) {
         memcpy(f + l.classes + (size_t)k * KZ_CLASSIFY_MAX_LABEL, m->classes[k],
                strlen(m->classes[k]));
-        putf(f + l.bias + 4 * (size_t)k, (float)m->bias[k]);
+        double b = m->bias[k];
+        if (b > KZ_MODEL_MAX_WEIGHT)
+            b = KZ_MODEL_MAX_WEIGHT;
+        if (b < -KZ_MODEL_MAX_WEIGHT)
+            b = -KZ_MODEL_MAX_WEIGHT;
+        putf(f + l.bias + 4 * (size_t)k, (float)b);
     }
     memcpy(f + l.bitmap, m->used, ((size_t)1 << m->cfg.bits) / 8);
     /* int8 with one scale per row: a row's largest weight maps to 127. */
@@ -129,6 +139,8 @@ kz_err kz_model_write(const kz_model_out *m, kz_buf *out)
         for (uint32_t k = 0; k < c; k++)
             if (fabsf(w[k]) > mx)
                 mx = fabsf(w[k]);
+        if (mx > KZ_MODEL_MAX_WEIGHT) /* never in practice; the loader's bound */
+            mx = KZ_MODEL_MAX_WEIGHT;
         float scale = mx / 127.0f;
         putf(f + l.scales + 4 * (size_t)r, scale);
         int8_t *q = (int8_t *)(f + l.weights + (size_t)r * c);
@@ -226,8 +238,9 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
         for (const unsigned char *p = z; p < s + KZ_CLASSIFY_MAX_LABEL; p++)
             if (*p)
                 return bad(errbuf, cap, "model class %u has bytes after its id", k);
-        if (!isfinite(getf(f + l.bias + 4 * (size_t)k)))
-            return bad(errbuf, cap, "model class %u has a non-finite bias", k);
+        float b = getf(f + l.bias + 4 * (size_t)k);
+        if (!(b >= -KZ_MODEL_MAX_WEIGHT && b <= KZ_MODEL_MAX_WEIGHT))
+            return bad(errbuf, cap, "model class %u has a bias out of range", k);
     }
     uint64_t set = 0;
     for (uint64_t i = 0; i < ((uint64_t)1 << cfg.bits) / 8; i++)
@@ -237,8 +250,8 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
                    (unsigned long long)set, nrows);
     for (uint32_t r = 0; r < nrows; r++) {
         float s = getf(f + l.scales + 4 * (size_t)r);
-        if (!isfinite(s) || s < 0)
-            return bad(errbuf, cap, "model row %u has a bad scale", r);
+        if (!(s >= 0 && s <= KZ_MODEL_MAX_WEIGHT / 127))
+            return bad(errbuf, cap, "model row %u has a scale out of range", r);
     }
 
     /* One block: struct, bias, row_of, scale (4-aligned), classes, q. */
