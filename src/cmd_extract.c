@@ -69,12 +69,15 @@ static void usage(FILE *f)
     fputs("usage: kizuna extract [FILE|-] [--format stix|tsv|json] [--types T,...] [--html]\n"
           "                      [--lang auto|en|ja] [--tlp LEVEL] [--author NAME]\n"
           "                      [--publish --collection C] [--warninglists DIR] [--stats]\n"
+          "                      [--no-classify] [--classify-threshold P] [--model FILE]\n"
           "\n"
           "Finds indicators of compromise in a report written in English or Japanese\n"
           "(text, Markdown or HTML; '-' or no FILE reads standard input): IPv4 and IPv6\n"
           "addresses, domain names, URLs, e-mail addresses, MD5/SHA-1/SHA-256/SHA-512\n"
           "hashes, CVE ids and ATT&CK technique ids, also when defanged (hxxp, [.], [at])\n"
-          "or written with full-width characters. See docs/extract.md.\n"
+          "or written with full-width characters; with stix and json also the ATT&CK\n"
+          "techniques a classifier sees in the report's English sentences. See\n"
+          "docs/extract.md and docs/classify.md.\n"
           "\n"
           "  --format FORMAT  stix (default): a STIX 2.1 bundle - a report, an indicator\n"
           "                   per IOC not on a warninglist, the observables,\n"
@@ -434,7 +437,8 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     size_t len = 0;
     bool mapped = false;
     int r = read_all(path, &text, &len, &mapped);
-    if (!r && (r = kz_xstix_begin(xs, cli, format, path, text, len, o.input == KZ_EXTRACT_HTML)))
+    if (!r && (r = kz_xstix_begin(xs, cli, format, path, text, len, o.input == KZ_EXTRACT_HTML,
+                                  o.types)))
         input_release(text, len, mapped);
     if (r) {
         kz_xstix_free(xs);
@@ -461,11 +465,15 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
         rc = c.err;
     if (!rc && c.n_batch)
         rc = handle_batch(&c);
+    size_t items = c.n; /* json: the array's elements so far */
+    if (!rc)
+        rc = kz_xstix_classify(xs, text, len, o.input == KZ_EXTRACT_HTML, &c.out, &items);
     if (!rc && c.json)
-        rc = kz_xstix_json_close(xs, &c.out, c.n);
+        rc = kz_xstix_json_close(xs, &c.out, items);
     flush(&c, true);
     int xr = rc ? 0 : kz_xstix_end(xs, cli);
     size_t distinct = c.tsv ? c.n : kz_xstix_distinct(xs);
+    size_t classified = kz_xstix_classified(xs);
     kz_xstix_free(xs);
     kz_buf_release(&c.out);
     kz_buf_release(&c.vals);
@@ -495,5 +503,5 @@ int cmd_extract(kz_cli *cli, int argc, char **argv)
     input_release(text, len, mapped);
     if (xr)
         return xr;
-    return c.n ? KZ_EXIT_OK : KZ_EXIT_NEGATIVE;
+    return c.n || classified ? KZ_EXIT_OK : KZ_EXIT_NEGATIVE;
 }

@@ -1,8 +1,9 @@
 /* extract_stix.c - the parts of `kizuna extract` beyond the scanner: the
  * warninglist, STIX and publishing options, warninglist hits and the
  * provider-concentration summary of --format json, the STIX bundle of
- * --format stix and --publish into a node collection. cmd_extract.c calls
- * these with one line each (kz_xstix_*). */
+ * --format stix and --publish into a node collection, and the ATT&CK
+ * techniques the classifier finds in the report's sentences (json, stix).
+ * cmd_extract.c calls these with one line each (kz_xstix_*). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "classify_cli.h"
 #include "extract_stix.h"
+#include "kizuna/config.h"
 #include "kizuna/extract_report.h"
 #include "kizuna/fed_publish.h"
 #include "kizuna/store.h"
@@ -27,7 +30,15 @@ const char kz_xstix_help[] =
     "  --collection C   ... in collection C, signed with the node key as\n"
     "                   'kizuna import' does; the bundle is not printed\n"
     "  --no-warninglists\n"
-    "                   stix/json: consult no warninglist at all\n";
+    "                   stix/json: consult no warninglist at all\n"
+    "  --no-classify    stix/json: no ATT&CK technique classifier (by default each\n"
+    "                   sentence is classified and a technique whose best sentence\n"
+    "                   reaches the threshold is added as an attack-pattern, with\n"
+    "                   the sentence and its probability; tsv never classifies)\n"
+    "  --classify-threshold P\n"
+    "                   0..1 (default: extract.classify_threshold in kizuna.conf,\n"
+    "                   else 0.5)\n"
+    "  --model FILE     the classifier's model (default: as 'kizuna classify')\n";
 
 struct kz_xstix {
     kz_wl_cli wl;
@@ -43,6 +54,12 @@ struct kz_xstix {
     kz_extract_report *report;
     kz_warninglist_conc *conc; /* json: provider concentration */
     kz_arena *arena;
+    bool no_classify;
+    const char *classify_thr; /* --classify-threshold as given */
+    const char *model_path;   /* --model */
+    kz_classifier *model;     /* NULL: no classification */
+    double threshold;
+    size_t classified;        /* techniques the classifier added */
 };
 
 /* One run of `kizuna extract` per process: the state is static, so that
@@ -65,6 +82,7 @@ void kz_xstix_free(kz_xstix *x)
     kz_attack_names_free(x->attack);
     kz_arena_free(x->arena);
     kz_warninglist_conc_free(x->conc);
+    kz_classifier_free(x->model);
     memset(x, 0, sizeof *x);
 }
 
@@ -100,7 +118,12 @@ int kz_xstix_option(kz_xstix *x, int argc, char **argv, int *i)
         x->no_lists = true;
         return 1;
     }
-    static const char *const names[] = {"--tlp", "--author", "--name", "--collection", "-c"};
+    if (strcmp(a, "--no-classify") == 0) {
+        x->no_classify = true;
+        return 1;
+    }
+    static const char *const names[] = {"--tlp",    "--author", "--name", "--collection", "-c",
+                                        "--model", "--classify-threshold"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         bool err;
         const char *v = opt_value(argc, argv, i, names[k], &err);
@@ -127,6 +150,12 @@ int kz_xstix_option(kz_xstix *x, int argc, char **argv, int *i)
             x->author = v;
         } else if (k == 2) {
             x->name = v;
+        } else if (k == 5) {
+            x->model_path = v;
+        } else if (k == 6) {
+            x->classify_thr = v;
+            if (kz_ccli_parse_prob("extract", "--classify-threshold", v, &x->threshold))
+                return -1;
         } else {
             x->collection = v;
         }
@@ -153,8 +182,31 @@ static size_t expected_iocs(size_t len)
     return n < 1000000 ? n : 1000000;
 }
 
+/* The classifier for json and stix (not tsv, and not when --types leaves
+ * techniques out): a missing default model is one warning and no
+ * classification; a damaged model, or one named by --model that cannot be
+ * loaded, is an error. */
+static int classify_begin(kz_xstix *x, kz_cli *cli, uint32_t types)
+{
+    if (x->no_classify || x->tsv || (types && !(types & (1u << KZ_IOC_ATTACK))))
+        return 0;
+    if (!x->classify_thr) {
+        int r = kz_ccli_conf_threshold(cli, "extract", "extract.classify_threshold",
+                                       KZ_CCLI_EXTRACT_THRESHOLD, &x->threshold);
+        if (r)
+            return r;
+    }
+    char p[PATH_MAX];
+    if (!x->model_path && !kz_ccli_model_path(NULL, p, sizeof p)) {
+        fprintf(stderr, "kizuna: extract: warning: no classifier model '%s': techniques are "
+                        "not classified (--no-classify silences this)\n", p);
+        return 0;
+    }
+    return kz_ccli_load_model("extract", x->model_path, &x->model);
+}
+
 int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *path,
-                   const char *text, size_t len, bool html)
+                   const char *text, size_t len, bool html, uint32_t types)
 {
     x->stix = strcmp(format, "stix") == 0;
     x->json = strcmp(format, "json") == 0;
@@ -167,6 +219,9 @@ int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *pat
     if (x->publish && !kz_cli_need_data(cli, "extract"))
         return KZ_EXIT_ERROR;
     x->tsv = !x->stix && !x->json;
+    int cr = classify_begin(x, cli, types);
+    if (cr)
+        return cr;
     x->arena = kz_arena_new(0);
     if (!x->arena)
         return kz_cli_error("extract: out of memory");
@@ -284,6 +339,63 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
     if (!rc)
         rc = kz_buf_append_char(json_out, ']');
     return rc;
+}
+
+/* Appends the decimal digits of v. */
+static kz_err append_uint(kz_buf *b, size_t v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return kz_buf_append(b, d + i, sizeof d - i);
+}
+
+kz_err kz_xstix_classify(kz_xstix *x, const char *text, size_t len, bool html, kz_buf *json_out,
+                         size_t *n_items)
+{
+    if (!x->model || !x->report)
+        return KZ_OK;
+    kz_err rc = kz_extract_report_classify(x->report, x->model, text, len, html, x->threshold,
+                                           &x->classified);
+    if (rc || !x->json || !json_out)
+        return rc;
+    const kz_extract_technique *t;
+    size_t n = kz_extract_report_techniques(x->report, &t);
+    size_t line = 1, at = 0; /* the line of offset at; techniques come in order */
+    for (size_t i = 0; !rc && i < n; i++) {
+        for (; at < t[i].offset && at < len; at++)
+            line += text[at] == '\n';
+        rc = kz_buf_append_str(json_out, (*n_items)++ ? ",\n  {\"type\": \"attack-pattern\", "
+                                                       "\"value\": "
+                                                     : "[\n  {\"type\": \"attack-pattern\", "
+                                                       "\"value\": ");
+        if (!rc)
+            rc = kz_json_write_string(json_out, t[i].attack_id, strlen(t[i].attack_id), 0);
+        if (!rc)
+            rc = kz_buf_append_str(json_out, ", \"offset\": ");
+        if (!rc)
+            rc = append_uint(json_out, t[i].offset);
+        if (!rc)
+            rc = kz_buf_append_str(json_out, ", \"line\": ");
+        if (!rc)
+            rc = append_uint(json_out, line);
+        if (!rc)
+            rc = kz_buf_append_str(json_out, ", \"sentence\": ");
+        if (!rc)
+            rc = kz_json_write_string(json_out, t[i].sentence, strlen(t[i].sentence), 0);
+        if (!rc)
+            rc = kz_buf_printf(json_out, ", \"probability\": %.4f, \"classified\": true}",
+                               t[i].prob);
+    }
+    return rc;
+}
+
+size_t kz_xstix_classified(const kz_xstix *x)
+{
+    return x->classified;
 }
 
 kz_err kz_xstix_json_close(kz_xstix *x, kz_buf *out, size_t n_hits)

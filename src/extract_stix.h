@@ -59,10 +59,12 @@ int kz_xstix_option(kz_xstix *x, int argc, char **argv, int *i);
 extern const char kz_xstix_help[];
 /* After the input is read: checks the option combination for format
  * ("tsv", "json", "stix"), loads warninglists (every format) and ATT&CK
- * names (stix), and names the report (--name, first heading, file name).
+ * names (stix), and names the report (--name, first heading, file name);
+ * json, stix: loads the classifier unless --no-classify (types: the
+ * --types bits, 0 for all; techniques left out means no classifier).
  * 0 or an exit code after printing the error. */
 int kz_xstix_begin(kz_xstix *x, kz_cli *cli, const char *format, const char *path,
-                   const char *text, size_t len, bool html);
+                   const char *text, size_t len, bool html, uint32_t types);
 /* True when the scanner's per-hit output must be suppressed (stix). */
 bool kz_xstix_quiet_hits(const kz_xstix *x);
 /* json, stix: distinct IOCs seen so far (tsv counts its own lines). */
@@ -74,6 +76,16 @@ size_t kz_xstix_distinct(const kz_xstix *x);
  * when the value is on a list (nothing otherwise, and nothing at all under
  * --no-warninglists). */
 kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out);
+/* json, stix, after every hit: classifies the report's sentences and adds
+ * the techniques found (kz_extract_report_classify); json appends an
+ * element per added technique to json_out ({"type": "attack-pattern",
+ * "value", "offset", "line", "sentence", "probability", "classified":
+ * true}), *n_items counting the array's elements so far (the hits). No-op
+ * without a model (--no-classify, tsv, no model file). */
+kz_err kz_xstix_classify(kz_xstix *x, const char *text, size_t len, bool html, kz_buf *json_out,
+                         size_t *n_items);
+/* How many techniques the classifier added. */
+size_t kz_xstix_classified(const kz_xstix *x);
 /* json: closes the array of n_hits hits, with the provider-concentration
  * object as its last element (its "type" is "provider-concentration"). */
 kz_err kz_xstix_json_close(kz_xstix *x, kz_buf *out, size_t n_hits);

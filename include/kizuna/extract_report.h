@@ -105,6 +105,36 @@ typedef kz_err (*kz_extract_write_fn)(void *ctx, const char *data, size_t len);
 kz_err kz_extract_report_write(kz_extract_report *r, kz_extract_write_fn fn, void *ctx,
                                kz_extract_report_stats *stats);
 
+/* ---- techniques found by the ATT&CK classifier (classify.h) ---- */
+typedef struct kz_classifier kz_classifier;
+
+#define KZ_EXTRACT_EVIDENCE_MAX 1024 /* bytes of a supporting sentence kept */
+
+typedef struct kz_extract_technique {
+    const char *attack_id; /* a class of the model, NUL-terminated, in the report's arena */
+    const char *sentence;  /* the best supporting sentence, blanks collapsed to one space,
+                            * cut at KZ_EXTRACT_EVIDENCE_MAX bytes (UTF-8 boundary), arena */
+    size_t offset, len;    /* that sentence's byte range in the input */
+    double prob;           /* the model's probability for it */
+} kz_extract_technique;
+
+/* Splits text[0..len) into sentences (kz_sentences; HTML input has its
+ * tags stripped first, offsets kept), classifies each with c and, for
+ * every technique whose best sentence reaches threshold and that the
+ * report does not already hold as an explicit id, adds the technique as
+ * an attack-pattern IOC and keeps the sentence and probability as its
+ * evidence (kz_extract_report_techniques; in the bundle the report's
+ * x_kizuna_classified_techniques). Techniques are added in order of their
+ * sentence's position. Call it after the scanner's hits, once. *added
+ * (optional) receives how many techniques were added. KZ_ENOMEM,
+ * KZ_ETOOBIG (the report's IOC cap). */
+kz_err kz_extract_report_classify(kz_extract_report *r, const kz_classifier *c, const char *text,
+                                  size_t len, bool html, double threshold, size_t *added);
+/* The techniques kz_extract_report_classify added, in order; the array
+ * belongs to the report. */
+size_t kz_extract_report_techniques(const kz_extract_report *r,
+                                    const kz_extract_technique **out);
+
 /* The STIX pattern of an IOC ("[ipv4-addr:value = '1.2.3.4']",
  * "[file:hashes.'SHA-256' = '...']"), quotes and backslashes escaped, in
  * arena a. NULL for CVE and ATT&CK ids (no indicator) or out of memory. */

@@ -1,12 +1,17 @@
 /* stix_report.c - the STIX 2.1 bundle of an extracted report: distinct
  * IOCs in order of first appearance, warninglist lookups once per IOC,
  * observables with deterministic ids, one indicator per actionable IOC,
- * vulnerabilities, attack-patterns, TLP 2.0 marking and author identity. */
+ * vulnerabilities, attack-patterns (written as ids or found by the
+ * technique classifier in the report's sentences), TLP 2.0 marking and
+ * author identity. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract_int.h"
 #include "kizuna/alloc.h"
+#include "kizuna/classify.h"
 #include "kizuna/extract_report.h"
 #include "kizuna/strmap.h"
 #include "kizuna/timestamp.h"
@@ -29,6 +34,8 @@ struct kz_extract_report {
     kz_strmap *seen; /* "type:value" -> index into iocs */
     ioc *iocs;
     size_t n, cap;
+    kz_extract_technique *tech; /* added by the classifier, in order */
+    size_t ntech;
     char now[KZ_TIME_MAX];
 };
 
@@ -67,6 +74,7 @@ void kz_extract_report_free(kz_extract_report *r)
     kz_arena_free(r->arena);
     kz_strmap_free(r->seen);
     kz_free(r->iocs);
+    kz_free(r->tech);
     kz_free(r);
 }
 
@@ -396,6 +404,34 @@ static const char *describe(bld *b, const kz_extract_report *r,
     return s;
 }
 
+/* The classifier's evidence for the report (a custom property, since the
+ * attack-pattern objects are shared by every report that refers to them):
+ * [{"attack_id": "T1059.003", "sentence": "...", "probability": 0.9312}]. */
+static kz_json *evidence(bld *b, const kz_extract_report *r)
+{
+    kz_json *arr = kz_json_new_array(b->a);
+    if (!arr) {
+        b->rc = KZ_ENOMEM;
+        return NULL;
+    }
+    for (size_t i = 0; i < r->ntech && !b->rc; i++) {
+        const kz_extract_technique *t = &r->tech[i];
+        kz_json *e = kz_json_new_object(b->a);
+        set_str(b, e, "attack_id", t->attack_id);
+        set_str(b, e, "sentence", t->sentence);
+        /* four decimals, as `kizuna classify` prints them, not %.17g */
+        kz_json *p = kz_json_new_double(b->a, round(t->prob * 1e4) / 1e4);
+        const char *txt = kz_arena_printf(b->a, "%.4f", t->prob);
+        if (p && txt) {
+            p->u.num.text = txt;
+            p->u.num.len = strlen(txt);
+        }
+        set_val(b, e, "probability", txt ? p : NULL);
+        push(b, arr, e);
+    }
+    return arr;
+}
+
 /* Receives each object of the bundle in order (identity, then per IOC its
  * SDO or SCO and indicator, the report last). */
 typedef kz_err (*emit_fn)(void *ctx, kz_json *obj);
@@ -498,6 +534,8 @@ static kz_err walk(kz_extract_report *r, kz_arena *p, kz_arena *scratch, emit_fn
         set_val(&b, rep, "report_types", str_array(&b, "threat-report"));
         set_str(&b, rep, "published", r->now);
         set_val(&b, rep, "object_refs", refs);
+        if (r->ntech)
+            set_val(&b, rep, "x_kizuna_classified_techniques", evidence(&b, r));
         emit_one(&b, &bp, emit, ctx, rep, scratch, p);
     }
     rc = b.rc ? b.rc : bp.rc;
@@ -587,4 +625,159 @@ kz_err kz_extract_report_write(kz_extract_report *r, kz_extract_write_fn fn, voi
     kz_arena_free(p);
     kz_arena_free(scratch);
     return rc;
+}
+
+/* ---- techniques found by the classifier in the report's sentences ---- */
+
+typedef struct best {
+    double prob;
+    size_t off, len;
+    uint32_t cls;
+    bool set;
+} best;
+
+typedef struct cwalk {
+    const kz_classifier *c;
+    const char *text;
+    double threshold;
+    best *best;    /* per class of the model */
+    char *scratch; /* KZ_CLASSIFY_MAX_TEXT bytes */
+} cwalk;
+
+/* Copies s[0..n) into out (at most cap bytes) with the NULs that HTML
+ * entity decoding leaves dropped and every run of blanks and newlines
+ * made one space (a sentence wrapped over lines reads as one line);
+ * returns the length. */
+static size_t collapse(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n && o < cap; i++) {
+        char ch = s[i];
+        if (ch == '\0')
+            continue;
+        if (ch == '\n' || kz_xis_blank(ch)) {
+            space = o > 0;
+            continue;
+        }
+        if (space && o + 1 < cap)
+            out[o++] = ' ';
+        space = false;
+        out[o++] = ch;
+    }
+    return o;
+}
+
+static kz_err on_sentence(void *ctx, const kz_sentence *s)
+{
+    cwalk *w = ctx;
+    size_t n = collapse(w->text + s->off, s->len, w->scratch, KZ_CLASSIFY_MAX_TEXT);
+    kz_classify_result res;
+    kz_classify(w->c, w->scratch, n, w->threshold, &res);
+    if (res.cls < 0 || strcmp(res.attack_id, KZ_CLASSIFY_NONE) == 0)
+        return KZ_OK;
+    best *b = &w->best[res.cls];
+    /* the most probable sentence; the first of equals */
+    if (!b->set || res.prob > b->prob)
+        *b = (best){.prob = res.prob, .off = s->off, .len = s->len, .cls = (uint32_t)res.cls,
+                    .set = true};
+    return KZ_OK;
+}
+
+static int by_offset(const void *pa, const void *pb)
+{
+    const best *a = pa, *b = pb;
+    if (a->off != b->off)
+        return a->off < b->off ? -1 : 1;
+    return a->cls < b->cls ? -1 : a->cls > b->cls;
+}
+
+kz_err kz_extract_report_classify(kz_extract_report *r, const kz_classifier *c, const char *text,
+                                  size_t len, bool html, double threshold, size_t *added)
+{
+    if (added)
+        *added = 0;
+    if (!r || !c || (!text && len))
+        return KZ_EINVAL;
+    size_t nc = kz_classifier_nclasses(c);
+    cwalk w = {.c = c, .text = text, .threshold = threshold};
+    char *copy = NULL;
+    w.best = kz_calloc(nc ? nc : 1, sizeof *w.best);
+    w.scratch = kz_malloc(KZ_CLASSIFY_MAX_TEXT);
+    kz_err rc = w.best && w.scratch ? KZ_OK : KZ_ENOMEM;
+    if (!rc && html) {
+        /* the words a reader sees: tags blanked, offsets unchanged */
+        copy = kz_malloc(len ? len : 1);
+        if (!copy) {
+            rc = KZ_ENOMEM;
+        } else {
+            memcpy(copy, text, len);
+            kz_xhtml_to_text(copy, len);
+            w.text = copy;
+        }
+    }
+    if (!rc)
+        rc = kz_sentences(w.text, len, on_sentence, &w);
+    /* the found classes, packed and in order of their sentence */
+    size_t nf = 0;
+    for (size_t i = 0; !rc && i < nc; i++)
+        if (w.best[i].set)
+            w.best[nf++] = w.best[i];
+    if (!rc && nf)
+        qsort(w.best, nf, sizeof *w.best, by_offset);
+    if (!rc && nf) {
+        kz_extract_technique *t = kz_realloc(r->tech, (r->ntech + nf) * sizeof *t);
+        if (!t)
+            rc = KZ_ENOMEM;
+        else
+            r->tech = t;
+    }
+    char key[KZ_CLASSIFY_MAX_LABEL + 1];
+    for (size_t i = 0; !rc && i < nf; i++) {
+        const best *b = &w.best[i];
+        const char *id = kz_classifier_class(c, b->cls);
+        size_t il = strlen(id);
+        if (il + 1 > sizeof key)
+            continue; /* cannot happen: the model caps its labels */
+        key[0] = (char)('A' + KZ_IOC_ATTACK);
+        memcpy(key + 1, id, il);
+        uint32_t idx;
+        if (kz_strmap_get(r->seen, key, il + 1, &idx))
+            continue; /* written as an id in the text: it stays as it is */
+        kz_ioc_hit h = {.type = KZ_IOC_ATTACK, .value = id, .value_len = il,
+                        .offset = b->off, .len = b->len};
+        rc = kz_extract_report_add(r, &h, NULL, NULL);
+        if (rc)
+            break;
+        size_t n = collapse(w.text + b->off, b->len, w.scratch, KZ_CLASSIFY_MAX_TEXT);
+        if (n > KZ_EXTRACT_EVIDENCE_MAX) {
+            n = KZ_EXTRACT_EVIDENCE_MAX;
+            while (n && ((unsigned char)w.scratch[n] & 0xc0) == 0x80)
+                n--; /* not in the middle of a character */
+        }
+        kz_extract_technique *t = &r->tech[r->ntech];
+        t->attack_id = r->iocs[r->n - 1].value;
+        t->sentence = kz_arena_strndup(r->arena, w.scratch, n);
+        t->offset = b->off;
+        t->len = b->len;
+        t->prob = b->prob;
+        if (!t->sentence) {
+            rc = KZ_ENOMEM;
+            break;
+        }
+        r->ntech++;
+        if (added)
+            ++*added;
+    }
+    kz_free(copy);
+    kz_free(w.best);
+    kz_free(w.scratch);
+    return rc;
+}
+
+size_t kz_extract_report_techniques(const kz_extract_report *r,
+                                    const kz_extract_technique **out)
+{
+    *out = r ? r->tech : NULL;
+    return r ? r->ntech : 0;
 }
