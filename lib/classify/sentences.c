@@ -30,7 +30,8 @@
  *
  * Linear time: every byte is looked at by the line scan, at most once more
  * by the look-ahead past the blanks after a '.', and the look-back over the
- * word before a '.' is bounded (ABBR_LOOKBACK bytes). */
+ * word before a '.' and the look-ahead over the word after it are bounded
+ * (ABBR_LOOKBACK, WORD_LOOKAHEAD bytes). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include "kizuna/classify.h"
 
 #define ABBR_LOOKBACK 16
+#define WORD_LOOKAHEAD 64
 
 /* Words before a '.' that never end a sentence (case-sensitive, as
  * written). Kept short: every entry is a '.' that would otherwise end a
@@ -226,6 +228,29 @@ static size_t past_terminators(const char *t, size_t le, size_t i)
     }
 }
 
+/* Whether the word at t[b..) is a plain word ("and", "five,") rather than
+ * an indicator, a file or a command that may start a sentence in lower
+ * case ("hxxps://a.b/c", "cmd.exe", "evil[.]com", "rundll32"): no digit
+ * and none of ". : / [ @ \\ _ =" before its trailing punctuation. Looks
+ * at most WORD_LOOKAHEAD bytes; a longer word is not a plain one. */
+static bool plain_word(const char *t, size_t len, size_t b)
+{
+    size_t e = b;
+    while (e < len && e - b < WORD_LOOKAHEAD && !blank_at(t, len, e))
+        e++;
+    if (e - b >= WORD_LOOKAHEAD)
+        return false;
+    static const char trail[] = ".,;:!?)\"'", inner[] = ".:/[@\\_=";
+    while (e > b && memchr(trail, t[e - 1], sizeof trail - 1) != NULL)
+        e--;
+    for (size_t i = b; i < e; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (is_digit(c) || memchr(inner, c, sizeof inner - 1) != NULL)
+            return false;
+    }
+    return true;
+}
+
 /* Whether the '.' at t[i] (alone: no '!' or '?' in its run) is an
  * abbreviation's, given that a blank or the end follows the run ending at j
  * and lo is where the sentence's text begins. */
@@ -255,7 +280,7 @@ static bool abbreviation(const splitter *sp, size_t lo, size_t i, size_t j)
         return false;
     unsigned char c = (unsigned char)t[nx];
     if (is_lower(c))
-        return true;
+        return plain_word(t, sp->len, nx);
     if (is_digit(c) && in_list(before_number, sizeof before_number / sizeof before_number[0],
                                t + w, wl))
         return true;
