@@ -85,19 +85,24 @@ uint32_t kz_feat_hash(const kz_feat_cfg *cfg, const void *s, size_t len);
 struct kz_classifier {
     kz_feat_cfg cfg;
     uint32_t nclasses, nrows;
+    uint32_t stride;  /* nclasses rounded up to KZ_CLASS_BLOCK */
     char (*classes)[KZ_CLASSIFY_MAX_LABEL];
     float *bias;      /* nclasses */
     uint32_t *row_of; /* 2^bits: row index, or KZ_NO_ROW */
     float *scale;     /* nrows */
-    int8_t *q;        /* nrows * nclasses */
+    int8_t *q;        /* nrows rows of stride bytes, zero past nclasses */
 };
+/* Rows are padded to whole blocks of this many classes so that the
+ * prediction loop has a fixed inner length compilers vectorise. */
+#define KZ_CLASS_BLOCK 16u
 #define KZ_NO_ROW UINT32_MAX
 
-/* The trained weights handed to the writer: w is nrows x nclasses (row r
- * belongs to the r-th set bit of used, ascending), bias nclasses. */
+/* The trained weights handed to the writer: w is nrows rows of stride
+ * floats, the first nclasses used (row r belongs to the r-th set bit of
+ * used, ascending), bias nclasses. */
 typedef struct kz_model_out {
     kz_feat_cfg cfg;
-    uint32_t nclasses, nrows;
+    uint32_t nclasses, nrows, stride;
     const char *const *classes;
     const double *bias;
     const uint8_t *used; /* 2^bits / 8 bytes */

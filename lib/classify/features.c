@@ -15,7 +15,7 @@ enum { CH_OTHER = 0, CH_WORD = 1, CH_JOIN = 2 };
  * (non-ASCII text is kept as opaque bytes rather than decoded: the
  * classifier is trained on English and a byte n-gram of a UTF-8 word is as
  * good a feature as a code-point one). */
-static uint8_t byte_class(unsigned char c)
+static inline uint8_t byte_class(unsigned char c)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
         c >= 0x80)
@@ -30,7 +30,7 @@ static unsigned char lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-static uint64_t fnv_byte(uint64_t h, unsigned char c)
+static inline uint64_t fnv_byte(uint64_t h, unsigned char c)
 {
     return (h ^ c) * FNV_PRIME;
 }
@@ -44,7 +44,7 @@ static uint64_t fnv_bytes(uint64_t h, const unsigned char *p, size_t n)
 
 /* MurmurHash3's finaliser: FNV-1a's high bits alone mix poorly for short
  * strings, and the bucket is taken from the high bits. */
-static uint32_t bucket_of(uint64_t h, uint32_t bits)
+static inline uint32_t bucket_of(uint64_t h, uint32_t bits)
 {
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
@@ -84,7 +84,7 @@ static void set_insert(raw_ids *r, uint32_t v)
     r->set[s] = v;
 }
 
-static void push(raw_ids *r, uint32_t id)
+static inline void push(raw_ids *r, uint32_t id)
 {
     uint32_t v = id + 1; /* 0 marks an empty slot; ids < 2^22 */
     uint32_t mask = (1u << r->lg) - 1;

@@ -134,7 +134,7 @@ kz_err kz_model_write(const kz_model_out *m, kz_buf *out)
     memcpy(f + l.bitmap, m->used, ((size_t)1 << m->cfg.bits) / 8);
     /* int8 with one scale per row: a row's largest weight maps to 127. */
     for (uint32_t r = 0; r < m->nrows; r++) {
-        const float *w = m->w + (size_t)r * c;
+        const float *w = m->w + (size_t)r * m->stride;
         float mx = 0;
         for (uint32_t k = 0; k < c; k++)
             if (fabsf(w[k]) > mx)
@@ -256,8 +256,9 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
 
     /* One block: struct, bias, row_of, scale (4-aligned), classes, q. */
     size_t nb = (size_t)1 << cfg.bits;
+    uint32_t stride = (nc + KZ_CLASS_BLOCK - 1) / KZ_CLASS_BLOCK * KZ_CLASS_BLOCK;
     size_t sz = sizeof(kz_classifier) + 4 * (size_t)nc + 4 * nb + 4 * (size_t)nrows +
-                (size_t)nc * KZ_CLASSIFY_MAX_LABEL + (size_t)nrows * nc;
+                (size_t)nc * KZ_CLASSIFY_MAX_LABEL + (size_t)nrows * stride;
     unsigned char *mem = kz_malloc(sz);
     if (!mem) {
         if (errbuf && cap)
@@ -269,6 +270,7 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
     c->cfg = cfg;
     c->nclasses = nc;
     c->nrows = nrows;
+    c->stride = stride;
     c->bias = (float *)p;
     p += 4 * (size_t)nc;
     c->row_of = (uint32_t *)p;
@@ -286,7 +288,11 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
         c->row_of[b] = (f[l.bitmap + b / 8] >> (b % 8) & 1) ? r++ : KZ_NO_ROW;
     for (uint32_t k = 0; k < nrows; k++)
         c->scale[k] = getf(f + l.scales + 4 * (size_t)k);
-    memcpy(c->q, f + l.weights, (size_t)nrows * nc);
+    for (uint32_t k = 0; k < nrows; k++) {
+        int8_t *row = c->q + (size_t)k * stride;
+        memcpy(row, f + l.weights + (size_t)k * nc, nc);
+        memset(row + nc, 0, stride - nc);
+    }
     *out = c;
     return KZ_OK;
 }

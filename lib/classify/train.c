@@ -5,14 +5,23 @@
  * Determinism: examples are shuffled by a splitmix64 stream from the seed
  * (no rand()); one thread; every sum runs in a fixed order (the per-class
  * loops are element-wise, so a compiler that vectorises them does not
- * reorder any addition); no -ffast-math. The gcc and clang builds write the
+ * reorder any addition); no -ffast-math, and no contraction into fused
+ * multiply-adds (which a -march with FMA would allow: gcc contracts by
+ * default); exp is our own (det_exp). The gcc and clang builds write the
  * same bytes. */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify/classify_int.h"
 #include "kizuna/alloc.h"
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 void kz_train_defaults(kz_train_cfg *cfg)
 {
@@ -61,7 +70,8 @@ typedef struct trainer {
     uint8_t *used;     /* bitmap of buckets with a row */
     uint32_t *row_of;  /* bucket -> row */
     uint32_t nrows;
-    float *w;          /* nrows x ncls, times wscale */
+    uint32_t stride;   /* ncls rounded up to KZ_CLASS_BLOCK */
+    float *w;          /* nrows x stride, times wscale */
     double *bias;
     uint32_t *perm;
 } trainer;
@@ -162,21 +172,48 @@ static kz_err build_rows(trainer *t, const kz_classify_example *ex, size_t n,
     return KZ_OK;
 }
 
-/* One SGD step on example i at rate lr. ws is the weights' common scale
- * (Bottou's trick: L2 decay multiplies ws instead of every weight). */
-static void sgd_step(trainer *t, const kz_classify_example *e, size_t i, double lr, double l2,
-                     double *ws, float *z, double *g)
+/* exp(x) in plain double arithmetic, the same bits on every machine:
+ * glibc picks its exp by CPU at run time (an FMA variant or not), which
+ * could change a last bit of a weight and so the model's bytes. Range
+ * reduction by ln 2 (split in two parts), a degree-12 Taylor polynomial
+ * on |r| <= 0.35 (error about 2e-16 relative), then an exact scaling. */
+static double det_exp(double x)
 {
-    uint32_t nc = t->ncls;
+    if (x < -708)
+        return 0;
+    if (x > 709)
+        x = 709;
+    double k = floor(x * 1.4426950408889634 + 0.5);
+    double r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    double p = 1.0 / 479001600;
+    static const double inv_fact[] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880,
+                                      1.0 / 40320,    1.0 / 5040,    1.0 / 720,
+                                      1.0 / 120,      1.0 / 24,      1.0 / 6,
+                                      1.0 / 2,        1.0,           1.0};
+    for (size_t i = 0; i < sizeof inv_fact / sizeof inv_fact[0]; i++)
+        p = p * r + inv_fact[i];
+    return ldexp(p, (int)k);
+}
+
+/* One SGD step on example i at rate lr. ws is the weights' common scale
+ * (Bottou's trick: L2 decay multiplies ws instead of every weight). Rows
+ * are t->stride floats, the classes past ncls staying 0; z and g have
+ * stride entries. */
+static void sgd_step(trainer *t, const kz_classify_example *e, size_t i, double lr, double l2,
+                     double *ws, float *restrict z, double *restrict g)
+{
+    uint32_t nc = t->ncls, st = t->stride;
     const uint32_t *r = t->rows + t->off[i];
     size_t nf = t->off[i + 1] - t->off[i];
     double x = nf ? 1.0 / sqrt((double)nf) : 0;
-    for (uint32_t k = 0; k < nc; k++)
+    for (uint32_t k = 0; k < st; k++)
         z[k] = 0;
+    /* Element-wise over fixed blocks: vectorised, never reassociated. */
     for (size_t j = 0; j < nf; j++) {
-        const float *w = t->w + (size_t)r[j] * nc;
-        for (uint32_t k = 0; k < nc; k++)
-            z[k] += w[k];
+        const float *restrict w = t->w + (size_t)r[j] * st;
+        for (size_t k0 = 0; k0 < st; k0 += KZ_CLASS_BLOCK)
+            for (size_t k = 0; k < KZ_CLASS_BLOCK; k++)
+                z[k0 + k] += w[k0 + k];
     }
     double zmax = -HUGE_VAL, sum = 0;
     for (uint32_t k = 0; k < nc; k++) {
@@ -185,7 +222,7 @@ static void sgd_step(trainer *t, const kz_classify_example *e, size_t i, double 
             zmax = g[k];
     }
     for (uint32_t k = 0; k < nc; k++) {
-        g[k] = exp(g[k] - zmax);
+        g[k] = det_exp(g[k] - zmax);
         sum += g[k];
     }
     for (uint32_t k = 0; k < nc; k++)
@@ -194,17 +231,18 @@ static void sgd_step(trainer *t, const kz_classify_example *e, size_t i, double 
         t->bias[k] -= lr * g[k];
     *ws *= 1.0 - lr * l2;
     if (*ws < 1e-6) {
-        size_t all = (size_t)t->nrows * nc;
+        size_t all = (size_t)t->nrows * st;
         for (size_t j = 0; j < all; j++)
             t->w[j] = (float)((double)t->w[j] * *ws);
         *ws = 1.0;
     }
-    for (uint32_t k = 0; k < nc; k++)
-        z[k] = (float)(lr * x * g[k] / *ws);
+    for (uint32_t k = 0; k < st; k++)
+        z[k] = k < nc ? (float)(lr * x * g[k] / *ws) : 0.0f;
     for (size_t j = 0; j < nf; j++) {
-        float *w = t->w + (size_t)r[j] * nc;
-        for (uint32_t k = 0; k < nc; k++)
-            w[k] -= z[k];
+        float *restrict w = t->w + (size_t)r[j] * st;
+        for (size_t k0 = 0; k0 < st; k0 += KZ_CLASS_BLOCK)
+            for (size_t k = 0; k < KZ_CLASS_BLOCK; k++)
+                w[k0 + k] -= z[k0 + k];
     }
 }
 
@@ -212,6 +250,7 @@ kz_err kz_classify_train_cfg(const kz_classify_example *ex, size_t n, const kz_t
                              const kz_classify_train_opts *opts, kz_buf *out)
 {
     trainer t;
+    static_assert(KZ_CLASSIFY_MAX_CLASSES % KZ_CLASS_BLOCK == 0, "whole blocks");
     float z[KZ_CLASSIFY_MAX_CLASSES];
     double g[KZ_CLASSIFY_MAX_CLASSES];
     memset(&t, 0, sizeof t);
@@ -229,7 +268,8 @@ kz_err kz_classify_train_cfg(const kz_classify_example *ex, size_t n, const kz_t
         rc = KZ_ETOOBIG;
         goto fail;
     }
-    t.w = kz_calloc((size_t)t.nrows * t.ncls + 1, sizeof *t.w);
+    t.stride = (t.ncls + KZ_CLASS_BLOCK - 1) / KZ_CLASS_BLOCK * KZ_CLASS_BLOCK;
+    t.w = kz_calloc((size_t)t.nrows * t.stride + 1, sizeof *t.w);
     t.bias = kz_calloc(t.ncls, sizeof *t.bias);
     t.perm = kz_malloc(n * sizeof *t.perm);
     if (!t.w || !t.bias || !t.perm)
@@ -254,11 +294,11 @@ kz_err kz_classify_train_cfg(const kz_classify_example *ex, size_t n, const kz_t
         if (opts && opts->progress)
             opts->progress(opts->progress_ctx, ep + 1, cfg->epochs);
     }
-    size_t all = (size_t)t.nrows * t.ncls;
+    size_t all = (size_t)t.nrows * t.stride;
     for (size_t j = 0; j < all; j++)
         t.w[j] = (float)((double)t.w[j] * ws);
 
-    kz_model_out m = {cfg->feat, t.ncls, t.nrows, t.cls, t.bias, t.used, t.w};
+    kz_model_out m = {cfg->feat, t.ncls, t.nrows, t.stride, t.cls, t.bias, t.used, t.w};
     rc = kz_model_write(&m, out);
 fail:
     train_release(&t);
