@@ -208,7 +208,10 @@ static kz_err open_score(kz_taxii *t, kz_store *s, char *errbuf, size_t errlen)
     kz_err rc = kz_score_params_load_node(&p, t->data_dir, errbuf, errlen);
     if (rc || p.taxii_min_score < 0)
         return rc;
-    return kz_score_node_open(t->data_dir, s, &t->score, errbuf, errlen);
+    rc = kz_score_node_open(t->data_dir, s, &t->score, errbuf, errlen);
+    if (!rc) /* the sightings just read are those of this version */
+        t->score_version = tx_data_version(t);
+    return rc;
 }
 
 kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *errbuf,
