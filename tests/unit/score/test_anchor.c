@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "kizuna/alloc.h"
+#include "kizuna/fed.h"
 #include "kizuna/json.h"
 #include "kizuna/score.h"
 #include "kizuna/store.h"
@@ -24,6 +27,7 @@
 
 typedef struct fx {
     char dir[64];
+    char node[128];
     kz_store *s;
 } fx;
 
@@ -47,10 +51,10 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/kz-score-test-XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
-    char node[128];
-    snprintf(node, sizeof node, "%s/node", f->dir);
+    snprintf(f->node, sizeof f->node, "%s/node", f->dir);
     char err[256];
-    if (kz_store_init_dir(node, err, sizeof err) || kz_store_open_dir(node, false, &f->s, err, sizeof err))
+    if (kz_store_init_dir(f->node, err, sizeof err) ||
+        kz_store_open_dir(f->node, false, &f->s, err, sizeof err))
         return -1;
     kz_collection c = {.alias = "intel"};
     kz_collection p = {.alias = "partner"};
@@ -190,12 +194,109 @@ static void test_filter_fd(void **state)
     assert_int_equal(kept, 4);
 }
 
+/* Reliability by the federation peer that delivered a version (its
+ * provenance row), overridden by the author's identity. */
+static void test_peer_reliability(void **state)
+{
+    fx *f = *state;
+    kz_fed *fed = NULL;
+    char err[256];
+    assert_int_equal(kz_fed_open(f->node, &fed, err, sizeof err), KZ_OK);
+    kz_fed_close(fed);
+    char db[200];
+    snprintf(db, sizeof db, "%s/kizuna.db", f->node);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+                                  "INSERT INTO fed_provenance(id, version, peer, sub_id, at_us)"
+                                  " VALUES('indicator--a0000000-0000-4000-8000-000000000001',"
+                                  " '2026-09-01T00:00:00Z', 'cert-jp', 1, 0),"
+                                  " ('indicator--a0000000-0000-4000-8000-000000000004',"
+                                  " '2026-08-01T00:00:00Z', 'cert-jp', 1, 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    char conf[200];
+    snprintf(conf, sizeof conf, "%s/kizuna.conf", f->node);
+    FILE *c = fopen(conf, "a");
+    assert_non_null(c);
+    fputs("score.reliability.cert-jp = 40\n"
+          "score.reliability.identity--11111111-1111-4111-8111-111111111111 = 90\n",
+          c);
+    fclose(c);
+    kz_score_node *n = NULL;
+    assert_int_equal(kz_score_node_open(f->node, f->s, &n, err, sizeof err), KZ_OK);
+    got_list l = {0};
+    const int64_t now = us_of("2026-09-30T00:00:00Z");
+    assert_int_equal(kz_score_collection(f->s, "intel", kz_score_node_params(n),
+                                         kz_score_node_sightings(n), kz_score_node_peer, n, now,
+                                         on_item, &l, NULL),
+                     KZ_OK);
+    assert_int_equal(find(&l, "000000000001")->reliability, 40); /* the peer's */
+    assert_true(fabs(find(&l, "000000000001")->base - 32) < 1e-9);
+    assert_int_equal(find(&l, "000000000004")->reliability, 90); /* the author's wins */
+    assert_int_equal(find(&l, "000000000002")->reliability, 100); /* local: the default */
+    kz_score_node_free(n);
+}
+
+/* Out of memory at every allocation of loading and listing: KZ_ENOMEM or
+ * success, nothing leaked (LeakSanitizer), never a crash. */
+static void test_oom_sweep(void **state)
+{
+    fx *f = *state;
+    kz_score_params p;
+    kz_score_params_defaults(&p);
+    const int64_t now = us_of("2026-09-30T00:00:00Z");
+    bool finished = false;
+    for (long i = 1; i < 5000 && !finished; i++) {
+        kz_alloc_fail_after(i, 1);
+        kz_err rc = KZ_ENOMEM;
+        kz_score_sightings *sg = kz_score_sightings_new();
+        if (sg)
+            rc = kz_score_sightings_load(sg, f->s);
+        got_list l = {0};
+        if (!rc)
+            rc = kz_score_collection(f->s, "intel", &p, sg, NULL, NULL, now, on_item, &l, NULL);
+        long failures = kz_alloc_failures();
+        kz_alloc_fail_after(0, 0);
+        kz_score_sightings_free(sg);
+        if (rc != KZ_OK && rc != KZ_ENOMEM && rc != KZ_EDB)
+            fail_msg("allocation %ld: %s", i, kz_errname(rc));
+        if (!rc) {
+            assert_int_equal(l.n, 5);
+            finished = failures == 0;
+        }
+    }
+    assert_true(finished);
+    /* a map that ran out of memory while growing keeps what it had */
+    kz_score_sightings *sg = kz_score_sightings_new();
+    assert_non_null(sg);
+    char id[64];
+    size_t added = 0;
+    kz_alloc_fail_after(3, 1);
+    for (int i = 0; i < 2000; i++) {
+        snprintf(id, sizeof id, "indicator--%036d", i);
+        if (kz_score_sightings_add(sg, id, strlen(id), 1000 + i))
+            break;
+        added++;
+    }
+    kz_alloc_fail_after(0, 0);
+    assert_true(added < 2000);
+    for (size_t i = 0; i < added; i++) {
+        snprintf(id, sizeof id, "indicator--%036zu", i);
+        assert_int_equal(kz_score_sightings_latest(sg, id, strlen(id)), 1000 + (int64_t)i);
+    }
+    kz_score_sightings_free(sg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sightings_of_every_collection),
         cmocka_unit_test(test_listing_with_partner_sightings),
         cmocka_unit_test(test_filter_fd),
+        cmocka_unit_test(test_oom_sweep),
+        cmocka_unit_test(test_peer_reliability),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
