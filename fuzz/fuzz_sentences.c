@@ -64,8 +64,8 @@ static void check_gap(const char *t, size_t b, size_t e)
             i += 3;
             continue;
         }
-        check(c == '-' || c == '*' || c == '+' || c == '#' || c == '_' || c == '=' ||
-              c == '.' || c == ')' || (c >= '0' && c <= '9'));
+        check(c == '-' || c == '*' || c == '+' || c == '#' || c == '_' || c == '=' || c == '.' ||
+              c == ')' || (c >= '0' && c <= '9'));
         i++;
     }
 }

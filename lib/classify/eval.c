@@ -21,8 +21,8 @@ typedef struct slot {
  * a file are few (tens to thousands) but a hostile file may make every line
  * distinct, hence a hash table rather than a linear search. */
 typedef struct table {
-    slot *s;      /* kz_malloc'd, cap entries; key NULL = empty */
-    size_t cap;   /* power of two */
+    slot *s;    /* kz_malloc'd, cap entries; key NULL = empty */
+    size_t cap; /* power of two */
     size_t used;
 } table;
 

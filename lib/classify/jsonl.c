@@ -104,19 +104,17 @@ static kz_err read_line(const char *s, size_t n, size_t lineno, kz_arena *scratc
     if (!label)
         return fail_msg(errbuf, cap, KZ_EPARSE, "line %zu: missing \"attack_id\"", lineno);
     if (label->type != KZ_JSON_STRING)
-        return fail_msg(errbuf, cap, KZ_EPARSE, "line %zu: \"attack_id\" is not a string",
-                        lineno);
+        return fail_msg(errbuf, cap, KZ_EPARSE, "line %zu: \"attack_id\" is not a string", lineno);
     if (text->u.str.len > KZ_CLASSIFY_MAX_TEXT)
-        return fail_msg(errbuf, cap, KZ_ETOOBIG, "line %zu: \"text\" longer than %d bytes",
-                        lineno, KZ_CLASSIFY_MAX_TEXT);
+        return fail_msg(errbuf, cap, KZ_ETOOBIG, "line %zu: \"text\" longer than %d bytes", lineno,
+                        KZ_CLASSIFY_MAX_TEXT);
     if (label->u.str.len == 0)
         return fail_msg(errbuf, cap, KZ_EPARSE, "line %zu: \"attack_id\" is empty", lineno);
     if (label->u.str.len >= KZ_CLASSIFY_MAX_LABEL)
         return fail_msg(errbuf, cap, KZ_ETOOBIG, "line %zu: \"attack_id\" longer than %d bytes",
                         lineno, KZ_CLASSIFY_MAX_LABEL - 1);
     if (memchr(label->u.str.ptr, '\0', label->u.str.len))
-        return fail_msg(errbuf, cap, KZ_EPARSE, "line %zu: \"attack_id\" holds a NUL byte",
-                        lineno);
+        return fail_msg(errbuf, cap, KZ_EPARSE, "line %zu: \"attack_id\" holds a NUL byte", lineno);
 
     kz_classify_example e = {0};
     e.text = kz_arena_strndup(a, text->u.str.ptr, text->u.str.len);

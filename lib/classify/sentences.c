@@ -16,8 +16,11 @@
  *    follows them;
  *  - '.' ends a sentence when a blank or the end follows it, unless the
  *    word before it is an abbreviation that never ends one ("e.g", "i.e",
- *    "Mr", "Fig", ...), letters joined by dots ("U.S."), "No"/"Nr" before a number ("No. 5"), or the next word starts
- *    with a lower-case letter ("etc. and", "approx. five").
+ *    "Mr", "Fig", ...), letters joined by dots ("U.S."), "No"/"Nr"
+ *    before a number ("No. 5"), or the next word is a plain word in lower
+ *    case ("etc. and", "approx. five" - but not an indicator or a file
+ *    name such as "hxxp://a.b/c" or "cmd.exe", which may start a
+ *    sentence).
  * A '.' inside a word never ends a sentence, which keeps versions (v1.2),
  * numbers (3.14), file names (cmd.exe), addresses (192.168.1.1), defanged
  * indicators (evil[.]com, hxxp://a.b/c) whole. A run of terminators ("?!",
@@ -45,9 +48,9 @@
  * written). Kept short: every entry is a '.' that would otherwise end a
  * sentence before an upper-case word. */
 static const char *const never_end[] = {
-    "e.g", "i.e", "E.g", "I.e", "cf", "Cf", "vs", "Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr",
-    "St", "Fig", "Figs", "fig", "Eq", "Sec", "Sect", "Vol", "vol", "pp", "approx", "Approx",
-    "al", "ca", "viz", "resp", "Gen", "Lt", "Col", "Capt", "Rev", "Hon",
+    "e.g",    "i.e",    "E.g", "I.e", "cf",   "Cf",   "vs",  "Mr",  "Mrs",  "Ms",   "Dr",  "Prof",
+    "Sr",     "Jr",     "St",  "Fig", "Figs", "fig",  "Eq",  "Sec", "Sect", "Vol",  "vol", "pp",
+    "approx", "Approx", "al",  "ca",  "viz",  "resp", "Gen", "Lt",  "Col",  "Capt", "Rev", "Hon",
 };
 
 /* Words before a '.' that do not end a sentence when a number follows. */
@@ -60,7 +63,7 @@ typedef struct splitter {
     size_t len;
     kz_err (*fn)(void *ctx, const kz_sentence *s);
     void *ctx;
-    size_t start;   /* where the sentence being gathered starts */
+    size_t start; /* where the sentence being gathered starts */
 } splitter;
 
 /* Bytes of the white-space character at t[i], or 0: ASCII blanks, U+00A0
@@ -281,8 +284,8 @@ static bool abbreviation(const splitter *sp, size_t lo, size_t i, size_t j)
     unsigned char c = (unsigned char)t[nx];
     if (is_lower(c))
         return plain_word(t, sp->len, nx);
-    if (is_digit(c) && in_list(before_number, sizeof before_number / sizeof before_number[0],
-                               t + w, wl))
+    if (is_digit(c) &&
+        in_list(before_number, sizeof before_number / sizeof before_number[0], t + w, wl))
         return true;
     return false;
 }

@@ -66,11 +66,11 @@ static void check_class(const kz_classify_class_score *c, const char *id, uint32
 static void test_hand_table(void **state)
 {
     (void)state;
-    static const char *const gold[] = {"T1059", "T1059", "T1059", "T1059", "T1059.003",
-                                       "T1059.003", "T1105", "T1105", "none", "none", "none"};
-    static const char *const pred[] = {"T1059", "T1059", "T1059.003", "none", "T1059.003",
-                                       "T1059", "none", "T1059.003", "T1566.001", "none",
-                                       "T1059"};
+    static const char *const gold[] = {"T1059", "T1059", "T1059", "T1059", "T1059.003", "T1059.003",
+                                       "T1105", "T1105", "none",  "none",  "none"};
+    static const char *const pred[] = {"T1059",     "T1059", "T1059.003", "none",
+                                       "T1059.003", "T1059", "none",      "T1059.003",
+                                       "T1566.001", "none",  "T1059"};
     kz_arena *a = kz_arena_new(0);
     kz_classify_eval_result r;
     assert_int_equal(kz_classify_score(gold, pred, 11, a, &r), KZ_OK);
@@ -321,8 +321,8 @@ static void test_eval_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hand_table),    cmocka_unit_test(test_micro_asymmetric),
-        cmocka_unit_test(test_edges),         cmocka_unit_test(test_many_classes),
+        cmocka_unit_test(test_hand_table),     cmocka_unit_test(test_micro_asymmetric),
+        cmocka_unit_test(test_edges),          cmocka_unit_test(test_many_classes),
         cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_eval_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

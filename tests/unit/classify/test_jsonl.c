@@ -40,8 +40,12 @@ static void render(kz_buf *b, const kz_classify_example *ex, size_t n)
         assert_int_equal(kz_buf_append_char(b, '\t'), KZ_OK);
         for (size_t k = 0; k < ex[i].len; k++) {
             char ch = ex[i].text[k];
-            const char *esc = ch == '\n' ? "\\n" : ch == '\r' ? "\\r" : ch == '\t' ? "\\t"
-                            : ch == '\\' ? "\\\\" : ch == '\0' ? "\\0" : NULL;
+            const char *esc = ch == '\n'   ? "\\n"
+                              : ch == '\r' ? "\\r"
+                              : ch == '\t' ? "\\t"
+                              : ch == '\\' ? "\\\\"
+                              : ch == '\0' ? "\\0"
+                                           : NULL;
             if (esc)
                 assert_int_equal(kz_buf_append_str(b, esc), KZ_OK);
             else
@@ -105,8 +109,7 @@ static void check_bad(const char *name)
     char err[256];
     kz_err rc = kz_classify_read_jsonl(in, len, a, &ex, &n, err, sizeof err);
     if (strcmp(kz_errname(rc), exp) != 0 || strcmp(err, msg) != 0) {
-        fprintf(stderr, "%s: expected %s '%s', got %s '%s'\n", name, exp, msg, kz_errname(rc),
-                err);
+        fprintf(stderr, "%s: expected %s '%s', got %s '%s'\n", name, exp, msg, kz_errname(rc), err);
         fail();
     }
     /* nothing is returned on error */
@@ -150,8 +153,8 @@ static void expect_error(const char *buf, size_t len, kz_err want, const char *m
     char err[256] = "";
     kz_err rc = kz_classify_read_jsonl(buf, len, a, &ex, &n, err, sizeof err);
     if (rc != want || strcmp(err, msg) != 0) {
-        fprintf(stderr, "expected %s '%s', got %s '%s'\n", kz_errname(want), msg,
-                kz_errname(rc), err);
+        fprintf(stderr, "expected %s '%s', got %s '%s'\n", kz_errname(want), msg, kz_errname(rc),
+                err);
         fail();
     }
     kz_arena_free(a);
@@ -260,8 +263,7 @@ static void test_args(void **state)
     /* no error buffer, and a short one that truncates */
     assert_int_equal(kz_classify_read_jsonl("[]", 2, a, &ex, &n, NULL, 0), KZ_EPARSE);
     char small[8];
-    assert_int_equal(kz_classify_read_jsonl("[]", 2, a, &ex, &n, small, sizeof small),
-                     KZ_EPARSE);
+    assert_int_equal(kz_classify_read_jsonl("[]", 2, a, &ex, &n, small, sizeof small), KZ_EPARSE);
     assert_string_equal(small, "line 1:");
     kz_arena_free(a);
 }
@@ -336,9 +338,9 @@ static void test_real_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_data_files),    cmocka_unit_test(test_text_cap),
-        cmocka_unit_test(test_line_cap),      cmocka_unit_test(test_line_count_cap),
-        cmocka_unit_test(test_file_cap),      cmocka_unit_test(test_args),
+        cmocka_unit_test(test_data_files),     cmocka_unit_test(test_text_cap),
+        cmocka_unit_test(test_line_cap),       cmocka_unit_test(test_line_count_cap),
+        cmocka_unit_test(test_file_cap),       cmocka_unit_test(test_args),
         cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_real_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,7 @@
 typedef struct collect {
     const char *text;
     size_t len;
-    kz_buf out;        /* sentences, escaped, one a line */
+    kz_buf out; /* sentences, escaped, one a line */
     size_t n;
     size_t last_end;
     size_t stop_after; /* 0: never stop */
@@ -57,8 +57,11 @@ static kz_err on_sentence(void *ctx, const kz_sentence *s)
     c->last_end = s->off + s->len;
     for (size_t i = 0; i < s->len; i++) {
         char ch = c->text[s->off + i];
-        const char *esc = ch == '\n' ? "\\n" : ch == '\r' ? "\\r" : ch == '\t' ? "\\t"
-                        : ch == '\\' ? "\\\\" : NULL;
+        const char *esc = ch == '\n'   ? "\\n"
+                          : ch == '\r' ? "\\r"
+                          : ch == '\t' ? "\\t"
+                          : ch == '\\' ? "\\\\"
+                                       : NULL;
         if (esc)
             assert_int_equal(kz_buf_append_str(&c->out, esc), KZ_OK);
         else
@@ -98,8 +101,7 @@ static void test_data_files(void **state)
         char *in = NULL, *exp = NULL;
         size_t in_len = 0, exp_len = 0;
         assert_int_equal(kz_file_read(in_path, 1 << 20, &in, &in_len, why, sizeof why), KZ_OK);
-        assert_int_equal(kz_file_read(exp_path, 1 << 20, &exp, &exp_len, why, sizeof why),
-                         KZ_OK);
+        assert_int_equal(kz_file_read(exp_path, 1 << 20, &exp, &exp_len, why, sizeof why), KZ_OK);
         collect c;
         assert_int_equal(split(&c, in, in_len), KZ_OK);
         const char *got = c.out.data ? c.out.data : "";
