@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "extract_int.h"
 #include "kizuna/alloc.h"
@@ -668,6 +669,68 @@ static size_t collapse(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
+/* Elements that end a paragraph on screen: a sentence never runs across
+ * them ("<h1>Title</h1><p>The actor..." is two sentences). */
+static const char *const block_tags[] = {
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+    "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "title", "tr", "ul"};
+
+/* The length of a block element's tag name at s[0..n) ('<' or '</'
+ * already skipped), 0 when it is not one. */
+static size_t block_tag(const char *s, size_t n)
+{
+    size_t l = 0;
+    while (l < n && l < 12 &&
+           (((s[l] | 0x20) >= 'a' && (s[l] | 0x20) <= 'z') || (l && s[l] >= '1' && s[l] <= '6')))
+        l++;
+    if (!l || l == n || !(s[l] == '>' || s[l] == '/' || kz_xis_blank(s[l]) || s[l] == '\n'))
+        return 0;
+    for (size_t i = 0; i < sizeof block_tags / sizeof block_tags[0]; i++)
+        if (strlen(block_tags[i]) == l && strncasecmp(block_tags[i], s, l) == 0)
+            return l;
+    return 0;
+}
+
+/* HTML to the text a reader sees, in place and at the same length (so
+ * offsets still point into the input): kz_xhtml_to_text, then a blank
+ * line where a block element's tag stood (its tag is at least 3 bytes). */
+static kz_err html_text(char *s, size_t len)
+{
+    size_t cap = 64, n = 0;
+    size_t *at = kz_malloc(cap * sizeof *at);
+    if (!at)
+        return KZ_ENOMEM;
+    for (const char *p = s, *end = s + len; p < end;) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        if (!lt)
+            break;
+        size_t i = (size_t)(lt - s) + 1;
+        if (i < len && s[i] == '/')
+            i++;
+        if (block_tag(s + i, len - i)) {
+            if (n == cap) {
+                size_t *na = kz_realloc(at, cap * 2 * sizeof *at);
+                if (!na) {
+                    kz_free(at);
+                    return KZ_ENOMEM;
+                }
+                at = na;
+                cap *= 2;
+            }
+            at[n++] = (size_t)(lt - s);
+        }
+        p = lt + 1;
+    }
+    kz_xhtml_to_text(s, len);
+    for (size_t k = 0; k < n; k++) {
+        s[at[k]] = '\n';
+        s[at[k] + 1] = '\n';
+    }
+    kz_free(at);
+    return KZ_OK;
+}
+
 static kz_err on_sentence(void *ctx, const kz_sentence *s)
 {
     cwalk *w = ctx;
@@ -712,7 +775,7 @@ kz_err kz_extract_report_classify(kz_extract_report *r, const kz_classifier *c, 
             rc = KZ_ENOMEM;
         } else {
             memcpy(copy, text, len);
-            kz_xhtml_to_text(copy, len);
+            rc = html_text(copy, len);
             w.text = copy;
         }
     }

@@ -155,6 +155,96 @@ grep -q "^provider concentration: 3 of " "$tmp/out" || fail "stats: $(cat "$tmp/
 run 0 "stats json" -- "$K" --data "$node" stats --collection reports --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["on_provider"] == 3 and {p["provider"] for p in d["providers"]} == {"Amazon","Cloudflare","Google"}, d' "$tmp/out" || fail "stats json"
 
+# ---- the ATT&CK classifier (data/models/attack.kzm): techniques from sentences ----
+cat >"$tmp/ttp.md" <<'EOF'
+# Operation Ledger
+
+The actor sent spearphishing emails with a malicious Word attachment to the
+finance team. Once opened, the macro ran cmd.exe /c whoami to identify the
+current user. The implant takes screenshots of the desktop every minute.
+It beaconed to 45.77.65.212 over HTTPS (T1071.001).
+EOF
+export KZ_MODEL="$ROOT/data/models/attack.kzm"
+run 0 "classified json" -- "$K" extract --format json "$tmp/ttp.md"
+[ -s "$tmp/err" ] && fail "classified json: stderr $(cat "$tmp/err")"
+cp "$tmp/out" "$tmp/ttp-json.json"
+python3 - "$tmp/out" <<'PY' || fail "classified json output"
+import json, sys
+a = json.load(open(sys.argv[1], encoding="utf-8"))
+assert a[-1]["type"] == "provider-concentration"
+cl = {h["value"]: h for h in a if h.get("classified")}
+assert set(cl) >= {"T1566.001", "T1033", "T1113"}, cl
+assert cl["T1566.001"]["sentence"] == ("The actor sent spearphishing emails with a malicious Word "
+                                       "attachment to the finance team."), cl["T1566.001"]
+assert cl["T1566.001"]["line"] == 3 and cl["T1566.001"]["offset"] == 20, cl["T1566.001"]
+assert cl["T1033"]["sentence"].startswith("Once opened, the macro ran cmd.exe /c whoami"), cl["T1033"]
+assert all(h["type"] == "attack-pattern" and 0.5 <= h["probability"] <= 1 for h in cl.values())
+# an id written in the text stays a hit and is not added again
+assert "T1071.001" not in cl
+assert [h["value"] for h in a if h.get("type") == "attack-pattern" and not h.get("classified")] == ["T1071.001"]
+PY
+run 0 "classified stix" -- "$K" extract "$tmp/ttp.md"
+cp "$tmp/out" "$tmp/ttp.json"
+run 0 "classified bundle valid (strict)" -- "$K" validate --strict "$tmp/ttp.json"
+py "$tmp/ttp.json" \
+    '{"T1566.001", "T1033", "T1113", "T1071.001"} <= {x["external_references"][0]["external_id"] for x in of("attack-pattern")}' \
+    'len(of("attack-pattern")) == len({x["external_references"][0]["external_id"] for x in of("attack-pattern")})' \
+    'set(x["id"] for x in of("attack-pattern")) <= set(of("report")[0]["object_refs"])' \
+    '[x["name"] for x in of("attack-pattern") if x["external_references"][0]["external_id"] == "T1113"] == ["Screen Capture"]' \
+    '{e["attack_id"] for e in of("report")[0]["x_kizuna_classified_techniques"]} >= {"T1566.001", "T1033", "T1113"}' \
+    '"T1071.001" not in {e["attack_id"] for e in of("report")[0]["x_kizuna_classified_techniques"]}' \
+    'all(set(e) == {"attack_id", "sentence", "probability"} for e in of("report")[0]["x_kizuna_classified_techniques"])' \
+    'all("sentence" not in x and not any(k.startswith("x_") for k in x) for x in of("attack-pattern"))'
+# --no-classify: the scanner's findings alone, as before the classifier
+run 0 "no-classify json" -- "$K" extract --format json --no-classify "$tmp/ttp.md"
+grep -q '"classified"' "$tmp/out" && fail "--no-classify json still classifies"
+cp "$tmp/out" "$tmp/nocl.json"
+run 0 "no-classify stix" -- "$K" extract --no-classify "$tmp/ttp.md"
+py "$tmp/out" '[x["external_references"][0]["external_id"] for x in of("attack-pattern")] == ["T1071.001"]' \
+    '"x_kizuna_classified_techniques" not in of("report")[0]'
+# a threshold nothing reaches, from the flag or kizuna.conf, gives the same bytes
+run 0 "threshold 1" -- "$K" extract --format json --classify-threshold 1 "$tmp/ttp.md"
+cmp -s "$tmp/out" "$tmp/nocl.json" || fail "--classify-threshold 1 differs from --no-classify"
+mkdir -p "$tmp/cnode"
+printf 'extract.classify_threshold = 1\n' >"$tmp/cnode/kizuna.conf"
+run 0 "threshold from kizuna.conf" -- "$K" --data "$tmp/cnode" extract --format json "$tmp/ttp.md"
+cmp -s "$tmp/out" "$tmp/nocl.json" || fail "extract.classify_threshold = 1 differs from --no-classify"
+run 0 "flag over kizuna.conf" -- "$K" --data "$tmp/cnode" extract --format json --classify-threshold 0.5 "$tmp/ttp.md"
+cmp -s "$tmp/out" "$tmp/ttp-json.json" || fail "--classify-threshold 0.5 does not override kizuna.conf"
+run 2 "bad threshold" -- "$K" extract --classify-threshold 1.5 "$tmp/ttp.md"
+[ "$(wc -l <"$tmp/err")" = 1 ] || fail "bad threshold: not one line"
+# a missing model: one warning, extraction goes on without the classifier
+KZ_MODEL="$tmp/none.kzm" "$K" extract --format json "$tmp/ttp.md" >"$tmp/out" 2>"$tmp/err"
+[ $? = 0 ] || fail "missing model: exit $?"
+cmp -s "$tmp/out" "$tmp/nocl.json" || fail "missing model: output differs from --no-classify"
+[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "warning: no classifier model" "$tmp/err" ||
+    fail "missing model warning: $(cat "$tmp/err")"
+# a damaged one named by --model is an error
+printf 'not a model\n' >"$tmp/bad.kzm"
+run 2 "damaged model" -- "$K" extract --model "$tmp/bad.kzm" "$tmp/ttp.md"
+[ "$(wc -l <"$tmp/err")" = 1 ] || fail "damaged model: not one line"
+# tsv never classifies (bench/extract.sh compares it with a scanner that does not)
+"$K" extract --format tsv "$tmp/ttp.md" >"$tmp/a.tsv" 2>"$tmp/err" || fail "tsv: exit $?"
+"$K" extract --format tsv --no-classify "$tmp/ttp.md" >"$tmp/b.tsv" || fail "tsv --no-classify: exit $?"
+cmp -s "$tmp/a.tsv" "$tmp/b.tsv" && [ ! -s "$tmp/err" ] || fail "tsv changed by the classifier"
+# --types without attack-pattern: no classifier
+run 0 "types" -- "$K" extract --format json --types ipv4-addr "$tmp/ttp.md"
+grep -q '"classified"' "$tmp/out" && fail "--types ipv4-addr classified"
+# only technique sentences, no IOC at all: found (exit 0), bundle valid
+printf 'The backdoor takes screenshots of the desktop.\n' >"$tmp/only.txt"
+run 0 "techniques only" -- "$K" extract "$tmp/only.txt"
+cp "$tmp/out" "$tmp/only.json"
+py "$tmp/only.json" '[x["external_references"][0]["external_id"] for x in of("attack-pattern")] == ["T1113"]'
+run 0 "techniques only valid" -- "$K" validate --strict "$tmp/only.json"
+# HTML: tags stripped, the sentence is read as words; a block element ends one
+printf '<html><body><h1>T</h1><p>The backdoor <b>takes screenshots</b> of the desktop.</p></body></html>\n' >"$tmp/t.html"
+run 0 "html classified" -- "$K" extract --format json "$tmp/t.html"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); c=[h for h in a if h.get("classified")]; assert [h["value"] for h in c] == ["T1113"] and c[0]["sentence"] == "The backdoor takes screenshots of the desktop.", c' "$tmp/out" ||
+    fail "html classified: $(cat "$tmp/out")"
+# publishing a classified report: the store takes the custom property
+run 0 "publish classified" -- "$K" --data "$node" extract "$tmp/ttp.md" --publish --collection reports
+unset KZ_MODEL
+
 if [ "$fails" != 0 ]; then
     echo "$fails failures"
     exit 1
