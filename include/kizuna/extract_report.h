@@ -125,7 +125,9 @@ typedef struct kz_extract_technique {
  * an attack-pattern IOC and keeps the sentence and probability as its
  * evidence (kz_extract_report_techniques; in the bundle the report's
  * x_kizuna_classified_techniques). Techniques are added in order of their
- * sentence's position. Call it after the scanner's hits, once. *added
+ * sentence's position. A sentence with fewer than four English words (a
+ * line of bare indicators) is not classified. Call it after the scanner's
+ * hits, once. *added
  * (optional) receives how many techniques were added. KZ_ENOMEM,
  * KZ_ETOOBIG (the report's IOC cap). */
 kz_err kz_extract_report_classify(kz_extract_report *r, const kz_classifier *c, const char *text,

@@ -731,10 +731,48 @@ static kz_err html_text(char *s, size_t len)
     return KZ_OK;
 }
 
+/* A sentence about behaviour has English words around its indicators: a
+ * word here is a blank-separated token of at least two ASCII letters (an
+ * inner '-' or '\'' allowed), punctuation around it ignored. */
+#define MIN_WORDS 4
+
+static bool is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool enough_words(const char *s, size_t n)
+{
+    size_t words = 0;
+    for (size_t i = 0; i < n && words < MIN_WORDS;) {
+        while (i < n && s[i] == ' ')
+            i++;
+        size_t a = i;
+        while (i < n && s[i] != ' ')
+            i++;
+        size_t b = i;
+        /* opening and closing punctuation: "(word", "word," "word." */
+        while (a < b && strchr("([{\"'`", s[a]))
+            a++;
+        while (b > a && strchr(")]}\"'`,.;:!?", s[b - 1]))
+            b--;
+        bool word = b - a >= 2 && is_letter(s[a]) && is_letter(s[b - 1]);
+        for (size_t k = a; word && k < b; k++)
+            word = is_letter(s[k]) || s[k] == '-' || s[k] == '\'';
+        words += word;
+    }
+    return words >= MIN_WORDS;
+}
+
 static kz_err on_sentence(void *ctx, const kz_sentence *s)
 {
     cwalk *w = ctx;
     size_t n = collapse(w->text + s->off, s->len, w->scratch, KZ_CLASSIFY_MAX_TEXT);
+    /* a line of bare indicators ("http://192.0.2.44/shell.php") is not a
+     * sentence about behaviour, but the model, which has no "none" class,
+     * would give it a technique (a URL: T1071.001, web protocols) */
+    if (!enough_words(w->scratch, n))
+        return KZ_OK;
     kz_classify_result res;
     kz_classify(w->c, w->scratch, n, w->threshold, &res);
     if (res.cls < 0 || strcmp(res.attack_id, KZ_CLASSIFY_NONE) == 0)

@@ -230,6 +230,11 @@ cmp -s "$tmp/a.tsv" "$tmp/b.tsv" && [ ! -s "$tmp/err" ] || fail "tsv changed by 
 # --types without attack-pattern: no classifier
 run 0 "types" -- "$K" extract --format json --types ipv4-addr "$tmp/ttp.md"
 grep -q '"classified"' "$tmp/out" && fail "--types ipv4-addr classified"
+# a line of bare indicators is no sentence about behaviour (the model alone
+# would call a URL T1071.001)
+printf 'hxxp://evil-c2[.]xyz/gate.php\nhttp://192.0.2.44/shell.php (see https://example.com/page)\n' >"$tmp/urls.txt"
+run 0 "bare indicators" -- "$K" extract --format json "$tmp/urls.txt"
+grep -q '"classified"' "$tmp/out" && fail "bare indicators classified: $(grep classified "$tmp/out")"
 # only technique sentences, no IOC at all: found (exit 0), bundle valid
 printf 'The backdoor takes screenshots of the desktop.\n' >"$tmp/only.txt"
 run 0 "techniques only" -- "$K" extract "$tmp/only.txt"
