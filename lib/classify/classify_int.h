@@ -118,7 +118,8 @@ typedef struct kz_train_cfg {
     kz_feat_cfg feat;
     uint32_t epochs;
     double rate, l2;
-    bool average; /* average the weights over the last half of the steps */
+    bool average;   /* average the weights of the last half of the epochs */
+    double balance; /* class weight (mean mass / class mass)^balance; 0: none */
 } kz_train_cfg;
 
 void kz_train_defaults(kz_train_cfg *cfg);
