@@ -96,6 +96,9 @@ kz_err kz_score_params_from_config(kz_score_params *p, const kz_config *c, char 
 kz_err kz_score_params_load_node(kz_score_params *p, const char *dir, char *errbuf, size_t errlen);
 /* The reliability of source name (the configured one, else -1). */
 int kz_score_params_reliability(const kz_score_params *p, const char *name);
+/* Whether a score.reliability key names something other than an identity
+ * (a federation peer): only then is the provenance worth looking up. */
+bool kz_score_params_has_peers(const kz_score_params *p);
 
 /* Durations: "30d", "12h", "45m", "3600s" or plain seconds "3600"; an
  * integer count, 1 s .. KZ_SCORE_LIFETIME_MAX. KZ_EPARSE for the form,
@@ -208,7 +211,8 @@ kz_err kz_score_collection(kz_store *s, const char *collection, const kz_score_p
 typedef struct kz_score_node kz_score_node;
 
 /* *out is the caller's (kz_score_node_free). errbuf gets a one-line reason
- * (a bad kizuna.conf key names it). s is borrowed for this call only. */
+ * (a bad kizuna.conf key names it). s is borrowed for this call only; NULL:
+ * no sightings are read (a caller that keeps its own, like the TAXII server). */
 kz_err kz_score_node_open(const char *dir, kz_store *s, kz_score_node **out, char *errbuf,
                           size_t errlen);
 void kz_score_node_free(kz_score_node *n);

@@ -43,10 +43,8 @@ kz_err kz_score_node_open(const char *dir, kz_store *s, kz_score_node **out, cha
     n->sg = kz_score_sightings_new();
     if (!n->dir || !n->sg)
         goto fail;
-    for (size_t i = 0; i < n->p.n_sources; i++)
-        if (strncmp(n->p.sources[i].name, "identity--", 10) != 0)
-            n->want_peer = true;
-    rc = kz_score_sightings_load(n->sg, s);
+    n->want_peer = kz_score_params_has_peers(&n->p);
+    rc = s ? kz_score_sightings_load(n->sg, s) : KZ_OK;
     if (rc) {
         snprintf(errbuf, errlen, "reading the sightings: %s",
                  rc == KZ_EDB ? kz_store_errmsg(s) : kz_strerror(rc));

@@ -114,6 +114,14 @@ int kz_score_params_reliability(const kz_score_params *p, const char *name)
     return -1;
 }
 
+bool kz_score_params_has_peers(const kz_score_params *p)
+{
+    for (size_t i = 0; i < p->n_sources; i++)
+        if (strncmp(p->sources[i].name, "identity--", 10) != 0)
+            return true;
+    return false;
+}
+
 /* One problem with key: "kizuna.conf:LINE: KEY: WHY". */
 static kz_err bad(const kz_config *c, const char *key, kz_err rc, const char *why, char *errbuf,
                   size_t errlen)

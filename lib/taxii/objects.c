@@ -22,30 +22,11 @@ typedef struct rd_ctx {
     size_t hidden;  /* records withheld by the TLP policy */
     int64_t first_us, last_us;
     kz_err rc;
-    /* taxii.min_score: the scorer is locked for the whole query */
-    bool by_score;
+    /* taxii.min_score (decay.c) */
+    tx_score_snap *snap; /* NULL: nothing filtered */
     int64_t now_us;
     kz_arena *sa; /* one indicator's parse, reset per record */
 } rd_ctx;
-
-/* Whether the indicator record scores below taxii.min_score (score_lock
- * held). Records that cannot be scored are served: the filter withholds
- * decayed intelligence, it does not judge validity. */
-static bool decayed(rd_ctx *c, const kz_store_record *rec)
-{
-    if (!rec->json || strcmp(rec->type, "indicator") != 0)
-        return false;
-    kz_taxii *t = c->r->t;
-    kz_json *v = NULL;
-    kz_arena_reset(c->sa);
-    kz_score_result res;
-    if (kz_json_parse(c->sa, rec->json, rec->json_len, NULL, &v, NULL) ||
-        v->type != KZ_JSON_OBJECT ||
-        kz_score_node_eval(t->score, v, rec->version, c->now_us, &res))
-        return false;
-    return res.state == KZ_SCORE_LIVE &&
-           res.score < (double)kz_score_node_params(t->score)->taxii_min_score;
-}
 
 static kz_err write_manifest_entry(kz_buf *b, const kz_store_record *rec)
 {
@@ -80,7 +61,7 @@ static int on_record(void *ctx, const kz_store_record *rec)
         c->hidden++;
         return 0;
     }
-    if (c->by_score && decayed(c, rec))
+    if (c->snap && tx_score_decayed(r->t, c->snap, c->sa, rec, c->now_us))
         return 0; /* like a record the TLP policy withholds: the page goes on */
     kz_err rc = KZ_OK;
     if (c->items.len)
@@ -177,7 +158,7 @@ static void read_endpoint(tx_req *r, rd_kind kind, unsigned allowed, const char 
     bool by_score = r->t->score && kind != RD_VERSIONS;
     f.want_json = kind == RD_OBJECTS || by_score;
     bool had_next = f.next != NULL;
-    rd_ctx c = {.r = r, .kind = kind, .by_score = by_score};
+    rd_ctx c = {.r = r, .kind = kind};
     kz_buf_init(&c.items, TX_RESPONSE_MAX);
     kz_buf key;
     kz_buf_init(&key, 1 << 16);
@@ -197,17 +178,9 @@ static void read_endpoint(tx_req *r, rd_kind kind, unsigned allowed, const char 
             tx_error(r, 500, "out of memory", NULL);
             goto done;
         }
-        kz_taxii *t = r->t;
-        pthread_mutex_lock(&t->score_lock);
-        /* new sightings since the last request: read them again */
-        int64_t v = tx_data_version(t);
-        if ((v < 0 || v != t->score_version) && kz_score_node_reload(t->score, r->store) == KZ_OK)
-            t->score_version = v;
-        rc = run_query(r, &f, limit, &c, &page);
-        pthread_mutex_unlock(&t->score_lock);
-    } else {
-        rc = run_query(r, &f, limit, &c, &page);
+        c.snap = tx_score_acquire(r);
     }
+    rc = run_query(r, &f, limit, &c, &page);
     if (rc) {
         query_error(r, rc, had_next);
         goto done;
@@ -253,6 +226,7 @@ static void read_endpoint(tx_req *r, rd_kind kind, unsigned allowed, const char 
         tx_cache_put(r, &key, version, first, last);
     }
 done:
+    tx_score_release(r->t, c.snap);
     kz_arena_free(c.sa);
     kz_buf_release(&key);
     kz_buf_release(&c.items);

@@ -199,21 +199,6 @@ static char *dup_or(const char *s, const char *def)
     return kz_strdup(s ? s : def);
 }
 
-/* taxii.min_score: the node's scorer, only when it is set. A bad score.*
- * key fails the start with the key named. */
-static kz_err open_score(kz_taxii *t, kz_store *s, char *errbuf, size_t errlen)
-{
-    t->score_version = -1;
-    kz_score_params p;
-    kz_err rc = kz_score_params_load_node(&p, t->data_dir, errbuf, errlen);
-    if (rc || p.taxii_min_score < 0)
-        return rc;
-    rc = kz_score_node_open(t->data_dir, s, &t->score, errbuf, errlen);
-    if (!rc) /* the sightings just read are those of this version */
-        t->score_version = tx_data_version(t);
-    return rc;
-}
-
 kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *errbuf,
                     size_t errlen)
 {
@@ -268,7 +253,7 @@ kz_err kz_taxii_new(const kz_taxii_opts *o, kz_auth *au, kz_taxii **out, char *e
     if (rc)
         goto fail;
     t->cache_off = o->no_cache;
-    rc = open_score(t, s, errbuf, errlen);
+    rc = tx_score_open(t, s, errbuf, errlen);
     if (rc)
         goto fail;
     *out = t;
@@ -285,7 +270,7 @@ void kz_taxii_free(kz_taxii *t)
     for (size_t i = 0; i < t->n_pool; i++)
         kz_store_close(t->pool[i]);
     tx_cache_close(t);
-    kz_score_node_free(t->score);
+    tx_score_close(t);
     pthread_mutex_destroy(&t->score_lock);
     sqlite3_close(t->sdb);
     kz_free(t->data_dir);

@@ -62,12 +62,13 @@ struct kz_taxii {
     size_t cache_bytes;
     bool cache_off; /* kz_taxii_opts.no_cache */
     /* taxii.min_score in kizuna.conf (docs/score.md): indicators scoring
-     * below it are left out of objects and manifest responses. NULL: off.
-     * score_lock guards the scorer and score_version, the data_version its
-     * sightings were read at (reloaded when the database changed). */
+     * below it are left out of objects and manifest responses (decay.c).
+     * score NULL: off. score_lock guards snap (the current sightings
+     * snapshot), the snapshots' reference counts and the scorer's peer
+     * lookups. */
     kz_score_node *score;
+    struct tx_score_snap *snap;
     pthread_mutex_t score_lock;
-    int64_t score_version;
 };
 
 typedef struct tx_coll {
@@ -133,6 +134,22 @@ bool tx_cache_get(tx_req *r, const kz_buf *key, int64_t *version);
 int64_t tx_data_version(kz_taxii *t);
 void tx_cache_put(tx_req *r, const kz_buf *key, int64_t version, const char *first,
                   const char *last);
+
+/* decay.c: taxii.min_score */
+typedef struct tx_score_snap tx_score_snap;
+/* Sets t->score and the first snapshot when taxii.min_score is set; a bad
+ * score.* key is an error naming it. */
+kz_err tx_score_open(kz_taxii *t, kz_store *s, char *errbuf, size_t errlen);
+void tx_score_close(kz_taxii *t);
+/* The sightings snapshot for this request (read again first if the
+ * database changed), referenced until tx_score_release; NULL if none could
+ * be had (then nothing is filtered). */
+tx_score_snap *tx_score_acquire(tx_req *r);
+void tx_score_release(kz_taxii *t, tx_score_snap *s);
+/* Whether record rec is a live indicator scoring below taxii.min_score at
+ * now_us; a is scratch (reset here). */
+bool tx_score_decayed(kz_taxii *t, tx_score_snap *s, kz_arena *a, const kz_store_record *rec,
+                      int64_t now_us);
 
 /* filter.c */
 enum {

@@ -141,6 +141,26 @@ EOF
 K import --collection partner "$T/seen2.json" >/dev/null
 expect_status 200 "$ADMIN" "$BASE/api/collections/live/objects/"
 [ "$(ids_of <<<"$BODY")" = "1 2 3" ] || fail "after the new sighting: $BODY"
+# readers in parallel while sightings keep arriving (snapshots swapped
+# under them; ASan would catch a use after free): every answer is a 200
+# with the three indicators
+readers=()
+for i in 1 2 3 4 5 6; do
+    (for j in 1 2 3 4 5; do
+        kcurl "$ADMIN" "$BASE/api/collections/live/manifest/" >"$T/par.$i.$j" || echo fail >"$T/par.$i.$j"
+    done) &
+    readers+=($!)
+done
+for j in 1 2 3 4 5; do
+    sed "s/e0000000-0000-4000-8000-000000000002/e0000000-0000-4000-8000-00000000010$j/" \
+        "$T/seen2.json" >"$T/seen3.json"
+    K import --collection partner "$T/seen3.json" >/dev/null
+done
+wait "${readers[@]}" # not a bare wait: the server is a child too
+for f in "$T"/par.*; do
+    [ "$(tail -1 "$f")" = 200 ] || fail "a parallel reader got: $(cat "$f")"
+    [ "$(sed '$d' "$f" | ids_of)" = "1 2 3" ] || fail "a parallel reader saw: $(cat "$f")"
+done
 stop_server
 cp "$T/conf.orig" "$NODE/kizuna.conf"
 echo "taxii.min_score = 300" >>"$NODE/kizuna.conf"
