@@ -785,6 +785,33 @@ static kz_err on_sentence(void *ctx, const kz_sentence *s)
     return KZ_OK;
 }
 
+/* The evidence as a JSON/STIX string must be UTF-8: s[0..n) in the arena
+ * with each invalid byte made U+FFFD, cut at a character boundary at
+ * KZ_EXTRACT_EVIDENCE_MAX bytes. NULL when out of memory. */
+static const char *evidence_text(kz_arena *a, const char *s, size_t n)
+{
+    char *out = kz_arena_alloc(a, KZ_EXTRACT_EVIDENCE_MAX + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t l = kz_xutf8((const unsigned char *)s + i, n - i, &cp);
+        bool bad = l == 1 && (unsigned char)s[i] >= 0x80;
+        size_t w = bad ? 3 : l;
+        if (o + w > KZ_EXTRACT_EVIDENCE_MAX)
+            break;
+        if (bad)
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+        else
+            memcpy(out + o, s + i, l);
+        o += w;
+        i += l;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static int by_offset(const void *pa, const void *pb)
 {
     const best *a = pa, *b = pb;
@@ -851,14 +878,9 @@ kz_err kz_extract_report_classify(kz_extract_report *r, const kz_classifier *c, 
         if (rc)
             break;
         size_t n = collapse(w.text + b->off, b->len, w.scratch, KZ_CLASSIFY_MAX_TEXT);
-        if (n > KZ_EXTRACT_EVIDENCE_MAX) {
-            n = KZ_EXTRACT_EVIDENCE_MAX;
-            while (n && ((unsigned char)w.scratch[n] & 0xc0) == 0x80)
-                n--; /* not in the middle of a character */
-        }
         kz_extract_technique *t = &r->tech[r->ntech];
         t->attack_id = r->iocs[r->n - 1].value;
-        t->sentence = kz_arena_strndup(r->arena, w.scratch, n);
+        t->sentence = evidence_text(r->arena, w.scratch, n);
         t->offset = b->off;
         t->len = b->len;
         t->prob = b->prob;
