@@ -169,8 +169,11 @@ static int load_collections(kz_cli *cli, kz_match_builder *b, const char **colls
         return kz_cli_error("cannot open the node in '%s': %s", dir, err[0] ? err : kz_strerror(rc));
     int ret = 0;
     kz_score_node *node = NULL;
-    if (so->min >= 0 && (rc = kz_score_node_open(dir, s, &node, err, sizeof err)) != KZ_OK)
-        ret = kz_cli_error("match: %s", err[0] ? err : kz_strerror(rc));
+    if (so->min >= 0) {
+        rc = kz_score_node_open(dir, s, &node, err, sizeof err);
+        if (rc)
+            ret = kz_cli_error("match: %s", err[0] ? err : kz_strerror(rc));
+    }
     for (size_t i = 0; i < n && !ret; i++) {
         rc = node ? kz_score_filter_store(node, s, colls[i], so->min, so->now, add_scored, b,
                                           &so->st)
