@@ -640,6 +640,7 @@ typedef struct best {
 typedef struct cwalk {
     const kz_classifier *c;
     const char *text;
+    size_t len;
     double threshold;
     best *best;    /* per class of the model */
     char *scratch; /* KZ_CLASSIFY_MAX_TEXT bytes */
@@ -692,13 +693,38 @@ static size_t block_tag(const char *s, size_t n)
     return 0;
 }
 
+/* Headings are short: the closing tag is looked for this far (bounded
+ * work on HTML full of unclosed headings). */
+#define HEADING_MAX 4096
+
+/* For an opening heading tag (<h1>..<h6>, <title>) whose name, l bytes,
+ * starts at s[i]: where its closing tag starts, or i when there is none
+ * within HEADING_MAX bytes. */
+static size_t heading_end(const char *s, size_t len, size_t i, size_t l)
+{
+    bool heading = (l == 2 && (s[i] | 0x20) == 'h') || (l == 5 && !strncasecmp(s + i, "title", 5));
+    if (!heading || s[i - 1] == '/')
+        return i;
+    if (len - i > HEADING_MAX)
+        len = i + HEADING_MAX;
+    for (size_t k = i + l; k + 2 + l <= len; k++)
+        if (s[k] == '<' && s[k + 1] == '/' && !strncasecmp(s + k + 2, s + i, l))
+            return k;
+    return i;
+}
+
 /* HTML to the text a reader sees, in place and at the same length (so
  * offsets still point into the input): kz_xhtml_to_text, then a blank
- * line where a block element's tag stood (its tag is at least 3 bytes). */
+ * line where a block element's tag stood (its tag is at least 3 bytes),
+ * and headings blanked out: a title is not a sentence about behaviour. */
+typedef struct block {
+    size_t at, end; /* the tag's '<'; for a heading, its closing tag's */
+} block;
+
 static kz_err html_text(char *s, size_t len)
 {
     size_t cap = 64, n = 0;
-    size_t *at = kz_malloc(cap * sizeof *at);
+    block *at = kz_malloc(cap * sizeof *at);
     if (!at)
         return KZ_ENOMEM;
     for (const char *p = s, *end = s + len; p < end;) {
@@ -708,9 +734,10 @@ static kz_err html_text(char *s, size_t len)
         size_t i = (size_t)(lt - s) + 1;
         if (i < len && s[i] == '/')
             i++;
-        if (block_tag(s + i, len - i)) {
+        size_t l = block_tag(s + i, len - i);
+        if (l) {
             if (n == cap) {
-                size_t *na = kz_realloc(at, cap * 2 * sizeof *at);
+                block *na = kz_realloc(at, cap * 2 * sizeof *at);
                 if (!na) {
                     kz_free(at);
                     return KZ_ENOMEM;
@@ -718,14 +745,18 @@ static kz_err html_text(char *s, size_t len)
                 at = na;
                 cap *= 2;
             }
-            at[n++] = (size_t)(lt - s);
+            at[n].at = (size_t)(lt - s);
+            at[n++].end = heading_end(s, len, i, l);
         }
         p = lt + 1;
     }
     kz_xhtml_to_text(s, len);
     for (size_t k = 0; k < n; k++) {
-        s[at[k]] = '\n';
-        s[at[k] + 1] = '\n';
+        for (size_t j = at[k].at; j < at[k].end; j++)
+            if (s[j] != '\n')
+                s[j] = ' ';
+        s[at[k].at] = '\n';
+        s[at[k].at + 1] = '\n';
     }
     kz_free(at);
     return KZ_OK;
@@ -764,9 +795,32 @@ static bool enough_words(const char *s, size_t n)
     return words >= MIN_WORDS;
 }
 
+/* A Markdown heading: "# Title" (only '#' and blanks before the sentence
+ * on its line) or a line underlined with "===" / "---". */
+static bool md_heading(const char *t, size_t len, const kz_sentence *s)
+{
+    size_t i = s->off, hashes = 0;
+    while (i > 0 && t[i - 1] != '\n' && (t[i - 1] == '#' || kz_xis_blank(t[i - 1])))
+        hashes += t[--i] == '#';
+    if (hashes && (i == 0 || t[i - 1] == '\n'))
+        return true;
+    size_t e = s->off + s->len;
+    while (e < len && t[e] != '\n')
+        e++;
+    if (e >= len)
+        return false;
+    size_t k = e + 1, marks = 0;
+    char m = k < len ? t[k] : 0;
+    while (k < len && (t[k] == m || kz_xis_blank(t[k])))
+        marks += t[k++] == m;
+    return (m == '=' || m == '-') && marks >= 3 && (k == len || t[k] == '\n');
+}
+
 static kz_err on_sentence(void *ctx, const kz_sentence *s)
 {
     cwalk *w = ctx;
+    if (md_heading(w->text, w->len, s))
+        return KZ_OK; /* a title, not a sentence about behaviour */
     size_t n = collapse(w->text + s->off, s->len, w->scratch, KZ_CLASSIFY_MAX_TEXT);
     /* a line of bare indicators ("http://192.0.2.44/shell.php") is not a
      * sentence about behaviour, but the model, which has no "none" class,
@@ -828,7 +882,7 @@ kz_err kz_extract_report_classify(kz_extract_report *r, const kz_classifier *c, 
     if (!r || !c || (!text && len))
         return KZ_EINVAL;
     size_t nc = kz_classifier_nclasses(c);
-    cwalk w = {.c = c, .text = text, .threshold = threshold};
+    cwalk w = {.c = c, .text = text, .len = len, .threshold = threshold};
     char *copy = NULL;
     w.best = kz_calloc(nc ? nc : 1, sizeof *w.best);
     w.scratch = kz_malloc(KZ_CLASSIFY_MAX_TEXT);
