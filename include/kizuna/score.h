@@ -220,7 +220,9 @@ void kz_score_node_free(kz_score_node *n);
 kz_err kz_score_node_reload(kz_score_node *n, kz_store *s);
 const kz_score_params *kz_score_node_params(const kz_score_node *n);
 const kz_score_sightings *kz_score_node_sightings(const kz_score_node *n);
-/* A kz_score_peer_fn over the node's provenance (ctx: the kz_score_node). */
+/* A kz_score_peer_fn over the node's provenance (ctx: the kz_score_node):
+ * the federation peer a version was pulled from, else the TAXII account
+ * that POSTed it (a partner pushing to us), else NULL. */
 const char *kz_score_node_peer(void *ctx, const char *id, const char *version);
 /* Scores the parsed indicator obj (its stored version text, for the peer
  * lookup, may be NULL) at now_us. KZ_EINVAL: not an indicator;

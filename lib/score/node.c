@@ -7,6 +7,7 @@
 
 #include "kizuna/alloc.h"
 #include "kizuna/fed.h"
+#include "kizuna/fed_publish.h"
 #include "kizuna/json.h"
 #include "kizuna/score.h"
 #include "kizuna/store.h"
@@ -18,6 +19,8 @@ struct kz_score_node {
     bool want_peer; /* a score.reliability key names something other than an identity */
     kz_fed *fed;    /* opened on first use; NULL after a failure (no peers then) */
     bool fed_tried;
+    kz_fed_postlog *post; /* POST provenance (TAXII accounts), the same way */
+    bool post_tried;
     char peer[KZ_SCORE_SOURCE_MAX + 1]; /* the last kz_score_node_peer answer */
 };
 
@@ -63,6 +66,7 @@ void kz_score_node_free(kz_score_node *n)
         return;
     kz_score_sightings_free(n->sg);
     kz_fed_close(n->fed);
+    kz_fed_postlog_close(n->post);
     kz_free(n->dir);
     kz_free(n);
 }
@@ -114,24 +118,41 @@ static int on_prov(void *ctx, const kz_fed_prov *p)
     return exact;
 }
 
+/* The same over the accounts that POSTed versions over TAXII (a partner
+ * node pushing to us uses its account here). */
+static int on_post(void *ctx, const kz_fed_post_prov *p)
+{
+    kz_fed_prov q = {.id = p->id, .version = p->version, .peer = p->account};
+    return on_prov(ctx, &q);
+}
+
+/* The source that delivered (id, version): the federation peer it was
+ * pulled from, else the TAXII account that POSTed it; NULL: local. */
 const char *kz_score_node_peer(void *ctx, const char *id, const char *version)
 {
     kz_score_node *n = ctx;
     if (!n->want_peer || !id)
         return NULL;
+    char err[256];
     if (!n->fed_tried) {
         n->fed_tried = true;
-        char err[256];
         if (kz_fed_open(n->dir, &n->fed, err, sizeof err))
             n->fed = NULL;
     }
-    if (!n->fed)
-        return NULL;
     n->peer[0] = '\0';
     prov_ctx c = {.version = version, .peer = n->peer};
-    if (kz_fed_provenance(n->fed, id, on_prov, &c))
-        return NULL;
-    return n->peer[0] ? n->peer : NULL;
+    if (n->fed && kz_fed_provenance(n->fed, id, on_prov, &c) == KZ_OK && n->peer[0])
+        return n->peer;
+    if (!n->post_tried) {
+        n->post_tried = true;
+        if (kz_fed_postlog_open(n->dir, &n->post, err, sizeof err))
+            n->post = NULL;
+    }
+    n->peer[0] = '\0';
+    c.exact = false;
+    if (n->post && kz_fed_postlog_get(n->post, id, on_post, &c) == KZ_OK && n->peer[0])
+        return n->peer;
+    return NULL;
 }
 
 kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *version,

@@ -19,6 +19,7 @@
 
 #include "kizuna/alloc.h"
 #include "kizuna/fed.h"
+#include "kizuna/fed_publish.h"
 #include "kizuna/json.h"
 #include "kizuna/score.h"
 #include "kizuna/store.h"
@@ -216,11 +217,18 @@ static void test_peer_reliability(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(h);
+    /* indicator 2 was POSTed over TAXII by a partner's account */
+    kz_fed_postlog *pl = NULL;
+    assert_int_equal(kz_fed_postlog_open(f->node, &pl, err, sizeof err), KZ_OK);
+    const char *ids[] = {"indicator--a0000000-0000-4000-8000-000000000002"};
+    const char *versions[] = {"2026-08-01T00:00:00Z"};
+    assert_int_equal(kz_fed_postlog_record(pl, "partner-acct", ids, versions, 1), KZ_OK);
+    kz_fed_postlog_close(pl);
     char conf[200];
     snprintf(conf, sizeof conf, "%s/kizuna.conf", f->node);
     FILE *c = fopen(conf, "a");
     assert_non_null(c);
-    fputs("score.reliability.cert-jp = 40\n"
+    fputs("score.reliability.cert-jp = 40\nscore.reliability.partner-acct = 70\n"
           "score.reliability.identity--11111111-1111-4111-8111-111111111111 = 90\n",
           c);
     fclose(c);
@@ -235,7 +243,8 @@ static void test_peer_reliability(void **state)
     assert_int_equal(find(&l, "000000000001")->reliability, 40); /* the peer's */
     assert_true(fabs(find(&l, "000000000001")->base - 32) < 1e-9);
     assert_int_equal(find(&l, "000000000004")->reliability, 90); /* the author's wins */
-    assert_int_equal(find(&l, "000000000002")->reliability, 100); /* local: the default */
+    assert_int_equal(find(&l, "000000000002")->reliability, 70); /* the POSTing account's */
+    assert_int_equal(find(&l, "000000000003")->reliability, 100); /* local: the default */
     kz_score_node_free(n);
 }
 
