@@ -258,7 +258,7 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
     size_t nb = (size_t)1 << cfg.bits;
     uint32_t stride = (nc + KZ_CLASS_BLOCK - 1) / KZ_CLASS_BLOCK * KZ_CLASS_BLOCK;
     size_t sz = sizeof(kz_classifier) + 4 * (size_t)nc + 4 * nb + 4 * (size_t)nrows +
-                (size_t)nc * KZ_CLASSIFY_MAX_LABEL + (size_t)nrows * stride;
+                (size_t)nc * KZ_CLASSIFY_MAX_LABEL + 63 + (size_t)nrows * stride;
     unsigned char *mem = kz_malloc(sz);
     if (!mem) {
         if (errbuf && cap)
@@ -279,6 +279,9 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
     p += 4 * (size_t)nrows;
     c->classes = (char(*)[KZ_CLASSIFY_MAX_LABEL])p;
     p += (size_t)nc * KZ_CLASSIFY_MAX_LABEL;
+    /* Rows start on a 64-byte line: a row of up to 64 classes is then one
+     * cache line, not two (prediction is bound by these random reads). */
+    p += (64 - (uintptr_t)p % 64) % 64;
     c->q = (int8_t *)p;
     for (uint32_t k = 0; k < nc; k++)
         c->bias[k] = getf(f + l.bias + 4 * (size_t)k);
