@@ -79,10 +79,10 @@ typedef struct kz_classify_example {
 } kz_classify_example;
 
 typedef struct kz_classify_train_opts {
-    uint32_t epochs;      /* 0: the built-in default */
+    uint32_t epochs;      /* 0: the built-in default (30) */
     uint32_t seed;        /* shuffling; the same seed gives the same model */
-    double l2;            /* < 0: the built-in default */
-    double rate;          /* <= 0: the built-in default */
+    double l2;            /* < 0: the built-in default (1e-6); 0 is no L2 */
+    double rate;          /* <= 0: the built-in default (1.0, decaying linearly to 0) */
     void (*progress)(void *ctx, uint32_t epoch, uint32_t epochs);   /* optional */
     void *progress_ctx;
 } kz_classify_train_opts;
@@ -97,7 +97,9 @@ kz_err kz_classify_train(const kz_classify_example *ex, size_t n,
 /* The recipe behind the committed model: reads DIR/tram-train.jsonl (the
  * TRAM sentences, never tram-heldout.jsonl) and DIR/procedures.jsonl (ATT&CK
  * procedure examples, used for the techniques TRAM labels, with a lower
- * weight), trains with opts (NULL: defaults) and appends the model file's
+ * weight; a sub-technique's procedure counts for its parent when only the
+ * parent is a TRAM technique), trains with opts (NULL: defaults) and
+ * appends the model file's
  * bytes to out. `kizuna model train` is this call. Errors as
  * kz_classify_train and kz_classify_read_jsonl, plus KZ_ENOTFOUND / KZ_EIO
  * for the files (errbuf names the file). */
