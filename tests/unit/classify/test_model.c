@@ -12,12 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "classify/classify_int.h"
 #include "kizuna/alloc.h"
+
+#define MODELS_DIR "tests/data/classify/models"
 
 static const kz_classify_example ex[] = {
     {"the beacon calls home over https", 32, "T1071.001", 1},
@@ -277,6 +280,48 @@ static void test_files(void **state)
     assert_true(strstr(out, "attack.kzm") != NULL);
 }
 
+/* Every tests/data/classify/models/bad_*.kzm is refused with exactly the
+ * reason in its .err file; good.kzm loads. */
+static void test_data_files(void **state)
+{
+    (void)state;
+    DIR *d = opendir(MODELS_DIR);
+    assert_non_null(d);
+    size_t bad = 0, good = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 4, ".kzm") != 0)
+            continue;
+        char path[512], errpath[512], err[256], want[256] = "";
+        snprintf(path, sizeof path, "%s/%s", MODELS_DIR, e->d_name);
+        snprintf(errpath, sizeof errpath, "%s/%.*s.err", MODELS_DIR, (int)(l - 4), e->d_name);
+        kz_classifier *c = NULL;
+        kz_err rc = kz_classifier_load(path, &c, err, sizeof err);
+        if (strncmp(e->d_name, "bad_", 4) == 0) {
+            FILE *f = fopen(errpath, "r");
+            assert_non_null(f);
+            assert_non_null(fgets(want, sizeof want, f));
+            fclose(f);
+            want[strcspn(want, "\n")] = '\0';
+            if (rc != KZ_EPARSE || strcmp(err, want) != 0)
+                fprintf(stderr, "%s: %s '%s', want '%s'\n", e->d_name, kz_errname(rc), err, want);
+            assert_int_equal(rc, KZ_EPARSE);
+            assert_string_equal(err, want);
+            assert_null(c);
+            bad++;
+        } else {
+            assert_int_equal(rc, KZ_OK);
+            check_sane(c);
+            kz_classifier_free(c);
+            good++;
+        }
+    }
+    closedir(d);
+    assert_true(bad >= 20);
+    assert_int_equal(good, 1);
+}
+
 /* The committed model on sentences whose technique is plain. */
 static void test_committed_model(void **state)
 {
@@ -320,7 +365,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_bit_flips),       cmocka_unit_test(test_damage_with_checksum),
         cmocka_unit_test(test_bad_headers),     cmocka_unit_test(test_files),
-        cmocka_unit_test(test_committed_model),
+        cmocka_unit_test(test_committed_model), cmocka_unit_test(test_data_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
