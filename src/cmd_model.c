@@ -186,8 +186,9 @@ static int parse_u32(const char *cmd, const char *opt, const char *v, uint32_t m
 }
 
 /* How many labelled lines DIR/NAME holds (for the summary), only those
- * labelled with one of model c's classes when c is given (the recipe takes
- * the procedure examples of the techniques TRAM labels); 0 when unreadable. */
+ * labelled with one of model c's classes or a sub-technique of one when c
+ * is given (what the recipe of lib/classify/train_dir.c takes from the
+ * procedure examples); 0 when unreadable. */
 static size_t count_examples(const char *dir, const char *name, const kz_classifier *c)
 {
     char path[PATH_MAX];
@@ -201,12 +202,19 @@ static size_t count_examples(const char *dir, const char *name, const kz_classif
     if (a && kz_classify_read_jsonl(buf, len, a, &ex, &n, NULL, 0))
         n = 0;
     size_t kept = c ? 0 : n, nc = c ? kz_classifier_nclasses(c) : 0;
-    for (size_t i = 0; c && i < n; i++)
-        for (size_t k = 0; k < nc; k++)
-            if (!strcmp(ex[i].label, kz_classifier_class(c, k))) {
+    for (size_t i = 0; c && i < n; i++) {
+        /* the class itself, or a sub-technique of a class (T1055.012 of T1055) */
+        const char *dot = strchr(ex[i].label, '.');
+        size_t pl = dot ? (size_t)(dot - ex[i].label) : 0;
+        for (size_t k = 0; k < nc; k++) {
+            const char *cls = kz_classifier_class(c, k);
+            if (!strcmp(ex[i].label, cls) ||
+                (pl && strlen(cls) == pl && !strncmp(ex[i].label, cls, pl))) {
                 kept++;
                 break;
             }
+        }
+    }
     n = kept;
     kz_arena_free(a);
     kz_free(buf);
