@@ -226,6 +226,16 @@ static kz_err classify_fd(cctx *c, int fd)
     bool skipping = false, any = false;
     kz_err rc = KZ_OK;
     for (;;) {
+        /* what is classified goes out before a read that may wait: a
+         * pipeline fed a line at a time gets each answer at once, a file
+         * pays one write per MiB read */
+        if (c->out.len) {
+            if (fwrite(c->out.data, 1, c->out.len, stdout) != c->out.len || fflush(stdout)) {
+                rc = KZ_EIO;
+                break;
+            }
+            kz_buf_reset(&c->out);
+        }
         ssize_t r = read(fd, buf + have, READ_CHUNK);
         if (r < 0 && errno == EINTR)
             continue;
