@@ -39,9 +39,10 @@ static void check_duration(const char *v, size_t n)
 
 static kz_err write_params(const kz_score_params *p, kz_buf *b)
 {
-    kz_err rc = kz_buf_printf(b, "score.threshold = %d\nscore.default_confidence = %d\n"
-                                 "score.reliability.default = %d\nmatch.min_score = %d\n"
-                                 "taxii.min_score = %d\n",
+    kz_err rc = kz_buf_printf(b,
+                              "score.threshold = %d\nscore.default_confidence = %d\n"
+                              "score.reliability.default = %d\nmatch.min_score = %d\n"
+                              "taxii.min_score = %d\n",
                               p->threshold, p->default_confidence, p->default_reliability,
                               p->match_min_score, p->taxii_min_score);
     for (int c = 0; !rc && c < KZ_SCORE_CLASS_COUNT; c++) {

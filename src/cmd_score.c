@@ -118,15 +118,15 @@ static bool print_json(const row *w, kz_buf *b)
     fmt_us(w->r.anchor_us, anchor);
     fmt_us(w->r.zero_us, zero);
     kz_buf_reset(b);
-    kz_err rc = kz_buf_printf(b,
-                              "{\"id\":\"%s\",\"score\":%.2f,\"base\":%.2f,\"confidence\":%d,"
-                              "\"reliability\":%d,\"class\":\"%s\",\"state\":\"%s\","
-                              "\"decayed\":%s,\"anchor\":\"%s\",\"age_days\":%.2f,"
-                              "\"zero\":\"%s\",\"version\":",
-                              w->id, w->r.score, w->r.base, w->r.confidence, w->r.reliability,
-                              kz_score_class_name(w->r.cls), state_name(&w->r),
-                              w->r.decayed ? "true" : "false", anchor,
-                              (double)w->r.age_us / 86400e6, zero);
+    kz_err rc =
+        kz_buf_printf(b,
+                      "{\"id\":\"%s\",\"score\":%.2f,\"base\":%.2f,\"confidence\":%d,"
+                      "\"reliability\":%d,\"class\":\"%s\",\"state\":\"%s\","
+                      "\"decayed\":%s,\"anchor\":\"%s\",\"age_days\":%.2f,"
+                      "\"zero\":\"%s\",\"version\":",
+                      w->id, w->r.score, w->r.base, w->r.confidence, w->r.reliability,
+                      kz_score_class_name(w->r.cls), state_name(&w->r),
+                      w->r.decayed ? "true" : "false", anchor, (double)w->r.age_us / 86400e6, zero);
     if (!rc)
         rc = kz_json_write_string(b, w->version, strlen(w->version), 0);
     if (!rc)
@@ -157,8 +157,8 @@ static bool print_row(const row *w)
             n--;
     }
     return printf("%-11s %5.1f  %-6s  %-20s  %7.1fd  %-20s  %s  %.*s%s\n", score, w->r.base,
-                  kz_score_class_name(w->r.cls), anchor, (double)w->r.age_us / 86400e6, zero,
-                  w->id, (int)n, w->label, cut ? "..." : "") >= 0;
+                  kz_score_class_name(w->r.cls), anchor, (double)w->r.age_us / 86400e6, zero, w->id,
+                  (int)n, w->label, cut ? "..." : "") >= 0;
 }
 
 typedef struct coll_ids {
@@ -209,8 +209,8 @@ static int collect(kz_store *s, kz_score_node *node, const char *coll, int64_t n
     for (size_t i = 0; !rc && i < nc; i++) {
         size_t u = 0;
         rc = kz_score_collection(s, coll ? coll : ci.ids[i], kz_score_node_params(node),
-                                 kz_score_node_sightings(node), kz_score_node_peer, node, now,
-                                 keep, l, &u);
+                                 kz_score_node_sightings(node), kz_score_node_peer, node, now, keep,
+                                 l, &u);
         if (!rc)
             rc = l->rc;
         *unscored += u;
@@ -295,8 +295,10 @@ int cmd_score(kz_cli *cli, int argc, char **argv)
             ret = kz_cli_error("score: cannot write the output");
     }
     if (!ret && unscored)
-        fprintf(stderr, "kizuna: score: %zu indicator(s) without a pattern or a valid "
-                        "valid_from were not scored\n", unscored);
+        fprintf(stderr,
+                "kizuna: score: %zu indicator(s) without a pattern or a valid "
+                "valid_from were not scored\n",
+                unscored);
     for (size_t i = 0; i < l.n; i++)
         row_free(&l.rows[i]);
     kz_free(l.rows);

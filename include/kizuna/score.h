@@ -125,7 +125,7 @@ typedef struct kz_score_input {
     bool has_valid_until;
     int64_t valid_until_us;
     bool revoked;
-    int64_t sighting_us;        /* latest sighting of it; 0: none */
+    int64_t sighting_us; /* latest sighting of it; 0: none */
 } kz_score_input;
 
 /* Fills in from a parsed indicator (strings point into obj): KZ_EINVAL if
@@ -143,14 +143,14 @@ typedef enum kz_score_state {
 typedef struct kz_score_result {
     kz_score_class cls;
     kz_score_state state;
-    int confidence;      /* as used (the default when the indicator had none) */
-    int reliability;     /* as used */
-    double base;         /* confidence x reliability / 100 */
-    double score;        /* 0..100 */
-    int64_t anchor_us;   /* max(valid_from, latest sighting) */
-    int64_t age_us;      /* now - anchor (negative: anchor in the future) */
-    int64_t zero_us;     /* anchor + tau: when the score reaches 0 */
-    bool decayed;        /* score < threshold */
+    int confidence;    /* as used (the default when the indicator had none) */
+    int reliability;   /* as used */
+    double base;       /* confidence x reliability / 100 */
+    double score;      /* 0..100 */
+    int64_t anchor_us; /* max(valid_from, latest sighting) */
+    int64_t age_us;    /* now - anchor (negative: anchor in the future) */
+    int64_t zero_us;   /* anchor + tau: when the score reaches 0 */
+    bool decayed;      /* score < threshold */
 } kz_score_result;
 
 /* Scores in at time now_us. Reliability: the one configured for
@@ -179,13 +179,13 @@ kz_err kz_score_sightings_load(kz_score_sightings *m, kz_store *s);
 
 /* ---- listing a collection ---- */
 typedef struct kz_score_item {
-    const char *id;       /* "indicator--..." */
-    const char *version;  /* the store's version text (modified) */
-    const char *name;     /* may be NULL */
+    const char *id;      /* "indicator--..." */
+    const char *version; /* the store's version text (modified) */
+    const char *name;    /* may be NULL */
     const char *pattern;
-    const char *json;     /* the stored bytes (not NUL-terminated) */
+    const char *json; /* the stored bytes (not NUL-terminated) */
     size_t json_len;
-    const kz_json *obj;   /* parsed */
+    const kz_json *obj; /* parsed */
     kz_score_result r;
 } kz_score_item;
 
@@ -227,8 +227,8 @@ const char *kz_score_node_peer(void *ctx, const char *id, const char *version);
 /* Scores the parsed indicator obj (its stored version text, for the peer
  * lookup, may be NULL) at now_us. KZ_EINVAL: not an indicator;
  * KZ_EINVALID: no pattern or valid_from, or a bad timestamp. */
-kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *version,
-                          int64_t now_us, kz_score_result *out);
+kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *version, int64_t now_us,
+                          kz_score_result *out);
 /* The current time in microseconds. */
 int64_t kz_score_now_us(void);
 
@@ -251,8 +251,8 @@ typedef struct kz_score_filter_stats {
  * KZ_EPARSE with a reason and byte offset in msg for a malformed document
  * (elements before it were handed on), KZ_EIO, KZ_ENOMEM, or fn's error. */
 kz_err kz_score_filter_fd(const kz_score_params *p, int fd, size_t max_object, int min_score,
-                          int64_t now_us, kz_score_keep_fn fn, void *ctx,
-                          kz_score_filter_stats *st, char *msg, size_t msg_len);
+                          int64_t now_us, kz_score_keep_fn fn, void *ctx, kz_score_filter_stats *st,
+                          char *msg, size_t msg_len);
 /* The latest version of every indicator of collection, scored by node n
  * (sightings of every collection, peers). KZ_ENOTFOUND, KZ_EDB, KZ_ENOMEM,
  * or fn's error. */

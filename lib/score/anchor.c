@@ -15,8 +15,8 @@
 #define STORE_PAGE 5000
 
 struct kz_score_sightings {
-    kz_strmap *ids;  /* id -> index into at */
-    int64_t *at;     /* latest sighting time per id, microseconds */
+    kz_strmap *ids; /* id -> index into at */
+    int64_t *at;    /* latest sighting time per id, microseconds */
     size_t n, cap;
 };
 

@@ -69,8 +69,8 @@ static kz_err one(flt *f, const char *data, size_t len, const char *version)
 }
 
 kz_err kz_score_filter_fd(const kz_score_params *p, int fd, size_t max_object, int min_score,
-                          int64_t now_us, kz_score_keep_fn fn, void *ctx,
-                          kz_score_filter_stats *st, char *msg, size_t msg_len)
+                          int64_t now_us, kz_score_keep_fn fn, void *ctx, kz_score_filter_stats *st,
+                          char *msg, size_t msg_len)
 {
     if (msg && msg_len)
         msg[0] = '\0';

@@ -34,17 +34,17 @@ static const struct {
     kz_score_class cls;
     bool hash_only;
 } type_table[] = {
-    {"ipv4-addr", KZ_SCORE_IPV4, false},    {"ipv6-addr", KZ_SCORE_IPV6, false},
-    {"url", KZ_SCORE_URL, false},           {"domain-name", KZ_SCORE_DOMAIN, false},
-    {"hostname", KZ_SCORE_DOMAIN, false},   {"x-hostname", KZ_SCORE_DOMAIN, false},
-    {"file", KZ_SCORE_HASH, true},          {"artifact", KZ_SCORE_HASH, true},
-    {"email-addr", KZ_SCORE_EMAIL, false},  {"email-message", KZ_SCORE_EMAIL, false},
+    {"ipv4-addr", KZ_SCORE_IPV4, false},   {"ipv6-addr", KZ_SCORE_IPV6, false},
+    {"url", KZ_SCORE_URL, false},          {"domain-name", KZ_SCORE_DOMAIN, false},
+    {"hostname", KZ_SCORE_DOMAIN, false},  {"x-hostname", KZ_SCORE_DOMAIN, false},
+    {"file", KZ_SCORE_HASH, true},         {"artifact", KZ_SCORE_HASH, true},
+    {"email-addr", KZ_SCORE_EMAIL, false}, {"email-message", KZ_SCORE_EMAIL, false},
 };
 
 static bool is_type_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 static kz_score_class path_class(const char *type, size_t tn, const char *prop, size_t pn)

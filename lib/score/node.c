@@ -155,8 +155,8 @@ const char *kz_score_node_peer(void *ctx, const char *id, const char *version)
     return NULL;
 }
 
-kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *version,
-                          int64_t now_us, kz_score_result *out)
+kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *version, int64_t now_us,
+                          kz_score_result *out)
 {
     kz_score_input in;
     kz_err rc = kz_score_input_from_json(obj, &in);
@@ -164,7 +164,8 @@ kz_err kz_score_node_eval(kz_score_node *n, const kz_json *obj, const char *vers
         return rc;
     const char *id = kz_json_get_string(obj, "id");
     if (id) {
-        in.peer = kz_score_node_peer(n, id, version ? version : kz_json_get_string(obj, "modified"));
+        in.peer =
+            kz_score_node_peer(n, id, version ? version : kz_json_get_string(obj, "modified"));
         in.sighting_us = kz_score_sightings_latest(n->sg, id, strlen(id));
     }
     kz_score_eval(&n->p, &in, now_us, out);

@@ -23,12 +23,9 @@ static const struct {
     int64_t lifetime_s;
     double speed;
 } class_table[KZ_SCORE_CLASS_COUNT] = {
-    [KZ_SCORE_IPV4] = {"ipv4", 47 * DAY, 1.65},
-    [KZ_SCORE_IPV6] = {"ipv6", 47 * DAY, 1.65},
-    [KZ_SCORE_URL] = {"url", 47 * DAY, 1.65},
-    [KZ_SCORE_DOMAIN] = {"domain", 300 * DAY, 2.1},
-    [KZ_SCORE_HASH] = {"hash", 460 * DAY, 0.9},
-    [KZ_SCORE_EMAIL] = {"email", 470 * DAY, 1.05},
+    [KZ_SCORE_IPV4] = {"ipv4", 47 * DAY, 1.65},    [KZ_SCORE_IPV6] = {"ipv6", 47 * DAY, 1.65},
+    [KZ_SCORE_URL] = {"url", 47 * DAY, 1.65},      [KZ_SCORE_DOMAIN] = {"domain", 300 * DAY, 2.1},
+    [KZ_SCORE_HASH] = {"hash", 460 * DAY, 0.9},    [KZ_SCORE_EMAIL] = {"email", 470 * DAY, 1.05},
     [KZ_SCORE_OTHER] = {"other", 470 * DAY, 1.05},
 };
 
@@ -95,8 +92,8 @@ size_t kz_score_duration_format(int64_t secs, char *out, size_t outlen)
 {
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (secs != 0 && secs % units[i].secs == 0) {
-            int n = snprintf(out, outlen, "%lld%c", (long long)(secs / units[i].secs),
-                             units[i].unit);
+            int n =
+                snprintf(out, outlen, "%lld%c", (long long)(secs / units[i].secs), units[i].unit);
             return n < 0 ? 0 : (size_t)n;
         }
     }
@@ -136,8 +133,8 @@ static kz_err bad(const kz_config *c, const char *key, kz_err rc, const char *wh
     return rc;
 }
 
-static kz_err get_pct(const kz_config *c, const char *key, int def, int min, int *out,
-                      char *errbuf, size_t errlen)
+static kz_err get_pct(const kz_config *c, const char *key, int def, int min, int *out, char *errbuf,
+                      size_t errlen)
 {
     int64_t v;
     kz_err rc = kz_config_get_int(c, key, min, 100, def, &v);
@@ -196,8 +193,8 @@ static int class_key(kz_score_params *p, const kz_config *c, const char *key, co
     return 0;
 }
 
-static kz_err source_key(kz_score_params *p, const kz_config *c, const char *key,
-                         const char *name, char *errbuf, size_t errlen)
+static kz_err source_key(kz_score_params *p, const kz_config *c, const char *key, const char *name,
+                         char *errbuf, size_t errlen)
 {
     size_t n = strlen(name);
     if (n == 0 || n > KZ_SCORE_SOURCE_MAX)

@@ -127,8 +127,8 @@ bool tx_score_decayed(kz_taxii *t, tx_score_snap *s, kz_arena *a, const kz_store
     kz_json *v = NULL;
     kz_arena_reset(a);
     kz_score_input in;
-    if (kz_json_parse(a, rec->json, rec->json_len, NULL, &v, NULL) ||
-        v->type != KZ_JSON_OBJECT || kz_score_input_from_json(v, &in))
+    if (kz_json_parse(a, rec->json, rec->json_len, NULL, &v, NULL) || v->type != KZ_JSON_OBJECT ||
+        kz_score_input_from_json(v, &in))
         return false; /* unscorable: served; the filter is not a validator */
     const kz_score_params *p = kz_score_node_params(t->score);
     in.sighting_us = kz_score_sightings_latest(s->sg, rec->id, strlen(rec->id));

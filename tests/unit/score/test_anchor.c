@@ -140,9 +140,8 @@ static void test_listing_with_partner_sightings(void **state)
     got_list l = {0};
     size_t unscored = 9;
     const int64_t now = us_of("2026-09-30T00:00:00Z");
-    assert_int_equal(kz_score_collection(f->s, "intel", &p, sg, NULL, NULL, now, on_item, &l,
-                                         &unscored),
-                     KZ_OK);
+    assert_int_equal(
+        kz_score_collection(f->s, "intel", &p, sg, NULL, NULL, now, on_item, &l, &unscored), KZ_OK);
     assert_int_equal(l.n, 5);
     assert_int_equal(unscored, 0);
     /* valid_from 60 days ago, sighted by the partner 1 day ago: 1 day old */
@@ -157,9 +156,8 @@ static void test_listing_with_partner_sightings(void **state)
     assert_int_equal(find(&l, "000000000004")->cls, KZ_SCORE_HASH);
     /* without sightings the clock is not reset */
     memset(&l, 0, sizeof l);
-    assert_int_equal(kz_score_collection(f->s, "intel", &p, NULL, NULL, NULL, now, on_item, &l,
-                                         NULL),
-                     KZ_OK);
+    assert_int_equal(
+        kz_score_collection(f->s, "intel", &p, NULL, NULL, NULL, now, on_item, &l, NULL), KZ_OK);
     assert_int_equal(find(&l, "000000000003")->age_us, 60 * DAY_US);
     assert_int_equal(kz_score_collection(f->s, "nope", &p, sg, NULL, NULL, now, on_item, &l, NULL),
                      KZ_ENOTFOUND);
@@ -242,8 +240,8 @@ static void test_peer_reliability(void **state)
                      KZ_OK);
     assert_int_equal(find(&l, "000000000001")->reliability, 40); /* the peer's */
     assert_true(fabs(find(&l, "000000000001")->base - 32) < 1e-9);
-    assert_int_equal(find(&l, "000000000004")->reliability, 90); /* the author's wins */
-    assert_int_equal(find(&l, "000000000002")->reliability, 70); /* the POSTing account's */
+    assert_int_equal(find(&l, "000000000004")->reliability, 90);  /* the author's wins */
+    assert_int_equal(find(&l, "000000000002")->reliability, 70);  /* the POSTing account's */
     assert_int_equal(find(&l, "000000000003")->reliability, 100); /* local: the default */
     kz_score_node_free(n);
 }

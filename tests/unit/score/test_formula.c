@@ -36,20 +36,20 @@ static void test_decay_hand_values(void **state)
 {
     (void)state;
     kz_score_decay lin = {100, 1.0};
-    near(kz_score_decay_at(80, 0, &lin), 80);     /* t = 0: base */
-    near(kz_score_decay_at(80, 25, &lin), 60);    /* linear: 80 x 0.75 */
+    near(kz_score_decay_at(80, 0, &lin), 80);  /* t = 0: base */
+    near(kz_score_decay_at(80, 25, &lin), 60); /* linear: 80 x 0.75 */
     near(kz_score_decay_at(80, 50, &lin), 40);
     near(kz_score_decay_at(80, 99, &lin), 0.8);
-    near(kz_score_decay_at(80, 100, &lin), 0);    /* t = tau */
-    near(kz_score_decay_at(80, 150, &lin), 0);    /* t > tau */
-    near(kz_score_decay_at(80, -5, &lin), 80);    /* in the future: base */
+    near(kz_score_decay_at(80, 100, &lin), 0); /* t = tau */
+    near(kz_score_decay_at(80, 150, &lin), 0); /* t > tau */
+    near(kz_score_decay_at(80, -5, &lin), 80); /* in the future: base */
     kz_score_decay sq = {100, 2.0};
-    near(kz_score_decay_at(100, 25, &sq), 50);    /* 1 - sqrt(0.25) */
-    near(kz_score_decay_at(100, 64, &sq), 20);    /* 1 - 0.8 */
+    near(kz_score_decay_at(100, 25, &sq), 50); /* 1 - sqrt(0.25) */
+    near(kz_score_decay_at(100, 64, &sq), 20); /* 1 - 0.8 */
     kz_score_decay slow = {1000, 0.5};
-    near(kz_score_decay_at(60, 500, &slow), 45);  /* 60 x (1 - 0.5^2) */
+    near(kz_score_decay_at(60, 500, &slow), 45); /* 60 x (1 - 0.5^2) */
     kz_score_decay cube = {8, 3.0};
-    near(kz_score_decay_at(90, 1, &cube), 45);    /* 90 x (1 - (1/8)^(1/3)) */
+    near(kz_score_decay_at(90, 1, &cube), 45); /* 90 x (1 - (1/8)^(1/3)) */
     /* days, as the defaults use them: 47 days, delta 1.65, 10 days in */
     kz_score_decay ip = {47 * 86400, 1.65};
     near(kz_score_decay_at(80, 10 * DAY, &ip), 80 * (1 - pow(10.0 / 47.0, 1 / 1.65)));
@@ -141,8 +141,8 @@ static void test_config_cases(void **state)
         char err[256] = "";
         kz_err rc = kz_score_params_from_config(&p, c, err, sizeof err);
         if (rc != err_code(line) || (strcmp(t2 + 1, "-") != 0 && !strstr(err, t2 + 1))) {
-            print_error("conf '%s': rc %s '%s', want %s '%s'\n", t1 + 1, kz_errname(rc), err,
-                        line, t2 + 1);
+            print_error("conf '%s': rc %s '%s', want %s '%s'\n", t1 + 1, kz_errname(rc), err, line,
+                        t2 + 1);
             fail();
         }
         kz_config_free(c);
@@ -195,14 +195,14 @@ static void test_durations(void **state)
         int64_t secs;
         const char *fmt;
     } cases[] = {
-        {"30d", KZ_OK, 2592000, "30d"},  {"12h", KZ_OK, 43200, "12h"},
-        {"45m", KZ_OK, 2700, "45m"},     {"3600s", KZ_OK, 3600, "1h"},
-        {"3600", KZ_OK, 3600, "1h"},     {"1", KZ_OK, 1, "1s"},
-        {"90m", KZ_OK, 5400, "90m"},     {"3650d", KZ_OK, 315360000, "3650d"},
-        {"3651d", KZ_ERANGE, 0, NULL},   {"0d", KZ_ERANGE, 0, NULL},
-        {"", KZ_EPARSE, 0, NULL},        {"d", KZ_EPARSE, 0, NULL},
-        {"1.5d", KZ_EPARSE, 0, NULL},    {"+1d", KZ_EPARSE, 0, NULL},
-        {"1dd", KZ_EPARSE, 0, NULL},     {"123456789012345678901", KZ_EPARSE, 0, NULL},
+        {"30d", KZ_OK, 2592000, "30d"}, {"12h", KZ_OK, 43200, "12h"},
+        {"45m", KZ_OK, 2700, "45m"},    {"3600s", KZ_OK, 3600, "1h"},
+        {"3600", KZ_OK, 3600, "1h"},    {"1", KZ_OK, 1, "1s"},
+        {"90m", KZ_OK, 5400, "90m"},    {"3650d", KZ_OK, 315360000, "3650d"},
+        {"3651d", KZ_ERANGE, 0, NULL},  {"0d", KZ_ERANGE, 0, NULL},
+        {"", KZ_EPARSE, 0, NULL},       {"d", KZ_EPARSE, 0, NULL},
+        {"1.5d", KZ_EPARSE, 0, NULL},   {"+1d", KZ_EPARSE, 0, NULL},
+        {"1dd", KZ_EPARSE, 0, NULL},    {"123456789012345678901", KZ_EPARSE, 0, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t v = -1;
@@ -257,8 +257,9 @@ static void test_sightings_reset_clock(void **state)
     kz_score_sightings *sg = kz_score_sightings_new();
     assert_non_null(sg);
     /* a sighting of ANOTHER indicator: nothing changes */
-    kz_json *other = parse(a, "{\"type\":\"sighting\",\"sighting_of_ref\":\"indicator--a0000000-"
-                              "0000-4000-8000-000000000099\",\"last_seen\":\"2026-09-30T00:00:00Z\"}");
+    kz_json *other =
+        parse(a, "{\"type\":\"sighting\",\"sighting_of_ref\":\"indicator--a0000000-"
+                 "0000-4000-8000-000000000099\",\"last_seen\":\"2026-09-30T00:00:00Z\"}");
     assert_int_equal(kz_score_sightings_add_object(sg, other), KZ_OK);
     const char *id = kz_json_get_string(ind, "id");
     in.sighting_us = kz_score_sightings_latest(sg, id, strlen(id));
@@ -269,8 +270,9 @@ static void test_sightings_reset_clock(void **state)
                             "\"last_seen\":\"2026-09-30T00:00:00Z\"}");
     assert_int_equal(kz_score_sightings_add_object(sg, own), KZ_OK);
     /* an older one does not move the anchor back */
-    kz_json *older = parse(a, "{\"type\":\"sighting\",\"sighting_of_ref\":\"indicator--a0000000-"
-                              "0000-4000-8000-000000000003\",\"created\":\"2026-09-01T00:00:00Z\"}");
+    kz_json *older =
+        parse(a, "{\"type\":\"sighting\",\"sighting_of_ref\":\"indicator--a0000000-"
+                 "0000-4000-8000-000000000003\",\"created\":\"2026-09-01T00:00:00Z\"}");
     assert_int_equal(kz_score_sightings_add_object(sg, older), KZ_OK);
     in.sighting_us = kz_score_sightings_latest(sg, id, strlen(id));
     assert_int_equal(in.sighting_us, us_of("2026-09-30T00:00:00Z"));
@@ -288,18 +290,20 @@ static void test_eval_states_and_base(void **state)
 {
     (void)state;
     kz_arena *a = kz_arena_new(0);
-    static const char conf[] = "score.reliability.identity--11111111-1111-4111-8111-111111111111 = 50\n"
-                               "score.reliability.partner-a = 40\n"
-                               "score.default_confidence = 60\n";
+    static const char conf[] =
+        "score.reliability.identity--11111111-1111-4111-8111-111111111111 = 50\n"
+        "score.reliability.partner-a = 40\n"
+        "score.default_confidence = 60\n";
     kz_config *c = NULL;
     assert_int_equal(kz_config_parse(conf, strlen(conf), &c, NULL), KZ_OK);
     kz_score_params p;
     assert_int_equal(kz_score_params_from_config(&p, c, NULL, 0), KZ_OK);
     kz_config_free(c);
     const int64_t now = us_of("2026-10-01T00:00:00Z");
-    kz_json *ind = parse(a, "{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'x.example']\","
-                            "\"valid_from\":\"2026-10-01T00:00:00Z\","
-                            "\"created_by_ref\":\"identity--11111111-1111-4111-8111-111111111111\"}");
+    kz_json *ind =
+        parse(a, "{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'x.example']\","
+                 "\"valid_from\":\"2026-10-01T00:00:00Z\","
+                 "\"created_by_ref\":\"identity--11111111-1111-4111-8111-111111111111\"}");
     kz_score_input in;
     assert_int_equal(kz_score_input_from_json(ind, &in), KZ_OK);
     kz_score_result r;
