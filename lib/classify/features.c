@@ -2,6 +2,7 @@
  * (tokens, word unigrams and bigrams, character n-grams; the exact recipe is
  * documented in classify_int.h). No allocation: everything is on the stack,
  * so any number of threads may extract at once. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "classify/classify_int.h"
@@ -64,43 +65,57 @@ uint64_t kz_model_fnv(const void *p, size_t n)
     return fnv_bytes(FNV_OFFSET, p, n);
 }
 
-/* The distinct ids so far, in order of first occurrence, and an
- * open-addressing set of them on the stack. The set starts small and
- * doubles at half load, so a short sentence clears only a few hundred
- * bytes; a sentence with KZ_FEAT_MAX_RAW distinct ids stops there. */
+/* The distinct ids so far, in order of first occurrence, and the set of
+ * them on the stack: with at most 2^16 buckets (the committed model) a
+ * bitmap, one test per id, 8 KiB cleared per sentence; with more an
+ * open-addressing table that starts small and doubles at half load, so a
+ * short sentence clears only a few hundred bytes. Either way a sentence
+ * with KZ_FEAT_MAX_RAW distinct ids stops there. */
 typedef struct raw_ids {
     uint32_t *id;
     size_t n;
     uint32_t lg;
-    uint32_t set[2 * KZ_FEAT_MAX_RAW];
+    bool small;
+    union {
+        uint32_t set[2 * KZ_FEAT_MAX_RAW];
+        uint64_t bits[(1u << 16) / 64];
+    } u;
 } raw_ids;
 
 static void set_insert(raw_ids *r, uint32_t v)
 {
     uint32_t mask = (1u << r->lg) - 1;
     uint32_t s = (v * 0x9e3779b1u) >> (32 - r->lg);
-    while (r->set[s])
+    while (r->u.set[s])
         s = (s + 1) & mask;
-    r->set[s] = v;
+    r->u.set[s] = v;
 }
 
 static inline void push(raw_ids *r, uint32_t id)
 {
+    if (r->small) {
+        uint64_t m = 1ull << (id % 64);
+        if (r->n >= KZ_FEAT_MAX_RAW || (r->u.bits[id / 64] & m))
+            return;
+        r->u.bits[id / 64] |= m;
+        r->id[r->n++] = id;
+        return;
+    }
     uint32_t v = id + 1; /* 0 marks an empty slot; ids < 2^22 */
     uint32_t mask = (1u << r->lg) - 1;
     uint32_t s = (v * 0x9e3779b1u) >> (32 - r->lg);
     if (r->n >= KZ_FEAT_MAX_RAW)
         return;
-    while (r->set[s]) {
-        if (r->set[s] == v)
+    while (r->u.set[s]) {
+        if (r->u.set[s] == v)
             return;
         s = (s + 1) & mask;
     }
-    r->set[s] = v;
+    r->u.set[s] = v;
     r->id[r->n++] = id;
     if (2 * r->n >= (1u << r->lg) && (1u << r->lg) < 2 * KZ_FEAT_MAX_RAW) {
         r->lg++;
-        memset(r->set, 0, sizeof r->set[0] << r->lg);
+        memset(r->u.set, 0, sizeof r->u.set[0] << r->lg);
         for (size_t i = 0; i < r->n; i++)
             set_insert(r, r->id[i] + 1);
     }
@@ -145,7 +160,11 @@ size_t kz_feat_extract(const kz_feat_cfg *cfg, const char *text, size_t len, uin
     r.id = ids;
     r.n = 0;
     r.lg = 8;
-    memset(r.set, 0, sizeof r.set[0] << r.lg);
+    r.small = cfg->bits <= 16;
+    if (r.small)
+        memset(r.u.bits, 0, ((size_t)1 << cfg->bits) / 8);
+    else
+        memset(r.u.set, 0, sizeof r.u.set[0] << r.lg);
     if (len > KZ_CLASSIFY_MAX_TEXT)
         len = KZ_CLASSIFY_MAX_TEXT;
     size_t i = 0;

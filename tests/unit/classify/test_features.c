@@ -156,6 +156,13 @@ static void test_caps(void **state)
     kz_feat_cfg all = {22, KZ_FEAT_ALL, 3, 5};
     size_t n = kz_feat_extract(&all, t, len, ids);
     assert_true(n > KZ_FEAT_MAX_RAW / 2 && n <= KZ_FEAT_MAX_RAW);
+    /* The same with 2^16 buckets (a bitmap set, not a hash table). */
+    all.bits = 16;
+    n = kz_feat_extract(&all, t, len, ids);
+    assert_true(n > KZ_FEAT_MAX_RAW / 2 && n <= KZ_FEAT_MAX_RAW);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n && j < i + 64; j++)
+            assert_true(ids[i] != ids[j]);
     free(t);
 }
 
