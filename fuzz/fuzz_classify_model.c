@@ -11,7 +11,11 @@
  *     non-increasing order, summing to at most 1 + 1e-9 over the top k,
  *     with kz_classify agreeing with the first of kz_classify_topk;
  *  3. the raw input never loads unless its checksum was already right
- *     (both loads then agree). */
+ *     (both loads then agree);
+ *  4. the input as a sentence, classified by two small models trained at
+ *     start-up (2^16 buckets: the bitmap duplicate set; 2^18: the hash
+ *     table), gives the same kind of sane answers, and the top-1 of
+ *     kz_classify_topk is kz_classify's answer. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -65,10 +69,62 @@ static kz_err try_load(const uint8_t *data, size_t size)
     return KZ_OK;
 }
 
+static kz_classifier *text_models[2];
+
+static kz_classifier *train_small(uint32_t bits)
+{
+    static const kz_classify_example ex[] = {
+        {"the beacon calls home over https", 32, "T1071.001", 1},
+        {"a keylogger records keystrokes", 30, "T1056.001", 1},
+        {"schtasks creates a scheduled task", 33, "T1053.005", 1},
+        {"cmd.exe /c whoami", 17, "T1059.003", 1},
+    };
+    kz_train_cfg cfg;
+    kz_buf out;
+    kz_classifier *c = NULL;
+    char err[256];
+    kz_train_defaults(&cfg);
+    cfg.feat.bits = bits;
+    cfg.epochs = 3;
+    kz_buf_init(&out, 0);
+    check(kz_classify_train_cfg(ex, sizeof ex / sizeof ex[0], &cfg, NULL, &out) == KZ_OK);
+    check(kz_classifier_load_mem(out.data, out.len, &c, err, sizeof err) == KZ_OK);
+    kz_buf_release(&out);
+    return c;
+}
+
+static void classify_text(const kz_classifier *c, const uint8_t *data, size_t size)
+{
+    kz_classify_result top[4], one;
+    const char *t = (const char *)data;
+    size_t k = kz_classify_topk(c, t, size, top, 4);
+    kz_classify(c, t, size, 0.5, &one);
+    if (!k) {
+        check(one.cls == -1 && one.prob == 0);
+        return;
+    }
+    check(k == 4);
+    double sum = 0;
+    for (size_t i = 0; i < k; i++) {
+        check(isfinite(top[i].prob) && top[i].prob > 0 && top[i].prob <= 1);
+        check(i == 0 || top[i].prob <= top[i - 1].prob);
+        sum += top[i].prob;
+    }
+    check(sum <= 1 + 1e-9 && sum > 1 - 1e-6);
+    check(one.cls == top[0].cls && one.prob == top[0].prob);
+    check(strcmp(one.attack_id, one.prob < 0.5 ? KZ_CLASSIFY_NONE : top[0].attack_id) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (!text_models[0]) {
+        text_models[0] = train_small(16);
+        text_models[1] = train_small(18);
+    }
+    classify_text(text_models[0], data, size);
+    classify_text(text_models[1], data, size);
     kz_err raw = try_load(data, size);
     if (size < 16 || size > KZ_CLASSIFY_MAX_MODEL)
         return 0;

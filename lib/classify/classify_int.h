@@ -62,8 +62,8 @@
 
 #define KZ_FEAT_MIN_BITS 8u
 #define KZ_FEAT_MAX_BITS 22u
-#define KZ_FEAT_MAX_TOKEN 64u  /* bytes of a token that count */
-#define KZ_FEAT_MAX_RAW 4096u  /* feature ids per sentence, duplicates included */
+#define KZ_FEAT_MAX_TOKEN 64u /* bytes of a token that count */
+#define KZ_FEAT_MAX_RAW 4096u /* feature ids per sentence, duplicates included */
 #define KZ_FEAT_MAX_CHARN 8u
 
 /* What prediction must extract exactly as training did. */
@@ -85,7 +85,7 @@ uint32_t kz_feat_hash(const kz_feat_cfg *cfg, const void *s, size_t len);
 struct kz_classifier {
     kz_feat_cfg cfg;
     uint32_t nclasses, nrows;
-    uint32_t stride;  /* nclasses rounded up to KZ_CLASS_BLOCK */
+    uint32_t stride; /* nclasses rounded up to KZ_CLASS_BLOCK */
     char (*classes)[KZ_CLASSIFY_MAX_LABEL];
     float *bias;      /* nclasses */
     uint32_t *row_of; /* 2^bits: row index, or KZ_NO_ROW */

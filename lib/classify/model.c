@@ -208,8 +208,7 @@ kz_err kz_classifier_load_mem(const void *buf, size_t len, kz_classifier **out, 
         if (f[i])
             return bad(errbuf, cap, "model header has non-zero reserved bytes");
 
-    kz_feat_cfg cfg = {get32(f + H_BITS), get32(f + H_FLAGS), get32(f + H_CMIN),
-                       get32(f + H_CMAX)};
+    kz_feat_cfg cfg = {get32(f + H_BITS), get32(f + H_FLAGS), get32(f + H_CMIN), get32(f + H_CMAX)};
     uint32_t nc = get32(f + H_NCLASSES), nrows = get32(f + H_NROWS);
     if (nc < 1 || nc > KZ_CLASSIFY_MAX_CLASSES)
         return bad(errbuf, cap, "model has %u classes (1..%u allowed)", nc,

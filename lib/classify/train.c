@@ -69,20 +69,20 @@ static int cmp_str(const void *a, const void *b)
 
 /* Everything one training run holds; freed in one place (train_release). */
 typedef struct trainer {
-    const char **cls;  /* sorted distinct labels */
+    const char **cls; /* sorted distinct labels */
     uint32_t ncls;
-    uint32_t *y;       /* class of each example */
-    size_t *off;       /* example i's rows are rows[off[i]..off[i+1]) */
+    uint32_t *y; /* class of each example */
+    size_t *off; /* example i's rows are rows[off[i]..off[i+1]) */
     uint32_t *rows;
-    uint8_t *used;     /* bitmap of buckets with a row */
-    uint32_t *row_of;  /* bucket -> row */
+    uint8_t *used;    /* bitmap of buckets with a row */
+    uint32_t *row_of; /* bucket -> row */
     uint32_t nrows;
-    uint32_t stride;   /* ncls rounded up to KZ_CLASS_BLOCK */
-    float *w;          /* nrows x stride, times wscale */
+    uint32_t stride; /* ncls rounded up to KZ_CLASS_BLOCK */
+    float *w;        /* nrows x stride, times wscale */
     double *bias;
     uint32_t *perm;
-    double *cw;        /* class weights */
-    float *avg;        /* sum of the averaged epochs' weights (cfg->average) */
+    double *cw; /* class weights */
+    float *avg; /* sum of the averaged epochs' weights (cfg->average) */
     double *avg_bias;
 } trainer;
 
@@ -147,8 +147,7 @@ static kz_err build_classes(trainer *t, const kz_classify_example *ex, size_t n)
 
 /* Extracts every example's features once, then numbers the buckets used
  * in ascending order (the model file's row order). */
-static kz_err build_rows(trainer *t, const kz_classify_example *ex, size_t n,
-                         const kz_feat_cfg *fc)
+static kz_err build_rows(trainer *t, const kz_classify_example *ex, size_t n, const kz_feat_cfg *fc)
 {
     uint32_t ids[KZ_FEAT_MAX_RAW];
     size_t cap = 1u << 16, len = 0;
@@ -199,10 +198,9 @@ static double det_exp(double x)
     double k = floor(x * 1.4426950408889634 + 0.5);
     double r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
     double p = 1.0 / 479001600;
-    static const double inv_fact[] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880,
-                                      1.0 / 40320,    1.0 / 5040,    1.0 / 720,
-                                      1.0 / 120,      1.0 / 24,      1.0 / 6,
-                                      1.0 / 2,        1.0,           1.0};
+    static const double inv_fact[] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320,
+                                      1.0 / 5040,     1.0 / 720,     1.0 / 120,    1.0 / 24,
+                                      1.0 / 6,        1.0 / 2,       1.0,          1.0};
     for (size_t i = 0; i < sizeof inv_fact / sizeof inv_fact[0]; i++)
         p = p * r + inv_fact[i];
     return ldexp(p, (int)k);

@@ -27,8 +27,8 @@
 
 #define KZ_PROC_WEIGHT 0.5f
 
-static kz_err read_file(const char *dir, const char *name, kz_arena *a,
-                        kz_classify_example **ex, size_t *n, char *errbuf, size_t cap)
+static kz_err read_file(const char *dir, const char *name, kz_arena *a, kz_classify_example **ex,
+                        size_t *n, char *errbuf, size_t cap)
 {
     char path[4096], why[256];
     char *data = NULL;

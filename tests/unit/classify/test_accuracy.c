@@ -147,8 +147,8 @@ static size_t keywords(const kz_classify_example *tr, size_t n, keyword *kw)
         for (size_t k = 0; k < nk; k++) {
             if (!in[k])
                 continue;
-            double sc = (double)in[k] / (double)per[k] -
-                        (double)(all - in[k]) / (double)(n - per[k]);
+            double sc =
+                (double)in[k] / (double)per[k] - (double)(all - in[k]) / (double)(n - per[k]);
             /* Words come in sorted order: the first of equal scores wins. */
             if (sc > kw[k].score) {
                 kw[k].score = sc;
@@ -207,8 +207,8 @@ static void test_beats_keyword_rule(void **state)
         rule_ok += strcmp(keyword_rule(kw, nk, &ev[i]), ev[i].label) == 0;
     }
     double acc = (double)model_ok / (double)nev, base = (double)rule_ok / (double)nev;
-    fprintf(stderr, "trained on %zu, evaluated on %zu: model %.3f, keyword rule %.3f\n", nsub,
-            nev, acc, base);
+    fprintf(stderr, "trained on %zu, evaluated on %zu: model %.3f, keyword rule %.3f\n", nsub, nev,
+            acc, base);
     assert_true(acc >= base + 0.15);
     kz_classifier_free(c);
     kz_buf_release(&m);

@@ -169,10 +169,10 @@ static void test_caps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_values),      cmocka_unit_test(test_words_and_bigrams),
-        cmocka_unit_test(test_char_ngrams),      cmocka_unit_test(test_tokens_and_joiners),
-        cmocka_unit_test(test_case_folding),     cmocka_unit_test(test_duplicates_once),
-        cmocka_unit_test(test_empty),            cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_hash_values),  cmocka_unit_test(test_words_and_bigrams),
+        cmocka_unit_test(test_char_ngrams),  cmocka_unit_test(test_tokens_and_joiners),
+        cmocka_unit_test(test_case_folding), cmocka_unit_test(test_duplicates_once),
+        cmocka_unit_test(test_empty),        cmocka_unit_test(test_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -336,7 +336,8 @@ static void test_committed_model(void **state)
         {"It records every keystroke the user types", "T1056.001"},
         {"The actor sent spearphishing emails with a malicious Word attachment", "T1566.001"},
         {"The backdoor creates a scheduled task with schtasks to run every hour", "T1053.005"},
-        {"It adds a value to HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run for persistence",
+        {"It adds a value to HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run for "
+         "persistence",
          "T1547.001"},
         {"The loader injects its payload into the memory of a remote process", "T1055"},
     };

@@ -147,8 +147,9 @@ static void test_long_and_binary(void **state)
 #define ROUNDS 200
 
 static const char *const probes[] = {
-    "the beacon calls home", "a keylogger", "scheduled task", "registry run key",
-    "cmd.exe /c dir",        "nothing relevant at all",    "\xff\xfe\x80 binary",
+    "the beacon calls home", "a keylogger",    "scheduled task",
+    "registry run key",      "cmd.exe /c dir", "nothing relevant at all",
+    "\xff\xfe\x80 binary",
 };
 #define NPROBES (sizeof probes / sizeof probes[0])
 static kz_classify_result expect[NPROBES];
@@ -185,8 +186,8 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_threshold),       cmocka_unit_test(test_topk),
-        cmocka_unit_test(test_no_features),     cmocka_unit_test(test_long_and_binary),
+        cmocka_unit_test(test_threshold),   cmocka_unit_test(test_topk),
+        cmocka_unit_test(test_no_features), cmocka_unit_test(test_long_and_binary),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -19,8 +19,9 @@
 /* Four classes, each told by one keyword among shared filler words. */
 static const char *const keys[] = {"beacon", "keylogger", "scheduled", "registry"};
 static const char *const labels[] = {"T1071.001", "T1056.001", "T1053.005", "T1112"};
-static const char *const filler[] = {"the", "actor", "used", "a", "tool", "to", "on", "host",
-                                     "then", "it", "was", "seen", "again", "by", "analysts"};
+static const char *const filler[] = {"the", "actor", "used",  "a",    "tool",
+                                     "to",  "on",    "host",  "then", "it",
+                                     "was", "seen",  "again", "by",   "analysts"};
 
 #define NSYN 80
 static char syn_text[NSYN][128];
@@ -295,9 +296,9 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_separable), cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_options),   cmocka_unit_test(test_progress),
-        cmocka_unit_test(test_bad_inputs), cmocka_unit_test(test_featureless),
+        cmocka_unit_test(test_separable),     cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_options),       cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_bad_inputs),    cmocka_unit_test(test_featureless),
         cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_average_balance),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
