@@ -60,8 +60,9 @@ typedef struct kz_classify_result {
  * probability; when that probability is under threshold (0 to never say
  * "none"), attack_id is "none" and prob is still the best class's. Text
  * with no features at all is "none" with prob 0. Never fails for a valid
- * model: no allocation (features are hashed into a fixed stack buffer;
- * text past KZ_CLASSIFY_MAX_TEXT is ignored). */
+ * model: no allocation (features are hashed into a fixed stack buffer,
+ * about 64 KiB of stack in all; text past KZ_CLASSIFY_MAX_TEXT is ignored,
+ * and so is a sentence's text past its 4096th distinct feature). */
 void kz_classify(const kz_classifier *c, const char *text, size_t len, double threshold,
                  kz_classify_result *out);
 /* The k best classes, most probable first; returns how many were written
