@@ -3,28 +3,31 @@
  * lower weight (kz_classify_train_dir).
  *
  * Choices, each made by 5-fold cross-validation inside tram-train.jsonl
- * (folds by hash of the text; the held-out file was not used; figures are
- * mean micro / macro F1 at threshold 0, seed noise about +-0.002):
- *   - procedures help a lot: without them 0.832 / 0.768, at weight 0.1
- *     0.852 / 0.807 (both at 20 epochs, rate 0.5); at 30 epochs, rate 1:
- *     weight 0.3 0.870 / 0.829, 0.5 0.868 / 0.830, 1 0.865 / 0.825 -
- *     KZ_PROC_WEIGHT 0.5 (0.3 is as good within the noise);
+ * with bench/classify_cv.c (folds by hash of the text; the held-out file
+ * was not used; figures are mean micro / macro F1 at threshold 0; seeds 0,
+ * 1, 2 give 0.869 / 0.821, 0.870 / 0.821, 0.868 / 0.818). The recipe gives
+ * 0.869 / 0.821; the first version (20 epochs at rate 0.5, procedures at
+ * 0.3, no parent mapping) 0.858 / 0.805.
+ *   - procedures help a lot: without them 0.835 / 0.764, at weight 0.1
+ *     0.865 / 0.810, 0.3 0.870 / 0.821, 0.5 0.869 / 0.821, 1 0.867 / 0.817:
+ *     KZ_PROC_WEIGHT 0.5 (0.3 is as good);
  *   - a procedure of a sub-technique whose parent is a TRAM class (T1055.012
  *     for T1055, T1027.002 for T1027) is used as its parent: that is what
- *     it is an instance of (0.868 / 0.830 -> 0.873 / 0.833). The reverse -
- *     a parent's or a sibling's procedure relabelled as a TRAM sub-technique
- *     - would not be honest and is not done: a T1059.001 procedure never
+ *     it is an instance of (without: 0.862 / 0.815). The reverse - a
+ *     parent's or a sibling's procedure relabelled as a TRAM sub-technique -
+ *     would not be honest and is not done: a T1059.001 procedure never
  *     becomes T1059.003;
  *   - no trained "none" class: half the procedures of the other techniques
- *     as "none" at weight 0.05 gave 0.871 / 0.826 (0.860 / 0.811 at 0.2)
- *     and 1.5x the training time. It does cut how many sentences of other
- *     techniques (the other half) get one of the 50 classes - at threshold
- *     0.5 from 53 % to 30 % - but it breaks "threshold 0 never says none"
- *     and costs macro-F1; a threshold gives "none" instead;
+ *     as "none" at weight 0.05 gave 0.866 / 0.814 and 1.5x the training
+ *     time. It does cut how many sentences of other techniques (the other
+ *     half) get one of the 50 classes - at threshold 0.5 from about 53 % to
+ *     30 % - but it breaks "threshold 0 never says none" and costs
+ *     macro-F1; a threshold gives "none" instead;
  *   - log-scaled counts of repeated features instead of counting once
- *     0.871 / 0.826; the technique descriptions of techniques.jsonl as
- *     more sentences 0.875 / 0.836 (within the noise: not worth a third
- *     input); class weighting and weight averaging nothing measurable. */
+ *     0.869 / 0.819; class weighting (exponent 0.5) 0.867 / 0.817, weight
+ *     averaging 0.868 / 0.820; the technique descriptions of
+ *     techniques.jsonl as more sentences looked no better than the noise
+ *     (with an earlier driver) and would be a third input. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,210 @@
+/* classify_cv.c - k-fold cross-validation of the technique classifier's
+ * recipe inside data/attack/tram-train.jsonl, the tool the recipe in
+ * lib/classify/train_dir.c and the defaults in lib/classify/train.c were
+ * tuned with (tram-heldout.jsonl is never read). A sentence's fold is
+ * FNV-1a(text) % K, so duplicates share a fold. Each fold trains on the
+ * other folds' TRAM sentences plus the procedures of the TRAM techniques
+ * (exact id, or a sub-technique of a TRAM technique as that technique) at
+ * weight PW, and is scored at threshold 0: mean micro / macro F1 over folds.
+ *
+ *   gcc -O2 -Iinclude -Ilib bench/classify_cv.c BUILD/libkizuna.a -lm -o /tmp/classify_cv
+ *   /tmp/classify_cv [DATA_DIR]        (default data/attack)
+ *
+ * Knobs (environment; defaults are the committed recipe's): K (5), SEED (0),
+ * EPOCHS, RATE, L2, BITS, FLAGS (1 words, 2 bigrams, 4 char n-grams),
+ * CMIN, CMAX, AVG (1: weight averaging), BAL (class balance exponent),
+ * PW (0.5, procedure weight), PARENT (1), NONE (1: half the other
+ * techniques' procedures as a "none" class at weight NW, 0.05), THS (1:
+ * precision/recall at thresholds 0..0.7, and how many sentences of the other
+ * techniques' procedures get one of the TRAM classes), V (1: per fold on
+ * stderr). CPU-bound and single-threaded; a fold trains in a few seconds. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/classify_int.h"
+#include "kizuna/alloc.h"
+#include "kizuna/file.h"
+
+static double knob(const char *k, double d)
+{
+    const char *v = getenv(k);
+    return v && *v ? strtod(v, NULL) : d;
+}
+
+static kz_classify_example *load(const char *dir, const char *name, kz_arena *a, size_t *n)
+{
+    char path[1024], why[256], *data = NULL;
+    size_t len = 0;
+    kz_classify_example *ex = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (kz_file_read(path, KZ_CLASSIFY_MAX_FILE, &data, &len, why, sizeof why) ||
+        kz_classify_read_jsonl(data, len, a, &ex, n, why, sizeof why)) {
+        fprintf(stderr, "classify_cv: '%s': %s\n", path, why);
+        exit(2);
+    }
+    kz_free(data);
+    return ex;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The TRAM class a procedure counts for (itself or its parent), or NULL. */
+static const char *tram_class(const char *id, const char **labels, size_t nl, int parent)
+{
+    const char **hit = bsearch(&id, labels, nl, sizeof *labels, cmp_str);
+    const char *dot = strchr(id, '.');
+    if (!hit && parent && dot && dot - id < 16) {
+        char p[16];
+        const char *pp = p;
+        snprintf(p, sizeof p, "%.*s", (int)(dot - id), id);
+        hit = bsearch(&pp, labels, nl, sizeof *labels, cmp_str);
+    }
+    return hit ? *hit : NULL;
+}
+
+typedef struct counts {
+    const char *id;
+    int tp, fp, fn;
+} counts;
+
+static counts *slot(counts *t, size_t *n, const char *id)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(t[i].id, id))
+            return &t[i];
+    t[*n] = (counts){id, 0, 0, 0};
+    return &t[(*n)++];
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "data/attack";
+    kz_arena *a = kz_arena_new(1 << 20);
+    size_t nt, np, nl = 0;
+    kz_classify_example *tram = load(dir, "tram-train.jsonl", a, &nt);
+    kz_classify_example *proc = load(dir, "procedures.jsonl", a, &np);
+    kz_train_cfg cfg;
+    kz_train_defaults(&cfg);
+    cfg.feat.bits = (uint32_t)knob("BITS", cfg.feat.bits);
+    cfg.feat.flags = (uint32_t)knob("FLAGS", cfg.feat.flags);
+    cfg.feat.cmin = (uint32_t)knob("CMIN", cfg.feat.cmin);
+    cfg.feat.cmax = (uint32_t)knob("CMAX", cfg.feat.cmax);
+    cfg.epochs = (uint32_t)knob("EPOCHS", cfg.epochs);
+    cfg.rate = knob("RATE", cfg.rate);
+    cfg.l2 = knob("L2", cfg.l2);
+    cfg.average = knob("AVG", 0) != 0;
+    cfg.balance = knob("BAL", 0);
+    double pw = knob("PW", 0.5), nw = knob("NW", 0.05);
+    int parent = knob("PARENT", 1) != 0, none = knob("NONE", 0) != 0, ths = knob("THS", 0) != 0;
+    uint64_t k = (uint64_t)knob("K", 5);
+    kz_classify_train_opts opts = {0};
+    opts.seed = (uint32_t)knob("SEED", 0);
+    opts.l2 = -1;
+
+    const char **labels = malloc(nt * sizeof *labels);
+    kz_classify_example *train = malloc((nt + np) * sizeof *train);
+    counts *tab = malloc((nt + 64) * sizeof *tab);
+    if (!labels || !train || !tab || k < 2)
+        return 2;
+    for (size_t i = 0; i < nt; i++)
+        labels[i] = tram[i].label;
+    qsort(labels, nt, sizeof *labels, cmp_str);
+    for (size_t i = 0; i < nt; i++)
+        if (!nl || strcmp(labels[nl - 1], labels[i]) != 0)
+            labels[nl++] = labels[i];
+
+    double micro = 0, macro = 0;
+    for (uint64_t f = 0; f < k; f++) {
+        size_t n = 0, ntab = 0;
+        for (size_t i = 0; i < nt; i++)
+            if (kz_model_fnv(tram[i].text, tram[i].len) % k != f)
+                train[n++] = tram[i];
+        for (size_t i = 0; i < np && pw > 0; i++) {
+            const char *c = tram_class(proc[i].label, labels, nl, parent);
+            if (c || (none && i % 2 == 0)) {
+                train[n] = proc[i];
+                train[n].label = c ? c : KZ_CLASSIFY_NONE;
+                train[n++].weight = (float)(c ? pw : nw);
+            }
+        }
+        kz_buf out;
+        kz_classifier *model = NULL;
+        char err[256];
+        kz_buf_init(&out, 0);
+        if (getenv("V"))
+            fprintf(stderr, "fold %u: %zu examples\n", (unsigned)f, n);
+        if (kz_classify_train_cfg(train, n, &cfg, &opts, &out) ||
+            kz_classifier_load_mem(out.data, out.len, &model, err, sizeof err)) {
+            fprintf(stderr, "classify_cv: fold %u failed\n", (unsigned)f);
+            return 2;
+        }
+        static const double thr[] = {0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7};
+        for (size_t t = 0; t < (ths ? sizeof thr / sizeof thr[0] : 1); t++) {
+            int tp = 0, fp = 0, fn = 0, other = 0, called = 0;
+            ntab = 0;
+            for (size_t i = 0; i < nt; i++) {
+                if (kz_model_fnv(tram[i].text, tram[i].len) % k != f)
+                    continue;
+                kz_classify_result r;
+                kz_classify(model, tram[i].text, tram[i].len, thr[t], &r);
+                if (!strcmp(r.attack_id, tram[i].label)) {
+                    tp++;
+                    slot(tab, &ntab, tram[i].label)->tp++;
+                    continue;
+                }
+                fn++;
+                slot(tab, &ntab, tram[i].label)->fn++;
+                if (strcmp(r.attack_id, KZ_CLASSIFY_NONE) != 0) {
+                    fp++;
+                    slot(tab, &ntab, r.attack_id)->fp++;
+                }
+            }
+            double p = tp + fp ? (double)tp / (tp + fp) : 0, rc = (double)tp / (tp + fn);
+            double f1 = p + rc > 0 ? 2 * p * rc / (p + rc) : 0, ma = 0;
+            int nm = 0;
+            for (size_t c = 0; c < ntab; c++) {
+                if (tab[c].tp + tab[c].fn == 0)
+                    continue;
+                double cp = tab[c].tp + tab[c].fp ? (double)tab[c].tp / (tab[c].tp + tab[c].fp) : 0;
+                double cr = (double)tab[c].tp / (tab[c].tp + tab[c].fn);
+                ma += cp + cr > 0 ? 2 * cp * cr / (cp + cr) : 0;
+                nm++;
+            }
+            ma /= nm;
+            if (t == 0) {
+                micro += f1;
+                macro += ma;
+                if (getenv("V"))
+                    fprintf(stderr, "fold %u: micro %.4f macro %.4f, model %zu bytes\n",
+                            (unsigned)f, f1, ma, out.len);
+            }
+            if (!ths)
+                continue;
+            for (size_t i = 1; i < np; i += 2) {
+                if (tram_class(proc[i].label, labels, nl, 1))
+                    continue;
+                kz_classify_result r;
+                kz_classify(model, proc[i].text, proc[i].len, thr[t], &r);
+                other++;
+                called += strcmp(r.attack_id, KZ_CLASSIFY_NONE) != 0;
+            }
+            printf("fold %u threshold %.1f: P %.3f R %.3f F1 %.3f macro %.3f; other techniques "
+                   "called a class %.3f\n",
+                   (unsigned)f, thr[t], p, rc, f1, ma, (double)called / other);
+        }
+        kz_classifier_free(model);
+        kz_buf_release(&out);
+    }
+    printf("micro-F1 %.4f macro-F1 %.4f (mean of %u folds, threshold 0)\n", micro / (double)k,
+           macro / (double)k, (unsigned)k);
+    free(labels);
+    free(train);
+    free(tab);
+    kz_arena_free(a);
+    return 0;
+}
