@@ -45,7 +45,7 @@ static void test_case_files(void **state)
             continue;
         char path[512];
         snprintf(path, sizeof path, "tests/data/json/%s", e->d_name);
-        size_t len;
+        size_t len = 0;
         char *buf = slurp(path, &len);
         assert_non_null(buf);
         kz_arena *a = kz_arena_new(0);
