@@ -24,7 +24,21 @@ static const char default_conf[] =
     "store.busy_timeout_ms = 10000\n"
     "\n"
     "# SQLite page cache per connection, KiB.\n"
-    "store.cache_kib = 65536\n";
+    "store.cache_kib = 65536\n"
+    "\n"
+    "# Indicator scoring with decay (docs/score.md): score = confidence x\n"
+    "# source reliability, decayed as base x (1 - (t/lifetime)^(1/decay)) with\n"
+    "# t the time since valid_from or the latest sighting. Uncomment to change\n"
+    "# the built-in values shown (OpenCTI's decay rules); classes ipv4, ipv6,\n"
+    "# url, domain, hash, email, other.\n"
+    "# score.threshold = 20\n"
+    "# score.default_confidence = 50\n"
+    "# score.reliability.default = 100\n"
+    "# score.reliability.<identity id or peer name> = 80\n"
+    "# score.ipv4.lifetime = 47d\n"
+    "# score.ipv4.decay = 1.65\n"
+    "# match.min_score = 20\n"
+    "# taxii.min_score = 20\n";
 
 static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
