@@ -269,6 +269,12 @@ typedef struct kz_store_page {
  * Unknown collection: KZ_ENOTFOUND. */
 kz_err kz_store_query(kz_store *s, const kz_store_filter *f, kz_store_record_fn fn, void *ctx,
                       kz_store_page *page);
+/* Every record kz_store_query would deliver for f without limit and next
+ * (f->limit and f->next are ignored), read page_size records at a time
+ * (0: 1000) so that no single query holds the database long. A nonzero
+ * return of fn ends the walk: KZ_OK. Errors as kz_store_query. */
+kz_err kz_store_walk(kz_store *s, const kz_store_filter *f, size_t page_size,
+                     kz_store_record_fn fn, void *ctx);
 /* Number of records kz_store_query would deliver without limit/next. */
 kz_err kz_store_count(kz_store *s, const kz_store_filter *f, int64_t *out);
 /* Every version of one object in a collection (TAXII versions endpoint):

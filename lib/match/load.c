@@ -91,26 +91,16 @@ kz_err kz_match_builder_add_store(kz_match_builder *b, kz_store *s, const char *
     store_ctx c = {.b = b, .a = kz_arena_new(0)};
     if (!c.a)
         return KZ_ENOMEM;
-    char next[KZ_STORE_CURSOR_MAX] = "";
-    kz_err rc = KZ_OK;
-    for (;;) {
-        kz_store_filter f = {
-            .collection = collection,
-            .types = types,
-            .n_types = 1,
-            .versions = KZ_STORE_V_LAST,
-            .limit = STORE_PAGE,
-            .next = next[0] ? next : NULL,
-            .want_json = true,
-        };
-        kz_store_page pg = {0};
-        rc = kz_store_query(s, &f, on_record, &c, &pg);
-        if (!rc)
-            rc = c.rc;
-        if (rc || !pg.more)
-            break;
-        memcpy(next, pg.next, sizeof next);
-    }
+    kz_store_filter f = {
+        .collection = collection,
+        .types = types,
+        .n_types = 1,
+        .versions = KZ_STORE_V_LAST,
+        .want_json = true,
+    };
+    kz_err rc = kz_store_walk(s, &f, STORE_PAGE, on_record, &c);
+    if (!rc)
+        rc = c.rc;
     kz_arena_free(c.a);
     return rc;
 }

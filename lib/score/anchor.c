@@ -157,28 +157,18 @@ static int on_sighting(void *ctx, const kz_store_record *r)
 static kz_err load_collection(load_ctx *l, kz_store *s, const char *coll)
 {
     static const char *const types[] = {"sighting"};
-    char next[KZ_STORE_CURSOR_MAX] = "";
-    for (;;) {
-        kz_store_filter f = {
-            .collection = coll,
-            .types = types,
-            .n_types = 1,
-            .versions = KZ_STORE_V_LAST,
-            .limit = STORE_PAGE,
-            .next = next[0] ? next : NULL,
-            .want_json = true,
-            .all_spec_versions = true,
-        };
-        kz_store_page pg = {0};
-        kz_err rc = kz_store_query(s, &f, on_sighting, l, &pg);
-        if (!rc)
-            rc = l->rc;
-        if (rc == KZ_ENOTFOUND)
-            return KZ_OK; /* removed meanwhile */
-        if (rc || !pg.more)
-            return rc;
-        memcpy(next, pg.next, sizeof next);
-    }
+    kz_store_filter f = {
+        .collection = coll,
+        .types = types,
+        .n_types = 1,
+        .versions = KZ_STORE_V_LAST,
+        .want_json = true,
+        .all_spec_versions = true,
+    };
+    kz_err rc = kz_store_walk(s, &f, STORE_PAGE, on_sighting, l);
+    if (!rc)
+        rc = l->rc;
+    return rc == KZ_ENOTFOUND ? KZ_OK : rc; /* removed meanwhile */
 }
 
 kz_err kz_score_sightings_load(kz_score_sightings *m, kz_store *s)

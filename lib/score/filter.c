@@ -126,26 +126,16 @@ kz_err kz_score_filter_store(kz_score_node *n, kz_store *s, const char *collecti
     f.a = kz_arena_new(0);
     if (!f.a)
         return KZ_ENOMEM;
-    char next[KZ_STORE_CURSOR_MAX] = "";
-    kz_err rc = KZ_OK;
-    for (;;) {
-        kz_store_filter q = {
-            .collection = collection,
-            .types = types,
-            .n_types = 1,
-            .versions = KZ_STORE_V_LAST,
-            .limit = STORE_PAGE,
-            .next = next[0] ? next : NULL,
-            .want_json = true,
-        };
-        kz_store_page pg = {0};
-        rc = kz_store_query(s, &q, on_record, &f, &pg);
-        if (!rc)
-            rc = f.rc;
-        if (rc || !pg.more)
-            break;
-        memcpy(next, pg.next, sizeof next);
-    }
+    kz_store_filter q = {
+        .collection = collection,
+        .types = types,
+        .n_types = 1,
+        .versions = KZ_STORE_V_LAST,
+        .want_json = true,
+    };
+    kz_err rc = kz_store_walk(s, &q, STORE_PAGE, on_record, &f);
+    if (!rc)
+        rc = f.rc;
     kz_arena_free(f.a);
     return rc;
 }

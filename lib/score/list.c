@@ -19,7 +19,6 @@ typedef struct list_ctx {
     void *ctx;
     kz_arena *a;
     size_t unscored;
-    bool stopped;
     kz_err rc;
 } list_ctx;
 
@@ -54,8 +53,6 @@ static int on_record(void *ctx, const kz_store_record *r)
     kz_score_eval(l->p, &in, l->now_us, &it.r);
     int stop = l->fn(l->ctx, &it);
     kz_arena_reset(l->a);
-    if (stop)
-        l->stopped = true;
     return stop;
 }
 
@@ -78,26 +75,16 @@ kz_err kz_score_collection(kz_store *s, const char *collection, const kz_score_p
     };
     if (!l.a)
         return KZ_ENOMEM;
-    char next[KZ_STORE_CURSOR_MAX] = "";
-    kz_err rc = KZ_OK;
-    for (;;) {
-        kz_store_filter f = {
-            .collection = collection,
-            .types = types,
-            .n_types = 1,
-            .versions = KZ_STORE_V_LAST,
-            .limit = STORE_PAGE,
-            .next = next[0] ? next : NULL,
-            .want_json = true,
-        };
-        kz_store_page pg = {0};
-        rc = kz_store_query(s, &f, on_record, &l, &pg);
-        if (!rc)
-            rc = l.rc;
-        if (rc || !pg.more || l.stopped)
-            break;
-        memcpy(next, pg.next, sizeof next);
-    }
+    kz_store_filter f = {
+        .collection = collection,
+        .types = types,
+        .n_types = 1,
+        .versions = KZ_STORE_V_LAST,
+        .want_json = true,
+    };
+    kz_err rc = kz_store_walk(s, &f, STORE_PAGE, on_record, &l);
+    if (!rc)
+        rc = l.rc;
     if (unscored)
         *unscored = l.unscored;
     kz_arena_free(l.a);

@@ -396,6 +396,42 @@ kz_err kz_store_query(kz_store *s, const kz_store_filter *f, kz_store_record_fn 
     return KZ_OK;
 }
 
+/* kz_store_walk: remembers whether fn asked to stop, because a stopped
+ * query reports more=true with a cursor just like a full page. */
+typedef struct walk_ctx {
+    kz_store_record_fn fn;
+    void *ctx;
+    bool stopped;
+} walk_ctx;
+
+static int walk_record(void *ctx, const kz_store_record *r)
+{
+    walk_ctx *w = ctx;
+    if (!w->fn(w->ctx, r))
+        return 0;
+    w->stopped = true;
+    return 1;
+}
+
+kz_err kz_store_walk(kz_store *s, const kz_store_filter *f, size_t page_size,
+                     kz_store_record_fn fn, void *ctx)
+{
+    if (!s || !f || !fn)
+        return KZ_EINVAL;
+    kz_store_filter q = *f;
+    q.limit = page_size ? page_size : 1000;
+    walk_ctx w = {.fn = fn, .ctx = ctx};
+    char next[KZ_STORE_CURSOR_MAX] = "";
+    for (;;) {
+        q.next = next[0] ? next : NULL;
+        kz_store_page pg = {0};
+        kz_err rc = kz_store_query(s, &q, walk_record, &w, &pg);
+        if (rc || w.stopped || !pg.more)
+            return rc;
+        memcpy(next, pg.next, sizeof next);
+    }
+}
+
 kz_err kz_store_count(kz_store *s, const kz_store_filter *f, int64_t *out)
 {
     if (!f || f->n_version_ts > MAX_VERSION_TS)

@@ -1,6 +1,6 @@
 /* test_query.c - unit tests for the store's query paths: filters by type,
  * id, spec_version, added_after; version selection (first, last, all, a
- * timestamp); paging with the opaque cursor (also while another thread
+ * timestamp); paging with the opaque cursor and kz_store_walk (also while another thread
  * writes: no skip, no repeat); counts; the versions listing; delete. */
 #include <pthread.h>
 
@@ -169,6 +169,36 @@ static void test_paging(void **state)
     kz_store_filter h = {.collection = "c", .versions = KZ_STORE_V_ALL};
     assert_int_equal(kz_store_query(fx->s, &h, fx_collect, &r, &page), KZ_OK);
     assert_false(page.more);
+}
+
+/* kz_store_walk: every record across pages, in order; a stop ends it. */
+static int collect_upto4(void *ctx, const kz_store_record *r)
+{
+    fx_rec *c = ctx;
+    fx_collect(c, r);
+    return c->n == 4;
+}
+
+static void test_walk(void **state)
+{
+    fixture *fx = *state;
+    load(fx);
+    kz_store_filter f = {.collection = "c", .versions = KZ_STORE_V_ALL, .limit = 1};
+    for (size_t page = 0; page <= 8; page++) {
+        fx_rec r = {0};
+        assert_int_equal(kz_store_walk(fx->s, &f, page, fx_collect, &r), KZ_OK);
+        assert_string_equal(r.buf, "1@1;2@1;1@2;3@1;1@3;3@2;4@*;");
+    }
+    /* stopping on the 4th record, also when it is the last of a page */
+    for (size_t page = 1; page <= 5; page++) {
+        fx_rec r = {0};
+        assert_int_equal(kz_store_walk(fx->s, &f, page, collect_upto4, &r), KZ_OK);
+        assert_string_equal(r.buf, "1@1;2@1;1@2;3@1;");
+    }
+    kz_store_filter u = {.collection = "nope"};
+    fx_rec r = {0};
+    assert_int_equal(kz_store_walk(fx->s, &u, 2, fx_collect, &r), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_walk(fx->s, &f, 2, NULL, &r), KZ_EINVAL);
 }
 
 static void test_versions_and_delete(void **state)
@@ -451,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_date_added_monotonic, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_paging, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_walk, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_versions_and_delete, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_paging_concurrent, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reader_not_blocked, fx_setup, fx_teardown),
