@@ -204,18 +204,6 @@ static void flush(ectx *c, bool force)
     }
 }
 
-/* Appends the decimal digits of v (no printf: this runs twice per hit). */
-static kz_err append_uint(kz_buf *b, size_t v)
-{
-    char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return kz_buf_append(b, d + i, sizeof d - i);
-}
-
 /* tsv: the line of a value seen for the first time (the caller checked). */
 static kz_err tsv_line(ectx *c, const kz_ioc_hit *h)
 {
@@ -251,11 +239,11 @@ static kz_err json_hit(ectx *c, const kz_ioc_hit *h)
     if (!rc)
         rc = kz_buf_append_str(&c->out, ", \"offset\": ");
     if (!rc)
-        rc = append_uint(&c->out, h->offset);
+        rc = kz_buf_append_uint(&c->out, h->offset);
     if (!rc)
         rc = kz_buf_append_str(&c->out, ", \"line\": ");
     if (!rc)
-        rc = append_uint(&c->out, h->line);
+        rc = kz_buf_append_uint(&c->out, h->line);
     if (!rc)
         rc = kz_buf_append_str(&c->out, ", \"text\": ");
     if (!rc)

@@ -341,18 +341,6 @@ kz_err kz_xstix_hit(kz_xstix *x, const kz_ioc_hit *h, kz_buf *json_out)
     return rc;
 }
 
-/* Appends the decimal digits of v. */
-static kz_err append_uint(kz_buf *b, size_t v)
-{
-    char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return kz_buf_append(b, d + i, sizeof d - i);
-}
-
 kz_err kz_xstix_classify(kz_xstix *x, const char *text, size_t len, bool html, kz_buf *json_out,
                          size_t *n_items)
 {
@@ -377,11 +365,11 @@ kz_err kz_xstix_classify(kz_xstix *x, const char *text, size_t len, bool html, k
         if (!rc)
             rc = kz_buf_append_str(json_out, ", \"offset\": ");
         if (!rc)
-            rc = append_uint(json_out, t[i].offset);
+            rc = kz_buf_append_uint(json_out, t[i].offset);
         if (!rc)
             rc = kz_buf_append_str(json_out, ", \"line\": ");
         if (!rc)
-            rc = append_uint(json_out, line);
+            rc = kz_buf_append_uint(json_out, line);
         if (!rc)
             rc = kz_buf_append_str(json_out, ", \"sentence\": ");
         if (!rc)

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kizuna/error.h"
 
@@ -29,6 +30,8 @@ kz_err kz_buf_reserve(kz_buf *b, size_t extra);
 kz_err kz_buf_append(kz_buf *b, const void *data, size_t len);
 kz_err kz_buf_append_str(kz_buf *b, const char *s);
 kz_err kz_buf_append_char(kz_buf *b, char c);
+/* The decimal digits of v (no printf: for hot output paths). */
+kz_err kz_buf_append_uint(kz_buf *b, uint64_t v);
 kz_err kz_buf_printf(kz_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 kz_err kz_buf_vprintf(kz_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hands the heap bytes to the caller (who frees them with free()) and

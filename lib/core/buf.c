@@ -74,6 +74,17 @@ kz_err kz_buf_append_char(kz_buf *b, char c)
     return kz_buf_append(b, &c, 1);
 }
 
+kz_err kz_buf_append_uint(kz_buf *b, uint64_t v)
+{
+    char d[20]; /* UINT64_MAX has 20 digits */
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return kz_buf_append(b, d + i, sizeof d - i);
+}
+
 kz_err kz_buf_vprintf(kz_buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;

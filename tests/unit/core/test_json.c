@@ -219,6 +219,25 @@ static void test_buffer_cap(void **state)
     kz_arena_free(a);
 }
 
+static void test_buf_uint(void **state)
+{
+    (void)state;
+    kz_buf b;
+    kz_buf_init(&b, 0);
+    assert_int_equal(kz_buf_append_uint(&b, 0), KZ_OK);
+    assert_int_equal(kz_buf_append_char(&b, ' '), KZ_OK);
+    assert_int_equal(kz_buf_append_uint(&b, 1234567890), KZ_OK);
+    assert_int_equal(kz_buf_append_char(&b, ' '), KZ_OK);
+    assert_int_equal(kz_buf_append_uint(&b, UINT64_MAX), KZ_OK);
+    assert_string_equal(b.data, "0 1234567890 18446744073709551615");
+    kz_buf_release(&b);
+    kz_buf_init(&b, 4); /* a capped buffer is left as it was */
+    assert_int_equal(kz_buf_append_str(&b, "ab"), KZ_OK);
+    assert_int_equal(kz_buf_append_uint(&b, 123), KZ_ETOOBIG);
+    assert_string_equal(b.data, "ab");
+    kz_buf_release(&b);
+}
+
 /* Out of memory is an error, never a crash: fail the Nth allocation for
  * every N until the parse succeeds. */
 static void test_oom_sweep(void **state)
@@ -253,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_limits),       cmocka_unit_test(test_access),
         cmocka_unit_test(test_canonical),    cmocka_unit_test(test_build_and_pretty),
         cmocka_unit_test(test_ascii_output), cmocka_unit_test(test_buffer_cap),
+        cmocka_unit_test(test_buf_uint),
         cmocka_unit_test(test_oom_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
