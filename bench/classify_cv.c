@@ -9,14 +9,18 @@
  *
  *   gcc -O2 -Iinclude -Ilib bench/classify_cv.c BUILD/libkizuna.a -lm -o /tmp/classify_cv
  *   /tmp/classify_cv [DATA_DIR]        (default data/attack)
+ *   MODEL=FILE /tmp/classify_cv        the off-topic rate of a model file
+ *                                      (bench/classify.sh (f)), no training
  *
  * Knobs (environment; defaults are the committed recipe's): K (5), SEED (0),
  * EPOCHS, RATE, L2, BITS, FLAGS (1 words, 2 bigrams, 4 char n-grams),
  * CMIN, CMAX, AVG (1: weight averaging), BAL (class balance exponent),
- * PW (0.5, procedure weight), PARENT (1), NONE (1: half the other
- * techniques' procedures as a "none" class at weight NW, 0.05), THS (1:
- * precision/recall at thresholds 0..0.7, and how many sentences of the other
- * techniques' procedures get one of the TRAM classes), V (1: per fold on
+ * PW (0.5, procedure weight), PARENT (1), NONE (1: the procedures of the
+ * off-topic families kz_recipe_part puts in KZ_PART_NONE_TRAIN as a "none"
+ * class at weight NW, 0.3, every NSUB-th of them, 1), THS (1:
+ * precision/recall at thresholds 0..0.7, and the off-topic rate: how many
+ * procedures of the never-trained families, KZ_PART_NONE_HELD, get one of
+ * the TRAM classes), V (1: per fold on
  * stderr). CPU-bound and single-threaded; a fold trains in a few seconds. */
 #include <stdint.h>
 #include <stdio.h>
@@ -81,6 +85,41 @@ static counts *slot(counts *t, size_t *n, const char *id)
     return &t[(*n)++];
 }
 
+/* MODEL=FILE: how many procedures of each part (kz_recipe_part; for the
+ * TRAM families only those that are no TRAM class, e.g. sibling
+ * sub-techniques) the model file gives one of the TRAM classes. */
+static int offtopic(const char *path, const kz_classify_example *proc, size_t np,
+                    const char **labels, size_t nl)
+{
+    static const char *const part[] = {"TRAM families, other techniques",
+                                       "off-topic, trained as none",
+                                       "off-topic, never trained"};
+    static const double thr[] = {0, 0.5};
+    kz_classifier *model = NULL;
+    char err[256];
+    if (kz_classifier_load(path, &model, err, sizeof err)) {
+        fprintf(stderr, "classify_cv: '%s': %s\n", path, err);
+        return 2;
+    }
+    for (int p = 0; p < 3; p++)
+        for (size_t t = 0; t < 2; t++) {
+            size_t other = 0, called = 0;
+            for (size_t i = 0; i < np; i++) {
+                if (kz_recipe_part(proc[i].label, labels, nl) != p ||
+                    tram_class(proc[i].label, labels, nl, 1))
+                    continue;
+                kz_classify_result r;
+                kz_classify(model, proc[i].text, proc[i].len, thr[t], &r);
+                other++;
+                called += strcmp(r.attack_id, KZ_CLASSIFY_NONE) != 0;
+            }
+            printf("%s: %zu sentences, threshold %.1f: %zu (%.1f %%) given a TRAM class\n", part[p],
+                   other, thr[t], called, other ? 100.0 * (double)called / (double)other : 0);
+        }
+    kz_classifier_free(model);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "data/attack";
@@ -99,8 +138,9 @@ int main(int argc, char **argv)
     cfg.l2 = knob("L2", cfg.l2);
     cfg.average = knob("AVG", 0) != 0;
     cfg.balance = knob("BAL", 0);
-    double pw = knob("PW", 0.5), nw = knob("NW", 0.05);
-    int parent = knob("PARENT", 1) != 0, none = knob("NONE", 0) != 0, ths = knob("THS", 0) != 0;
+    double pw = knob("PW", 0.5), nw = knob("NW", 0.3);
+    size_t nsub = (size_t)knob("NSUB", 1);
+    int parent = knob("PARENT", 1) != 0, none = knob("NONE", 1) != 0, ths = knob("THS", 0) != 0;
     uint64_t k = (uint64_t)knob("K", 5);
     kz_classify_train_opts opts = {0};
     opts.seed = (uint32_t)knob("SEED", 0);
@@ -109,7 +149,7 @@ int main(int argc, char **argv)
     const char **labels = malloc(nt * sizeof *labels);
     kz_classify_example *train = malloc((nt + np) * sizeof *train);
     counts *tab = malloc((nt + 64) * sizeof *tab);
-    if (!labels || !train || !tab || k < 2)
+    if (!labels || !train || !tab || k < 2 || nsub < 1)
         return 2;
     for (size_t i = 0; i < nt; i++)
         labels[i] = tram[i].label;
@@ -118,15 +158,19 @@ int main(int argc, char **argv)
         if (!nl || strcmp(labels[nl - 1], labels[i]) != 0)
             labels[nl++] = labels[i];
 
+    if (getenv("MODEL") && *getenv("MODEL"))
+        return offtopic(getenv("MODEL"), proc, np, labels, nl);
+
     double micro = 0, macro = 0;
     for (uint64_t f = 0; f < k; f++) {
-        size_t n = 0, ntab = 0;
+        size_t n = 0, ntab = 0, nnone = 0;
         for (size_t i = 0; i < nt; i++)
             if (kz_model_fnv(tram[i].text, tram[i].len) % k != f)
                 train[n++] = tram[i];
         for (size_t i = 0; i < np && pw > 0; i++) {
             const char *c = tram_class(proc[i].label, labels, nl, parent);
-            if (c || (none && i % 2 == 0)) {
+            if (c || (none && kz_recipe_part(proc[i].label, labels, nl) == KZ_PART_NONE_TRAIN &&
+                      nnone++ % nsub == 0)) {
                 train[n] = proc[i];
                 train[n].label = c ? c : KZ_CLASSIFY_NONE;
                 train[n++].weight = (float)(c ? pw : nw);
@@ -185,8 +229,8 @@ int main(int argc, char **argv)
             }
             if (!ths)
                 continue;
-            for (size_t i = 1; i < np; i += 2) {
-                if (tram_class(proc[i].label, labels, nl, 1))
+            for (size_t i = 0; i < np; i++) {
+                if (kz_recipe_part(proc[i].label, labels, nl) != KZ_PART_NONE_HELD)
                     continue;
                 kz_classify_result r;
                 kz_classify(model, proc[i].text, proc[i].len, thr[t], &r);

@@ -1,7 +1,8 @@
 /* cmd_classify.c - `kizuna classify`: reads sentences one per line (stdin
  * or --file) and prints, per line, the ATT&CK technique the classifier
- * gives it and the probability ("T1059.003<TAB>0.9312", "none<TAB>0.2107"
- * under the threshold), streamed through one output buffer; also the
+ * gives it and the probability ("T1059.003<TAB>0.9312"; "none<TAB>0.8120"
+ * when the model's "none" class wins, "none<TAB>0.2107" under the
+ * threshold), streamed through one output buffer; also the
  * model loading and threshold helpers that `kizuna model` and `kizuna
  * extract` share (classify_cli.h). */
 #include <errno.h>
@@ -98,8 +99,10 @@ static void usage(FILE *f)
           "\n"
           "Reads sentences, one per line (standard input, or --file), and prints for\n"
           "each line the ATT&CK technique the classifier sees in it and the model's\n"
-          "probability: ATTACK_ID<TAB>PROBABILITY, e.g. 'T1059.003\t0.9312'. Under the\n"
-          "threshold the id is 'none' (the probability is still the best class's).\n"
+          "probability: ATTACK_ID<TAB>PROBABILITY, e.g. 'T1059.003\t0.9312'. When the\n"
+          "model's class 'none' (about no technique it knows) is the most probable,\n"
+          "the id is 'none' with that probability; under the threshold the id is\n"
+          "'none' too (the probability is still the best class's).\n"
           "An empty line or one without words is 'none\t0.0000'. Lines longer than\n"
           "64 KiB are classified on their first 64 KiB. See docs/classify.md.\n"
           "\n"
@@ -108,7 +111,8 @@ static void usage(FILE *f)
           "  --threshold P    0..1 (default: classify.threshold in kizuna.conf with\n"
           "                   --data DIR, else 0: always the best class)\n"
           "  --top K          the K best classes at or above the threshold, best first,\n"
-          "                   as ID<TAB>PROB pairs on the line (at most 64)\n"
+          "                   as ID<TAB>PROB pairs on the line (at most 64); 'none' is\n"
+          "                   one of them when it is among the K best\n"
           "  --json           one JSON object per line: {\"line\": N, \"attack_id\": ...,\n"
           "                   \"probability\": P} (and \"top\": [...] with --top)\n"
           "  --file FILE      read FILE instead of standard input\n"

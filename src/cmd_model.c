@@ -434,20 +434,9 @@ static int model_info(kz_cli *cli, int argc, char **argv)
     long long size = stat(p, &st) == 0 ? (long long)st.st_size : -1;
     size_t n = kz_classifier_nclasses(c);
     printf("model: %s\nbytes: %lld\n", p, size);
-    /* the hashing space, from the validated file's header (the KZCM layout
-     * of lib/classify/classify_int.h: u32 bits at 24, u32 rows at 28) */
-    unsigned char h[32];
-    FILE *f = fopen(p, "rb");
-    if (f && fread(h, 1, sizeof h, f) == sizeof h) {
-        uint32_t bits = (uint32_t)h[24] | (uint32_t)h[25] << 8 | (uint32_t)h[26] << 16 |
-                        (uint32_t)h[27] << 24;
-        uint32_t rows = (uint32_t)h[28] | (uint32_t)h[29] << 8 | (uint32_t)h[30] << 16 |
-                        (uint32_t)h[31] << 24;
-        if (bits < 32)
-            printf("buckets: %lu (2^%u), %u with weights\n", 1ul << bits, bits, rows);
-    }
-    if (f)
-        fclose(f);
+    uint32_t bits = 0, rows = 0;
+    kz_classifier_info(c, &bits, &rows);
+    printf("buckets: %lu (2^%u), %u with weights\n", 1ul << bits, bits, rows);
     printf("classes: %zu\n", n);
     for (size_t i = 0; i < n; i++)
         printf("%s%s", i ? " " : "  ", kz_classifier_class(c, i));

@@ -46,6 +46,9 @@ kz_err kz_classifier_default_path(char *out, size_t cap);
 /* Classes the model knows, in its own order; class ids belong to c. */
 size_t kz_classifier_nclasses(const kz_classifier *c);
 const char *kz_classifier_class(const kz_classifier *c, size_t i);
+/* The hashing space: 2^*bucket_bits feature buckets, *rows of them with
+ * weights (the rest hash to nothing). Either pointer may be NULL. */
+void kz_classifier_info(const kz_classifier *c, uint32_t *bucket_bits, uint32_t *rows);
 
 /* ---- prediction ---- */
 
@@ -57,16 +60,24 @@ typedef struct kz_classify_result {
 
 /* Classifies text[0..len) (UTF-8; any bytes are accepted, invalid UTF-8 is
  * treated as opaque bytes). The best class is reported with its
- * probability; when that probability is under threshold (0 to never say
- * "none"), attack_id is "none" and prob is still the best class's. Text
- * with no features at all is "none" with prob 0. Never fails for a valid
+ * probability; when that probability is under threshold, attack_id is
+ * "none" and prob is still the best class's. A model may have a trained
+ * class "none" (the committed one has: sentences that are about no
+ * technique it knows): when that class is the most probable, attack_id is
+ * "none" at any threshold, 0 included, with cls its index and prob its
+ * probability. So threshold 0 gives the model's plain answer, which is
+ * "none" only for a model with that class. Text with no features at all
+ * is "none" with prob 0 and cls -1. Never fails for a valid
  * model: no allocation (features are hashed into a fixed stack buffer,
  * about 64 KiB of stack in all; text past KZ_CLASSIFY_MAX_TEXT is ignored,
  * and so is a sentence's text past its 4096th distinct feature). */
 void kz_classify(const kz_classifier *c, const char *text, size_t len, double threshold,
                  kz_classify_result *out);
 /* The k best classes, most probable first; returns how many were written
- * (min(k, classes), 0 for text with no features). */
+ * (min(k, classes), 0 for text with no features). A trained "none" class
+ * is listed like any other, with its own probability (so out[0] is what
+ * kz_classify says at threshold 0); callers that want techniques only skip
+ * it by its id, KZ_CLASSIFY_NONE. */
 size_t kz_classify_topk(const kz_classifier *c, const char *text, size_t len,
                         kz_classify_result *out, size_t k);
 
@@ -99,9 +110,12 @@ kz_err kz_classify_train(const kz_classify_example *ex, size_t n,
  * TRAM sentences, never tram-heldout.jsonl) and DIR/procedures.jsonl (ATT&CK
  * procedure examples, used for the techniques TRAM labels, with a lower
  * weight; a sub-technique's procedure counts for its parent when only the
- * parent is a TRAM technique), trains with opts (NULL: defaults) and
- * appends the model file's
- * bytes to out. `kizuna model train` is this call. Errors as
+ * parent is a TRAM technique; the procedures of half of the technique
+ * families that hold no TRAM technique, chosen by a hash of the family id,
+ * become the class "none" at a lower weight still, and the other half is
+ * never trained on, to measure how often unseen techniques are called one
+ * of the 50), trains with opts (NULL: defaults) and appends the model
+ * file's bytes to out. `kizuna model train` is this call. Errors as
  * kz_classify_train and kz_classify_read_jsonl, plus KZ_ENOTFOUND / KZ_EIO
  * for the files (errbuf names the file). */
 kz_err kz_classify_train_dir(const char *dir, const kz_classify_train_opts *opts, kz_buf *out,

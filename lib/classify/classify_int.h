@@ -131,4 +131,16 @@ kz_err kz_classify_train_cfg(const kz_classify_example *ex, size_t n, const kz_t
 /* FNV-1a 64 of p[0..n), the model file's checksum. */
 uint64_t kz_model_fnv(const void *p, size_t n);
 
+/* The recipe's split of ATT&CK procedure labels (train_dir.c), shared with
+ * bench/classify_cv.c so both see the same parts. labels[0..nl) are the
+ * TRAM classes, sorted. A technique's family is its id up to the dot
+ * (T1547.001 -> T1547). Returns KZ_PART_TRAM when the family holds a TRAM
+ * class (the procedure is a TRAM class, a sub-technique of one, or a
+ * relative such as a sibling sub-technique: never "none"), else
+ * KZ_PART_NONE_TRAIN or KZ_PART_NONE_HELD by FNV-1a of the family id, so
+ * whole families are either trained as "none" or never seen, and the
+ * off-topic false-positive rate is measured on the never-seen ones. */
+enum { KZ_PART_TRAM, KZ_PART_NONE_TRAIN, KZ_PART_NONE_HELD };
+int kz_recipe_part(const char *id, const char **labels, size_t nl);
+
 #endif

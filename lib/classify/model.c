@@ -331,6 +331,14 @@ const char *kz_classifier_class(const kz_classifier *c, size_t i)
     return i < c->nclasses ? c->classes[i] : NULL;
 }
 
+void kz_classifier_info(const kz_classifier *c, uint32_t *bucket_bits, uint32_t *rows)
+{
+    if (bucket_bits)
+        *bucket_bits = c->cfg.bits;
+    if (rows)
+        *rows = c->nrows;
+}
+
 static int is_file(const char *p)
 {
     struct stat st;

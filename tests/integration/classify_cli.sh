@@ -39,6 +39,12 @@ cmp -s "$tmp/out" "$tmp/out2" || fail "KZ_MODEL gives other output"
 "$K" classify --model "$MODEL" --file "$tmp/in.txt" >"$tmp/out2" || fail "--file: exit $?"
 cmp -s "$tmp/out" "$tmp/out2" || fail "--file gives other output"
 
+# ---- the trained "none" class: its own probability, even at threshold 0 ----
+echo 'The group has been active since at least 2014 and targets government organizations.' |
+    "$K" classify --model "$MODEL" --threshold 0 --top 2 >"$tmp/out" || fail "none: exit $?"
+awk -F'\t' '$1 != "none" || $2 < 0.5 || NF != 4 || $3 == "none" { bad = 1 } END { exit bad }' \
+    "$tmp/out" || fail "a sentence about no technique: $(cat "$tmp/out")"
+
 # ---- thresholds ----
 # Japanese: the model is English-only, its best class stays far under 0.99
 printf '攻撃者はPowerShellを使用した。\nThe backdoor takes screenshots of the desktop.\n' >"$tmp/ja.txt"

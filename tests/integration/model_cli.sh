@@ -24,7 +24,7 @@ timeout 840 "$K" model train --data-dir "$DATA" --out "$tmp/m.kzm" >"$tmp/out" 2
 rc=$?
 [ $rc = 0 ] || fail "train: exit $rc: $(cat "$tmp/err")"
 cmp "$tmp/m.kzm" "$MODEL" || fail "train does not reproduce data/models/attack.kzm"
-grep -q '^classes: 50$' "$tmp/out" || fail "train summary: $(cat "$tmp/out")"
+grep -q '^classes: 51$' "$tmp/out" || fail "train summary: $(cat "$tmp/out")"
 grep -q "^bytes: $(stat -c %s "$tmp/m.kzm")\$" "$tmp/out" || fail "train bytes: $(cat "$tmp/out")"
 grep -q '^examples: 3256 TRAM sentences' "$tmp/out" || fail "train examples: $(cat "$tmp/out")"
 grep -q '^time: .* s wall, .* s CPU$' "$tmp/out" || fail "train time line: $(cat "$tmp/out")"
@@ -87,7 +87,7 @@ printf '{"text": "a", "attack_id": "T1033"}\nnot json\n' >"$tmp/bad2.jsonl"
 
 # ---- info ----
 "$K" model info --model "$MODEL" >"$tmp/out" || fail "info: exit $?"
-grep -q '^classes: 50$' "$tmp/out" || fail "info classes: $(cat "$tmp/out")"
+grep -q '^classes: 51$' "$tmp/out" || fail "info classes: $(cat "$tmp/out")"
 grep -q "^bytes: $(stat -c %s "$MODEL")\$" "$tmp/out" || fail "info bytes: $(cat "$tmp/out")"
 grep -qE '^buckets: [0-9]+ \(2\^[0-9]+\), [0-9]+ with weights$' "$tmp/out" || fail "info buckets: $(cat "$tmp/out")"
 grep -q 'T1059.003' "$tmp/out" || fail "info: class list"

@@ -105,6 +105,11 @@ static void test_round_trip(void **state)
     unlink(path);
     assert_int_equal(kz_classifier_nclasses(a), 4);
     assert_int_equal(kz_classifier_nclasses(b), 4);
+    uint32_t bits = 0, rows = 0;
+    kz_classifier_info(a, &bits, &rows);
+    assert_int_equal(bits, 8);
+    assert_true(rows > 0 && rows <= 256);
+    kz_classifier_info(b, NULL, NULL);
     for (size_t i = 0; i < NEX; i++) {
         kz_classify_result ra, rb;
         kz_classify(a, ex[i].text, ex[i].len, 0, &ra);
@@ -117,6 +122,44 @@ static void test_round_trip(void **state)
     kz_classifier_free(a);
     kz_classifier_free(b);
     kz_classifier_free(NULL);
+    kz_buf_release(&m);
+}
+
+/* A trained "none" class is a class like the others: kz_classify says
+ * "none" at threshold 0 when it is the most probable, with its own
+ * probability and index, and kz_classify_topk lists it. */
+static void test_none_class(void **state)
+{
+    (void)state;
+    static const kz_classify_example nex[] = {
+        {"the beacon calls home over https", 32, "T1071.001", 1},
+        {"a keylogger records keystrokes", 30, "T1056.001", 1},
+        {"the company reported quarterly revenue growth", 45, "none", 1},
+        {"revenue growth was reported by the company", 42, "none", 1},
+    };
+    kz_train_cfg cfg;
+    kz_train_defaults(&cfg);
+    cfg.feat.bits = 8;
+    cfg.feat.flags = KZ_FEAT_WORDS | KZ_FEAT_BIGRAMS;
+    cfg.epochs = 10;
+    kz_buf m;
+    kz_buf_init(&m, 0);
+    assert_int_equal(kz_classify_train_cfg(nex, 4, &cfg, NULL, &m), KZ_OK);
+    kz_classifier *c = NULL;
+    char err[200];
+    assert_int_equal(kz_classifier_load_mem(m.data, m.len, &c, err, sizeof err), KZ_OK);
+    assert_int_equal(kz_classifier_nclasses(c), 3);
+    kz_classify_result r, top[3];
+    kz_classify(c, nex[2].text, nex[2].len, 0, &r);
+    assert_string_equal(r.attack_id, KZ_CLASSIFY_NONE);
+    assert_true(r.cls >= 0 && r.prob > 1.0 / 3);
+    assert_string_equal(kz_classifier_class(c, (size_t)r.cls), KZ_CLASSIFY_NONE);
+    assert_int_equal(kz_classify_topk(c, nex[2].text, nex[2].len, top, 3), 3);
+    assert_string_equal(top[0].attack_id, KZ_CLASSIFY_NONE);
+    assert_true(top[0].prob == r.prob);
+    kz_classify(c, nex[0].text, nex[0].len, 0, &r);
+    assert_string_equal(r.attack_id, "T1071.001");
+    kz_classifier_free(c);
     kz_buf_release(&m);
 }
 
@@ -340,6 +383,9 @@ static void test_committed_model(void **state)
          "persistence",
          "T1547.001"},
         {"The loader injects its payload into the memory of a remote process", "T1055"},
+        /* the trained "none" class: about an actor, no technique */
+        {"The group has been active since at least 2014 and targets government organizations.",
+         KZ_CLASSIFY_NONE},
     };
     kz_classifier *c = NULL;
     char err[200];
@@ -347,7 +393,12 @@ static void test_committed_model(void **state)
     if (rc)
         fprintf(stderr, "data/models/attack.kzm: %s\n", err);
     assert_int_equal(rc, KZ_OK);
-    assert_int_equal(kz_classifier_nclasses(c), 50);
+    /* the 50 TRAM techniques and "none" */
+    assert_int_equal(kz_classifier_nclasses(c), 51);
+    size_t nnone = 0;
+    for (size_t i = 0; i < 51; i++)
+        nnone += strcmp(kz_classifier_class(c, i), KZ_CLASSIFY_NONE) == 0;
+    assert_int_equal(nnone, 1);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         kz_classify_result r;
         kz_classify(c, cases[i].text, strlen(cases[i].text), 0, &r);
@@ -363,7 +414,8 @@ static void test_committed_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_none_class),
+        cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_bit_flips),       cmocka_unit_test(test_damage_with_checksum),
         cmocka_unit_test(test_bad_headers),     cmocka_unit_test(test_files),
         cmocka_unit_test(test_committed_model), cmocka_unit_test(test_data_files),
