@@ -144,17 +144,6 @@ static kz_err append_prob(kz_buf *b, double p)
     return kz_buf_append(b, d, sizeof d);
 }
 
-static kz_err append_uint(kz_buf *b, size_t v)
-{
-    char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return kz_buf_append(b, d + i, sizeof d - i);
-}
-
 static kz_err append_pair(kz_buf *b, bool json, const char *id, double p)
 {
     kz_err rc = kz_buf_append_str(b, json ? "\"attack_id\": \"" : "");
@@ -180,7 +169,7 @@ static kz_err classify_line(cctx *c, const char *s, size_t len)
     if (c->json) {
         rc = kz_buf_append_str(b, "{\"line\": ");
         if (!rc)
-            rc = append_uint(b, c->line);
+            rc = kz_buf_append_uint(b, c->line);
         if (!rc)
             rc = kz_buf_append_str(b, ", ");
     }

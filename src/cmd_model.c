@@ -92,19 +92,25 @@ static bool default_data_dir(char *out, size_t cap)
     return true;
 }
 
-/* Whether path can be written: its folder is writable and the file is
- * absent or writable. */
-static bool writable(const char *path)
+/* The folder path is in ("/" for "/x", "." for a bare name) into dir. */
+static void folder_of(const char *path, char *dir, size_t cap)
 {
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
+    snprintf(dir, cap, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash == dir)
         dir[1] = '\0';
     else if (slash)
         *slash = '\0';
     else
-        snprintf(dir, sizeof dir, ".");
+        snprintf(dir, cap, ".");
+}
+
+/* Whether path can be written: its folder is writable and the file is
+ * absent or writable. */
+static bool writable(const char *path)
+{
+    char dir[PATH_MAX];
+    folder_of(path, dir, sizeof dir);
     if (access(dir, W_OK) != 0)
         return false;
     return access(path, F_OK) != 0 || access(path, W_OK) == 0;
@@ -150,14 +156,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
     }
     /* the rename itself is durable once the folder is synced */
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        dir[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
+    folder_of(path, dir, sizeof dir);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)fsync(dfd);

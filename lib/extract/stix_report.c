@@ -652,8 +652,9 @@ static kz_err on_sentence(void *ctx, const kz_sentence *s)
         return KZ_OK; /* a title, not a sentence about behaviour */
     size_t n = kz_xrep_collapse(w->text + s->off, s->len, w->scratch, KZ_CLASSIFY_MAX_TEXT);
     /* a line of bare indicators ("http://192.0.2.44/shell.php") is not a
-     * sentence about behaviour, but the model, which has no "none" class,
-     * would give it a technique (a URL: T1071.001, web protocols) */
+     * sentence about behaviour, but the model, whose "none" class was
+     * trained on sentences and not on bare indicators, would give it a
+     * technique (a URL: T1071.001, web protocols) */
     if (!kz_xrep_enough_words(w->scratch, n))
         return KZ_OK;
     kz_classify_result res;
