@@ -179,5 +179,12 @@ const kz_json *kz_jstream_header(const kz_jstream *s);
 const kz_json_error *kz_jstream_error(const kz_jstream *s);
 /* Bytes consumed so far (for progress reporting). */
 uint64_t kz_jstream_bytes_read(const kz_jstream *s);
+/* Streams fd (max_element 0 = 64 MiB) and calls fn with each element's
+ * bytes; a non-zero kz_err from fn stops and is returned. A broken document
+ * is KZ_EPARSE (also for an element over max_element) or KZ_EIO, with msg
+ * (optional, msg_len bytes) "at byte N: why". KZ_ENOMEM. */
+kz_err kz_jstream_each_fd(int fd, size_t max_element,
+                          kz_err (*fn)(void *ctx, const char *data, size_t len), void *ctx,
+                          char *msg, size_t msg_len);
 
 #endif

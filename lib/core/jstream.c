@@ -534,3 +534,38 @@ kz_err kz_jstream_next(kz_jstream *s, kz_jstream_element *el)
         }
     }
 }
+
+kz_err kz_jstream_each_fd(int fd, size_t max_element,
+                          kz_err (*fn)(void *ctx, const char *data, size_t len), void *ctx,
+                          char *msg, size_t msg_len)
+{
+    if (msg && msg_len)
+        msg[0] = '\0';
+    kz_jstream *js = kz_jstream_new_fd(fd, max_element);
+    if (!js)
+        return KZ_ENOMEM;
+    kz_err rc;
+    for (;;) {
+        kz_jstream_element el;
+        rc = kz_jstream_next(js, &el);
+        if (rc == KZ_EOF) {
+            rc = KZ_OK;
+            break;
+        }
+        if (rc) {
+            const kz_json_error *je = kz_jstream_error(js);
+            if (msg && msg_len)
+                snprintf(msg, msg_len, "at byte %zu: %s", je ? je->offset : 0,
+                         je && je->msg[0] ? je->msg : kz_strerror(rc));
+            /* the caller's input is broken, whichever bound it broke */
+            if (rc == KZ_ETOOBIG)
+                rc = KZ_EPARSE;
+            break;
+        }
+        rc = fn(ctx, el.data, el.len);
+        if (rc)
+            break;
+    }
+    kz_jstream_free(js);
+    return rc;
+}

@@ -24,6 +24,19 @@ static kz_err add_text(kz_match_builder *b, kz_arena *a, const char *data, size_
     return kz_match_builder_add_object(b, v);
 }
 
+typedef struct fd_ctx {
+    kz_match_builder *b;
+    kz_arena *a; /* one element's parse, reset after each */
+} fd_ctx;
+
+static kz_err on_element(void *ctx, const char *data, size_t len)
+{
+    fd_ctx *c = ctx;
+    kz_err rc = add_text(c->b, c->a, data, len);
+    kz_arena_reset(c->a);
+    return rc;
+}
+
 kz_err kz_match_builder_add_fd(kz_match_builder *b, int fd, char *msg, size_t msg_len)
 {
     if (!b || fd < 0)
@@ -33,37 +46,11 @@ kz_err kz_match_builder_add_fd(kz_match_builder *b, int fd, char *msg, size_t ms
     size_t max = mc_builder_max_object(b);
     if (!max)
         max = DEFAULT_MAX_OBJECT;
-    kz_jstream *js = kz_jstream_new_fd(fd, max);
-    kz_arena *a = kz_arena_new(0);
-    kz_err rc = KZ_OK;
-    if (!js || !a) {
-        rc = KZ_ENOMEM;
-        goto done;
-    }
-    for (;;) {
-        kz_jstream_element el;
-        rc = kz_jstream_next(js, &el);
-        if (rc == KZ_EOF) {
-            rc = KZ_OK;
-            break;
-        }
-        if (rc) {
-            const kz_json_error *je = kz_jstream_error(js);
-            if (msg && msg_len)
-                snprintf(msg, msg_len, "at byte %zu: %s", je ? je->offset : 0,
-                         je && je->msg[0] ? je->msg : kz_strerror(rc));
-            if (rc == KZ_ETOOBIG)
-                rc = KZ_EPARSE;
-            break;
-        }
-        rc = add_text(b, a, el.data, el.len);
-        kz_arena_reset(a);
-        if (rc)
-            break;
-    }
-done:
-    kz_arena_free(a);
-    kz_jstream_free(js);
+    fd_ctx c = {.b = b, .a = kz_arena_new(0)};
+    if (!c.a)
+        return KZ_ENOMEM;
+    kz_err rc = kz_jstream_each_fd(fd, max, on_element, &c, msg, msg_len);
+    kz_arena_free(c.a);
     return rc;
 }
 

@@ -68,6 +68,11 @@ static kz_err one(flt *f, const char *data, size_t len, const char *version)
     return rc;
 }
 
+static kz_err on_element(void *ctx, const char *data, size_t len)
+{
+    return one(ctx, data, len, NULL);
+}
+
 kz_err kz_score_filter_fd(const kz_score_params *p, int fd, size_t max_object, int min_score,
                           int64_t now_us, kz_score_keep_fn fn, void *ctx, kz_score_filter_stats *st,
                           char *msg, size_t msg_len)
@@ -75,36 +80,12 @@ kz_err kz_score_filter_fd(const kz_score_params *p, int fd, size_t max_object, i
     if (msg && msg_len)
         msg[0] = '\0';
     flt f = {.p = p, .min_score = min_score, .now_us = now_us, .fn = fn, .ctx = ctx, .st = st};
-    kz_jstream *js = kz_jstream_new_fd(fd, max_object ? max_object : DEFAULT_MAX_OBJECT);
     f.a = kz_arena_new(0);
-    kz_err rc = KZ_OK;
-    if (!js || !f.a) {
-        rc = KZ_ENOMEM;
-        goto done;
-    }
-    for (;;) {
-        kz_jstream_element el;
-        rc = kz_jstream_next(js, &el);
-        if (rc == KZ_EOF) {
-            rc = KZ_OK;
-            break;
-        }
-        if (rc) {
-            const kz_json_error *je = kz_jstream_error(js);
-            if (msg && msg_len)
-                snprintf(msg, msg_len, "at byte %zu: %s", je ? je->offset : 0,
-                         je && je->msg[0] ? je->msg : kz_strerror(rc));
-            if (rc == KZ_ETOOBIG)
-                rc = KZ_EPARSE;
-            break;
-        }
-        rc = one(&f, el.data, el.len, NULL);
-        if (rc)
-            break;
-    }
-done:
+    if (!f.a)
+        return KZ_ENOMEM;
+    kz_err rc = kz_jstream_each_fd(fd, max_object ? max_object : DEFAULT_MAX_OBJECT, on_element,
+                                   &f, msg, msg_len);
     kz_arena_free(f.a);
-    kz_jstream_free(js);
     return rc;
 }
 

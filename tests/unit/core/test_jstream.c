@@ -178,6 +178,66 @@ static void test_file_chunks(void **state)
     unlink(path);
 }
 
+/* kz_jstream_each_fd: every element in order, a callback error stops it,
+ * a broken document is KZ_EPARSE with "at byte N: ..." (an element over the
+ * cap too). */
+typedef struct each_ctx {
+    size_t n, stop_at;
+    char first[16];
+} each_ctx;
+
+static kz_err count_el(void *ctx, const char *data, size_t len)
+{
+    each_ctx *c = ctx;
+    if (c->n == 0)
+        snprintf(c->first, sizeof c->first, "%.*s", (int)(len < 15 ? len : 15), data);
+    return ++c->n == c->stop_at ? KZ_EEXIST : KZ_OK;
+}
+
+static int doc_fd(const char *doc)
+{
+    char path[] = "/tmp/kz-jeach-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+static void test_each_fd(void **state)
+{
+    (void)state;
+    const char *good = "{\"type\":\"bundle\",\"objects\":[{\"a\":1},{\"b\":2},{\"c\":3}]}";
+    char msg[128];
+    each_ctx c = {0};
+    int fd = doc_fd(good);
+    assert_int_equal(kz_jstream_each_fd(fd, 0, count_el, &c, msg, sizeof msg), KZ_OK);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.first, "{\"a\":1}");
+    assert_string_equal(msg, "");
+    close(fd);
+
+    c = (each_ctx){.stop_at = 2};
+    fd = doc_fd(good);
+    assert_int_equal(kz_jstream_each_fd(fd, 0, count_el, &c, msg, sizeof msg), KZ_EEXIST);
+    assert_int_equal(c.n, 2);
+    close(fd);
+
+    c = (each_ctx){0};
+    fd = doc_fd("[{\"a\":1},{\"b\":2");
+    assert_int_equal(kz_jstream_each_fd(fd, 0, count_el, &c, msg, sizeof msg), KZ_EPARSE);
+    assert_int_equal(c.n, 1);
+    assert_memory_equal(msg, "at byte ", 8);
+    close(fd);
+
+    c = (each_ctx){0};
+    fd = doc_fd("[{\"a\":1},{\"b\":\"0123456789012345678901234567890123456789\"}]");
+    assert_int_equal(kz_jstream_each_fd(fd, 16, count_el, &c, NULL, 0), KZ_EPARSE);
+    assert_int_equal(c.n, 1);
+    close(fd);
+}
+
 static void test_attack_ics(void **state)
 {
     (void)state;
@@ -201,7 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bundle),      cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_file_chunks),
-        cmocka_unit_test(test_attack_ics),
+        cmocka_unit_test(test_attack_ics), cmocka_unit_test(test_each_fd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
