@@ -216,8 +216,6 @@ typedef struct kz_score_node kz_score_node;
 kz_err kz_score_node_open(const char *dir, kz_store *s, kz_score_node **out, char *errbuf,
                           size_t errlen);
 void kz_score_node_free(kz_score_node *n);
-/* Reloads the sightings from s (after the database changed). */
-kz_err kz_score_node_reload(kz_score_node *n, kz_store *s);
 const kz_score_params *kz_score_node_params(const kz_score_node *n);
 const kz_score_sightings *kz_score_node_sightings(const kz_score_node *n);
 /* A kz_score_peer_fn over the node's provenance (ctx: the kz_score_node):

@@ -71,21 +71,6 @@ void kz_score_node_free(kz_score_node *n)
     kz_free(n);
 }
 
-kz_err kz_score_node_reload(kz_score_node *n, kz_store *s)
-{
-    kz_score_sightings *sg = kz_score_sightings_new();
-    if (!sg)
-        return KZ_ENOMEM;
-    kz_err rc = kz_score_sightings_load(sg, s);
-    if (rc) {
-        kz_score_sightings_free(sg);
-        return rc; /* the old map stays */
-    }
-    kz_score_sightings_free(n->sg);
-    n->sg = sg;
-    return KZ_OK;
-}
-
 const kz_score_params *kz_score_node_params(const kz_score_node *n)
 {
     return &n->p;
