@@ -247,7 +247,6 @@ int cmd_match(kz_cli *cli, int argc, char **argv)
     match_run_opts ro;
     match_run_init(&ro);
     score_opt so = {.min = -1, .now = kz_score_now_us()};
-    bool min_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -280,7 +279,6 @@ int cmd_match(kz_cli *cli, int argc, char **argv)
                 return kz_cli_usage("match", "--min-score takes an integer from 0 to 100, not '%s'",
                                     argv[i]);
             so.min = (int)v;
-            min_given = true;
         } else {
             int t = match_run_option(&ro, argc, argv, &i); /* logs: match_run.c */
             if (t < 0)
@@ -299,10 +297,10 @@ int cmd_match(kz_cli *cli, int argc, char **argv)
     kz_score_params_defaults(&so.p);
     if (cli->data_dir && *cli->data_dir) {
         char err[300] = "";
-        int given = so.min;
         if (kz_score_params_load_node(&so.p, cli->data_dir, err, sizeof err))
             return kz_cli_error("match: %s", err);
-        so.min = min_given ? given : so.p.match_min_score;
+        if (so.min < 0) /* --min-score was not given (it takes 0..100 only) */
+            so.min = so.p.match_min_score;
     }
     kz_match_builder *b = NULL;
     kz_err rc = kz_match_builder_new(&mo, &b);
