@@ -45,13 +45,16 @@ static tx_score_snap *snap_load(kz_store *s, int64_t v)
 
 kz_err tx_score_open(kz_taxii *t, kz_store *s, char *errbuf, size_t errlen)
 {
-    kz_score_params p;
-    kz_err rc = kz_score_params_load_node(&p, t->data_dir, errbuf, errlen);
-    if (rc || p.taxii_min_score < 0)
-        return rc;
-    rc = kz_score_node_open(t->data_dir, NULL, &t->score, errbuf, errlen);
+    /* the node reads kizuna.conf once; kept only when taxii.min_score is on */
+    kz_score_node *n = NULL;
+    kz_err rc = kz_score_node_open(t->data_dir, NULL, &n, errbuf, errlen);
     if (rc)
         return rc;
+    if (kz_score_node_params(n)->taxii_min_score < 0) {
+        kz_score_node_free(n);
+        return KZ_OK;
+    }
+    t->score = n;
     /* read now, so that a broken store fails the start, not a request */
     t->snap = snap_load(s, tx_data_version(t));
     if (!t->snap)
