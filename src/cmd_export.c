@@ -116,7 +116,7 @@ int cmd_export(kz_cli *cli, int argc, char **argv)
 {
     const char *types[MAX_FILTER], *ids[MAX_FILTER], *specs[MAX_FILTER], *vts[MAX_FILTER];
     kz_store_filter f = {.types = types, .ids = ids, .spec_versions = specs, .version_ts = vts,
-                         .want_json = true, .limit = PAGE};
+                         .want_json = true};
     bool from_score = false;
     static const struct {
         const char *name;
@@ -209,18 +209,10 @@ int cmd_export(kz_cli *cli, int argc, char **argv)
     }
     kz_uuid_format(&u, bid);
     printf("{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", bid);
-    kz_store_page page;
-    char next[KZ_STORE_CURSOR_MAX] = "";
     int ret = KZ_EXIT_OK;
-    do {
-        f.next = next[0] ? next : NULL;
-        rc = kz_store_query(s, &f, write_obj, &e, &page);
-        if (!rc)
-            rc = e.rc;
-        if (rc || e.failed)
-            break;
-        memcpy(next, page.next, sizeof next);
-    } while (page.more);
+    rc = kz_store_walk(s, &f, PAGE, write_obj, &e);
+    if (!rc)
+        rc = e.rc;
     if (rc)
         ret = kz_cli_error("export: %s", rc == e.rc ? kz_strerror(rc) : kz_store_errmsg(s));
     else if (e.failed)
