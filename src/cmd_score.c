@@ -161,29 +161,6 @@ static bool print_row(const row *w)
                   (int)n, w->label, cut ? "..." : "") >= 0;
 }
 
-typedef struct coll_ids {
-    char (*ids)[KZ_UUID_STR];
-    size_t n, cap;
-    bool oom;
-} coll_ids;
-
-static int on_coll(void *ctx, const kz_collection *c)
-{
-    coll_ids *ci = ctx;
-    if (ci->n == ci->cap) {
-        size_t cap = ci->cap ? ci->cap * 2 : 16;
-        void *p = kz_realloc(ci->ids, cap * sizeof *ci->ids);
-        if (!p) {
-            ci->oom = true;
-            return 1;
-        }
-        ci->ids = p;
-        ci->cap = cap;
-    }
-    memcpy(ci->ids[ci->n++], c->id, KZ_UUID_STR);
-    return 0;
-}
-
 static int parse_pct(const char *opt, const char *v, double *out)
 {
     char *end = NULL;
@@ -198,24 +175,19 @@ static int parse_pct(const char *opt, const char *v, double *out)
 static int collect(kz_store *s, kz_score_node *node, const char *coll, int64_t now, list_ctx *l,
                    size_t *unscored)
 {
-    coll_ids ci = {0};
-    kz_err rc = KZ_OK;
-    if (!coll) {
-        rc = kz_store_collection_list(s, on_coll, &ci);
-        if (!rc && ci.oom)
-            rc = KZ_ENOMEM;
-    }
-    size_t nc = coll ? 1 : ci.n;
+    char (*ids)[KZ_UUID_STR] = NULL;
+    size_t nc = 1;
+    kz_err rc = coll ? KZ_OK : kz_store_collection_ids(s, &ids, &nc);
     for (size_t i = 0; !rc && i < nc; i++) {
         size_t u = 0;
-        rc = kz_score_collection(s, coll ? coll : ci.ids[i], kz_score_node_params(node),
+        rc = kz_score_collection(s, coll ? coll : ids[i], kz_score_node_params(node),
                                  kz_score_node_sightings(node), kz_score_node_peer, node, now, keep,
                                  l, &u);
         if (!rc)
             rc = l->rc;
         *unscored += u;
     }
-    kz_free(ci.ids);
+    kz_free(ids);
     if (rc == KZ_ENOTFOUND)
         return kz_cli_error("score: no collection '%s'", coll);
     if (rc)

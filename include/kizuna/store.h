@@ -97,6 +97,11 @@ kz_err kz_store_collection_get(kz_store *s, const char *alias_or_id, kz_store_co
                                void *ctx);
 /* Calls fn for each collection, by alias; a nonzero return stops (not an error). */
 kz_err kz_store_collection_list(kz_store *s, kz_store_collection_fn fn, void *ctx);
+/* The ids of every collection, by alias, gathered before the caller
+ * queries them (a query inside the kz_store_collection_list callback would
+ * nest statements on one handle). *ids is the caller's (kz_free; NULL when
+ * there is none); on error *ids is NULL and *n 0. KZ_ENOMEM, KZ_EDB. */
+kz_err kz_store_collection_ids(kz_store *s, char (**ids)[KZ_UUID_STR], size_t *n);
 /* Removes the collection and its memberships (object versions stay: other
  * collections may hold them). KZ_ENOTFOUND. */
 kz_err kz_store_collection_remove(kz_store *s, const char *alias_or_id);

@@ -114,28 +114,7 @@ typedef struct load_ctx {
     kz_score_sightings *m;
     kz_arena *a;
     kz_err rc;
-    /* collection ids, gathered first: querying inside the collection
-     * listing's callback would nest statements on one handle */
-    char (*colls)[KZ_UUID_STR];
-    size_t n_colls, cap_colls;
 } load_ctx;
-
-static int on_collection(void *ctx, const kz_collection *c)
-{
-    load_ctx *l = ctx;
-    if (l->n_colls == l->cap_colls) {
-        size_t cap = l->cap_colls ? l->cap_colls * 2 : 16;
-        void *p = kz_realloc(l->colls, cap * sizeof *l->colls);
-        if (!p) {
-            l->rc = KZ_ENOMEM;
-            return 1;
-        }
-        l->colls = p;
-        l->cap_colls = cap;
-    }
-    memcpy(l->colls[l->n_colls++], c->id, KZ_UUID_STR);
-    return 0;
-}
 
 static int on_sighting(void *ctx, const kz_store_record *r)
 {
@@ -176,12 +155,12 @@ kz_err kz_score_sightings_load(kz_score_sightings *m, kz_store *s)
     load_ctx l = {.m = m, .a = kz_arena_new(0)};
     if (!l.a)
         return KZ_ENOMEM;
-    kz_err rc = kz_store_collection_list(s, on_collection, &l);
-    if (!rc)
-        rc = l.rc;
-    for (size_t i = 0; !rc && i < l.n_colls; i++)
-        rc = load_collection(&l, s, l.colls[i]);
-    kz_free(l.colls);
+    char (*colls)[KZ_UUID_STR] = NULL;
+    size_t n_colls = 0;
+    kz_err rc = kz_store_collection_ids(s, &colls, &n_colls);
+    for (size_t i = 0; !rc && i < n_colls; i++)
+        rc = load_collection(&l, s, colls[i]);
+    kz_free(colls);
     kz_arena_free(l.a);
     return rc;
 }

@@ -207,6 +207,46 @@ kz_err kz_store_collection_list(kz_store *s, kz_store_collection_fn fn, void *ct
     return s->ops->coll_list(s, fn, ctx);
 }
 
+/* kz_store_collection_ids: the growing array of ids. */
+typedef struct ids_ctx {
+    char (*ids)[KZ_UUID_STR];
+    size_t n, cap;
+    bool oom;
+} ids_ctx;
+
+static int add_id(void *ctx, const kz_collection *c)
+{
+    ids_ctx *x = ctx;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        void *p = kz_realloc(x->ids, cap * sizeof *x->ids);
+        if (!p) {
+            x->oom = true;
+            return 1;
+        }
+        x->ids = p;
+        x->cap = cap;
+    }
+    memcpy(x->ids[x->n++], c->id, KZ_UUID_STR);
+    return 0;
+}
+
+kz_err kz_store_collection_ids(kz_store *s, char (**ids)[KZ_UUID_STR], size_t *n)
+{
+    ids_ctx x = {0};
+    kz_err rc = kz_store_collection_list(s, add_id, &x);
+    if (!rc && x.oom)
+        rc = KZ_ENOMEM;
+    if (rc) {
+        kz_free(x.ids);
+        x.ids = NULL;
+        x.n = 0;
+    }
+    *ids = x.ids;
+    *n = x.n;
+    return rc;
+}
+
 kz_err kz_store_collection_remove(kz_store *s, const char *alias_or_id)
 {
     kz_store_coll_ref ref;
