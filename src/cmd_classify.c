@@ -216,7 +216,7 @@ static kz_err classify_fd(cctx *c, int fd)
     if (!buf)
         return KZ_ENOMEM;
     size_t have = 0;   /* bytes of the current (incomplete) line held at buf */
-    bool skipping = false, any = false;
+    bool skipping = false;
     kz_err rc = KZ_OK;
     for (;;) {
         /* what is classified goes out before a read that may wait: a
@@ -239,7 +239,6 @@ static kz_err classify_fd(cctx *c, int fd)
         if (r == 0)
             break;
         size_t end = have + (size_t)r, start = 0;
-        any = true;
         while (!rc && start < end) {
             char *nl = memchr(buf + start, '\n', end - start);
             if (!nl)
@@ -268,7 +267,6 @@ static kz_err classify_fd(cctx *c, int fd)
     }
     if (!rc && have && !skipping)
         rc = classify_line(c, buf, have); /* a last line without its newline */
-    (void)any;
     free(buf);
     return rc;
 }
