@@ -3,7 +3,6 @@
  * reliability, behind one handle for the commands and the TAXII server. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "kizuna/alloc.h"
 #include "kizuna/fed.h"
@@ -11,6 +10,7 @@
 #include "kizuna/json.h"
 #include "kizuna/score.h"
 #include "kizuna/store.h"
+#include "kizuna/timestamp.h"
 
 struct kz_score_node {
     kz_score_params p;
@@ -26,9 +26,8 @@ struct kz_score_node {
 
 int64_t kz_score_now_us(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    kz_time t = kz_time_now(); /* whole microseconds */
+    return t.sec * 1000000 + t.nsec / 1000;
 }
 
 kz_err kz_score_node_open(const char *dir, kz_store *s, kz_score_node **out, char *errbuf,
