@@ -72,6 +72,36 @@ static void test_collections(void **state)
     assert_true(ok);
 }
 
+/* kz_store_collection_ids: every id, by alias, past the first growth of
+ * its array; none gives NULL and 0; out of memory leaves nothing. */
+static void test_collection_ids(void **state)
+{
+    fixture *fx = *state;
+    char (*ids)[KZ_UUID_STR] = (void *)1;
+    size_t n = 99;
+    assert_int_equal(kz_store_collection_ids(fx->s, &ids, &n), KZ_OK);
+    assert_null(ids);
+    assert_int_equal(n, 0);
+    char want[20][KZ_UUID_STR];
+    for (int i = 0; i < 20; i++) {
+        char alias[8];
+        snprintf(alias, sizeof alias, "c%02d", 19 - i); /* added out of alias order */
+        kz_collection c = {.alias = alias};
+        assert_int_equal(kz_store_collection_add(fx->s, &c, want[19 - i]), KZ_OK);
+    }
+    assert_int_equal(kz_store_collection_ids(fx->s, &ids, &n), KZ_OK);
+    assert_int_equal(n, 20);
+    for (int i = 0; i < 20; i++)
+        assert_string_equal(ids[i], want[i]);
+    kz_free(ids);
+    kz_alloc_fail_after(2, 0); /* a failed allocation while gathering */
+    ids = (void *)1;
+    assert_int_equal(kz_store_collection_ids(fx->s, &ids, &n), KZ_ENOMEM);
+    kz_alloc_fail_after(0, 0);
+    assert_null(ids);
+    assert_int_equal(n, 0);
+}
+
 static void test_put_outcomes(void **state)
 {
     fixture *fx = *state;
@@ -454,6 +484,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_collections, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_collection_ids, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_put_outcomes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_exact_bytes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_versionless_sco, fx_setup, fx_teardown),
