@@ -59,6 +59,15 @@ static const xword version_words[] = {XWORD("version"), XWORD("ver"),     XWORD(
 static const xword file_exts[] = {XWORD("zip"), XWORD("mov"), XWORD("sh"), XWORD("py"),
                                   XWORD("md")};
 
+/* Whether t[0..tl) is one of file_exts (any case). */
+static bool is_file_ext(const char *t, size_t tl)
+{
+    for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
+        if (file_exts[k].len == tl && eq_nocase(t, file_exts[k].w, tl))
+            return true;
+    return false;
+}
+
 static bool hash_label_sep(char c)
 {
     return c == ' ' || c == '\t' || c == ':' || c == '=' || c == '"' || c == '\'' || c == '-' ||
@@ -315,10 +324,8 @@ static kz_err check_domain(kz_xscan *x, size_t a, size_t b)
     if (numeric)
         return KZ_OK;
     if (dot == last) {
-        size_t tl = (size_t)(s + b - last - 1);
-        for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
-            if (file_exts[k].len == tl && eq_nocase(last + 1, file_exts[k].w, tl))
-                return KZ_OK;
+        if (is_file_ext(last + 1, (size_t)(s + b - last - 1)))
+            return KZ_OK;
     }
     kz_err rc = kz_xscan_try_hit(x, KZ_IOC_DOMAIN, a, b);
     if (rc == KZ_EPARSE)
@@ -673,12 +680,7 @@ static int dotted_run(kz_xscan *x, size_t i, size_t *end)
         if (tld_may_pass_cached(x, s + i + last + 1, tl)) {
             /* a TLD that is also a file's extension after the only dot
              * ("invoice.zip", "stage2.py"): check_domain says no too */
-            if (inner & (inner - 1))
-                return DR_SLOW;
-            bool ext = false;
-            for (size_t k = 0; k < sizeof file_exts / sizeof file_exts[0]; k++)
-                ext |= file_exts[k].len == tl && eq_nocase(s + i + last + 1, file_exts[k].w, tl);
-            if (!ext)
+            if ((inner & (inner - 1)) || !is_file_ext(s + i + last + 1, tl))
                 return DR_SLOW;
         }
     }
