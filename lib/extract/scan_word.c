@@ -7,7 +7,6 @@
 #endif
 
 #include "extract/extract_int.h"
-#include "kizuna/alloc.h"
 
 static bool eq_nocase(const char *a, const char *lower, size_t n)
 {
