@@ -52,23 +52,12 @@ static kz_classify_example *load(const char *dir, const char *name, kz_arena *a,
     return ex;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The TRAM class a procedure counts for (itself or its parent), or NULL. */
+/* The TRAM class a procedure counts for: the recipe's (kz_recipe_class,
+ * itself or its parent), its own label only under PARENT=0. */
 static const char *tram_class(const char *id, const char **labels, size_t nl, int parent)
 {
-    const char **hit = bsearch(&id, labels, nl, sizeof *labels, cmp_str);
-    const char *dot = strchr(id, '.');
-    if (!hit && parent && dot && dot - id < 16) {
-        char p[16];
-        const char *pp = p;
-        snprintf(p, sizeof p, "%.*s", (int)(dot - id), id);
-        hit = bsearch(&pp, labels, nl, sizeof *labels, cmp_str);
-    }
-    return hit ? *hit : NULL;
+    const char *c = kz_recipe_class(id, labels, nl);
+    return c && (parent || strcmp(c, id) == 0) ? c : NULL;
 }
 
 typedef struct counts {
@@ -124,7 +113,7 @@ int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "data/attack";
     kz_arena *a = kz_arena_new(1 << 20);
-    size_t nt, np, nl = 0;
+    size_t nt, np, nl;
     kz_classify_example *tram = load(dir, "tram-train.jsonl", a, &nt);
     kz_classify_example *proc = load(dir, "procedures.jsonl", a, &np);
     kz_train_cfg cfg;
@@ -151,12 +140,7 @@ int main(int argc, char **argv)
     counts *tab = malloc((nt + 64) * sizeof *tab);
     if (!labels || !train || !tab || k < 2 || nsub < 1)
         return 2;
-    for (size_t i = 0; i < nt; i++)
-        labels[i] = tram[i].label;
-    qsort(labels, nt, sizeof *labels, cmp_str);
-    for (size_t i = 0; i < nt; i++)
-        if (!nl || strcmp(labels[nl - 1], labels[i]) != 0)
-            labels[nl++] = labels[i];
+    nl = kz_recipe_labels(tram, nt, labels);
 
     if (getenv("MODEL") && *getenv("MODEL"))
         return offtopic(getenv("MODEL"), proc, np, labels, nl);

@@ -142,5 +142,12 @@ uint64_t kz_model_fnv(const void *p, size_t n);
  * off-topic false-positive rate is measured on the never-seen ones. */
 enum { KZ_PART_TRAM, KZ_PART_NONE_TRAIN, KZ_PART_NONE_HELD };
 int kz_recipe_part(const char *id, const char **labels, size_t nl);
+/* The TRAM classes of tram[0..nt), sorted and distinct, into labels (room
+ * for nt); returns how many. */
+size_t kz_recipe_labels(const kz_classify_example *tram, size_t nt, const char **labels);
+/* The TRAM class a procedure labelled id is trained as: id itself when it
+ * is one of labels[0..nl) (sorted), else its parent when that is one
+ * (T1055.012 -> T1055), else NULL. */
+const char *kz_recipe_class(const char *id, const char **labels, size_t nl);
 
 #endif

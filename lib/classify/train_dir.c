@@ -95,13 +95,38 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+size_t kz_recipe_labels(const kz_classify_example *tram, size_t nt, const char **labels)
+{
+    size_t nl = 0;
+    for (size_t i = 0; i < nt; i++)
+        labels[i] = tram[i].label;
+    qsort(labels, nt, sizeof *labels, cmp_str);
+    for (size_t i = 0; i < nt; i++)
+        if (!nl || strcmp(labels[nl - 1], labels[i]) != 0)
+            labels[nl++] = labels[i];
+    return nl;
+}
+
+const char *kz_recipe_class(const char *id, const char **labels, size_t nl)
+{
+    char parent[KZ_CLASSIFY_MAX_LABEL];
+    const char **hit = bsearch(&id, labels, nl, sizeof *labels, cmp_str);
+    const char *dot = strchr(id, '.');
+    if (!hit && dot && (size_t)(dot - id) < sizeof parent) {
+        memcpy(parent, id, (size_t)(dot - id));
+        parent[dot - id] = '\0';
+        const char *pp = parent;
+        hit = bsearch(&pp, labels, nl, sizeof *labels, cmp_str);
+    }
+    return hit ? *hit : NULL;
+}
+
 kz_err kz_classify_train_dir(const char *dir, const kz_classify_train_opts *opts, kz_buf *out,
                              char *errbuf, size_t cap)
 {
     kz_classify_example *tram = NULL, *proc = NULL, *all = NULL;
     const char **labels = NULL;
     size_t nt = 0, np = 0, n = 0, nl = 0, nnone = 0;
-    char parent[KZ_CLASSIFY_MAX_LABEL];
     kz_err rc = KZ_ENOMEM;
     if (errbuf && cap)
         errbuf[0] = '\0';
@@ -119,26 +144,14 @@ kz_err kz_classify_train_dir(const char *dir, const kz_classify_train_opts *opts
     all = kz_malloc((nt + np + 1) * sizeof *all);
     if (!labels || !all)
         goto fail;
-    for (size_t i = 0; i < nt; i++)
-        labels[i] = tram[i].label;
-    qsort(labels, nt, sizeof *labels, cmp_str);
-    for (size_t i = 0; i < nt; i++)
-        if (!nl || strcmp(labels[nl - 1], labels[i]) != 0)
-            labels[nl++] = labels[i];
+    nl = kz_recipe_labels(tram, nt, labels);
     /* TRAM first, then the procedures of TRAM's techniques, each in file
      * order: the example order is part of what makes the bytes. */
     for (size_t i = 0; i < nt; i++)
         all[n++] = tram[i];
     for (size_t i = 0; i < np; i++) {
-        const char **hit = bsearch(&proc[i].label, labels, nl, sizeof *labels, cmp_str);
-        const char *dot = strchr(proc[i].label, '.');
-        if (!hit && dot && (size_t)(dot - proc[i].label) < sizeof parent) {
-            memcpy(parent, proc[i].label, (size_t)(dot - proc[i].label));
-            parent[dot - proc[i].label] = '\0';
-            const char *pp = parent;
-            hit = bsearch(&pp, labels, nl, sizeof *labels, cmp_str);
-        }
-        if (!hit) {
+        const char *cls = kz_recipe_class(proc[i].label, labels, nl);
+        if (!cls) {
             if (kz_recipe_part(proc[i].label, labels, nl) != KZ_PART_NONE_TRAIN ||
                 nnone++ % KZ_NONE_EVERY)
                 continue;
@@ -148,7 +161,7 @@ kz_err kz_classify_train_dir(const char *dir, const kz_classify_train_opts *opts
             continue;
         }
         all[n] = proc[i];
-        all[n].label = *hit; /* the TRAM class: itself or the parent */
+        all[n].label = cls; /* the TRAM class: itself or the parent */
         all[n++].weight = KZ_PROC_WEIGHT;
     }
     rc = kz_classify_train(all, n, opts, out);
